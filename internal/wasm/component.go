@@ -1,0 +1,670 @@
+package wasm
+
+// Component section ids (Binary.md).
+const (
+	secCustom       = 0
+	secCoreModule   = 1
+	secCoreInstance = 2
+	secCoreType     = 3
+	secComponent    = 4
+	secInstance     = 5
+	secAlias        = 6
+	secType         = 7
+	secCanon        = 8
+	secStart        = 9
+	secImport       = 10
+	secExport       = 11
+	// 12 (value) is not implemented anywhere and is rejected like any
+	// unknown id.
+)
+
+// componentState counts what one component declares, for per-component
+// limits.
+type componentState struct {
+	path       string
+	depth      int
+	top        bool
+	modules    int
+	components int
+	imports    int
+	exports    int
+	sawStart   bool
+}
+
+// component walks the sections of a component whose preamble r has already
+// consumed; r is bounded to the component.
+func (p *parser) component(r *reader, path string, depth int) {
+	st := componentState{path: path, depth: depth, top: depth == 0}
+	for r.ok() && r.pos < r.end {
+		idOff := r.pos
+		id := r.byte()
+		if id > secExport {
+			r.failAt(idOff, "malformed section id: %d", id)
+			return
+		}
+		sizeOff := r.pos
+		size := r.u32()
+		if !r.ok() {
+			return
+		}
+		if int64(size) > int64(r.remaining()) {
+			r.failAt(sizeOff, "unexpected end-of-file")
+			return
+		}
+		s := r.sub(int(size))
+		p.componentSection(&s, &st, id)
+		if s.err != nil {
+			r.err = s.err
+			return
+		}
+	}
+}
+
+func (p *parser) componentSection(s *reader, st *componentState, id byte) {
+	switch id {
+	case secCustom:
+		p.custom(s, st.path)
+		return
+	case secCoreModule:
+		if st.modules >= p.lim.MaxModules {
+			s.failAt(s.pos, "core module count exceeds limit MaxModules (%d)", p.lim.MaxModules)
+			return
+		}
+		st.modules++
+		p.nested(s, st.path, KindModule, st.modules-1, st.depth+1)
+		if s.ok() {
+			s.part = st.path
+		}
+		return
+	case secComponent:
+		if st.components >= p.lim.MaxComponents {
+			s.failAt(s.pos, "component count exceeds limit MaxComponents (%d)", p.lim.MaxComponents)
+			return
+		}
+		st.components++
+		p.nested(s, st.path, KindComponent, st.components-1, st.depth+1)
+		if s.ok() {
+			s.part = st.path
+		}
+		return
+	case secCoreInstance:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.coreInstance()
+		}
+	case secCoreType:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.coreType()
+		}
+	case secInstance:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.instance()
+		}
+	case secAlias:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.alias()
+		}
+	case secType:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.componentType(p.lim.MaxTypeNesting)
+		}
+	case secCanon:
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.canon()
+		}
+	case secStart:
+		if st.sawStart {
+			s.failAt(s.pos, "component cannot have more than one start function")
+			return
+		}
+		st.sawStart = true
+		s.u32() // funcidx
+		n := s.count()
+		for i := 0; i < n && s.ok(); i++ {
+			s.u32() // valueidx
+		}
+		s.u32() // result count
+	case secImport:
+		off := s.pos
+		n := s.count()
+		if s.ok() && n > p.lim.MaxImports-st.imports {
+			s.failAt(off, "import count exceeds limit MaxImports (%d)", p.lim.MaxImports)
+			return
+		}
+		st.imports += n
+		for i := 0; i < n && s.ok(); i++ {
+			en := s.externName()
+			kind, host := s.externType()
+			if st.top && s.ok() {
+				p.out.Imports = append(p.out.Imports, en.extern(kind, host))
+			}
+		}
+	case secExport:
+		off := s.pos
+		n := s.count()
+		if s.ok() && n > p.lim.MaxExports-st.exports {
+			s.failAt(off, "export count exceeds limit MaxExports (%d)", p.lim.MaxExports)
+			return
+		}
+		st.exports += n
+		for i := 0; i < n && s.ok(); i++ {
+			en := s.externName()
+			kind := s.externKind()
+			s.u32() // index
+			tyOff := s.pos
+			switch c := s.byte(); c {
+			case 0x00:
+			case 0x01:
+				s.externType()
+			default:
+				if s.ok() {
+					s.leading(tyOff, c, "optional component export type")
+				}
+			}
+			if st.top && s.ok() {
+				p.out.Exports = append(p.out.Exports, en.extern(kind, false))
+			}
+		}
+	}
+	s.done()
+}
+
+// coreInstance decodes a core:instance.
+func (r *reader) coreInstance() {
+	off := r.pos
+	switch c := r.byte(); c {
+	case 0x00: // instantiate moduleidx args
+		r.u32()
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			kOff := r.pos
+			if k := r.byte(); k != 0x12 && r.ok() {
+				r.leading(kOff, k, "instantiation arg kind")
+			}
+			r.u32()
+		}
+	case 0x01: // inline exports
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			r.coreExternalKind()
+			r.u32()
+		}
+	default:
+		if r.ok() {
+			r.leading(off, c, "core instance")
+		}
+	}
+}
+
+// coreExternalKind reads a core sort usable in core exports and imports.
+func (r *reader) coreExternalKind() {
+	off := r.pos
+	switch c := r.byte(); c {
+	case 0x00, 0x01, 0x02, 0x03, 0x04: // func, table, memory, global, tag
+	default:
+		if r.ok() {
+			r.leading(off, c, "external kind")
+		}
+	}
+}
+
+// instance decodes a component instance.
+func (r *reader) instance() {
+	off := r.pos
+	switch c := r.byte(); c {
+	case 0x00: // instantiate componentidx args
+		r.u32()
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			r.externKind()
+			r.u32()
+		}
+	case 0x01: // inline exports
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.externName()
+			r.externKind()
+			r.u32()
+		}
+	default:
+		if r.ok() {
+			r.leading(off, c, "instance")
+		}
+	}
+}
+
+// externKind reads a component sort as used in sortidx, exports and
+// externtypes: 0x00 0x11 (core module), 0x01..0x05.
+func (r *reader) externKind() string {
+	off := r.pos
+	c := r.byte()
+	switch c {
+	case 0x00:
+		off2 := r.pos
+		if c2 := r.byte(); c2 != 0x11 {
+			if r.ok() {
+				r.leading(off2, c2, "component external kind")
+			}
+			return ""
+		}
+		return ExternCoreModule
+	case 0x01:
+		return ExternFunc
+	case 0x02:
+		return ExternValue
+	case 0x03:
+		return ExternType
+	case 0x04:
+		return ExternComponent
+	case 0x05:
+		return ExternInstance
+	}
+	if r.ok() {
+		r.leading(off, c, "component external kind")
+	}
+	return ""
+}
+
+// externType decodes an externtype and returns its kind and whether it
+// denotes code (core module or component).
+func (r *reader) externType() (kind string, code bool) {
+	kind = r.externKind()
+	switch kind {
+	case ExternCoreModule, ExternFunc, ExternComponent, ExternInstance:
+		r.u32()
+	case ExternType:
+		off := r.pos
+		switch c := r.byte(); c {
+		case 0x00: // eq typeidx
+			r.u32()
+		case 0x01: // sub resource
+		default:
+			if r.ok() {
+				r.leading(off, c, "type bound")
+			}
+		}
+	case ExternValue:
+		off := r.pos
+		switch c := r.byte(); c {
+		case 0x00: // eq valueidx
+			r.u32()
+		case 0x01:
+			r.valType()
+		default:
+			if r.ok() {
+				r.leading(off, c, "value bound")
+			}
+		}
+	}
+	return kind, kind == ExternCoreModule || kind == ExternComponent
+}
+
+// alias decodes a component alias.
+func (r *reader) alias() {
+	off := r.pos
+	b1 := r.byte()
+	var b2 byte
+	if b1 == 0x00 {
+		b2 = r.byte()
+	}
+	tOff := r.pos
+	switch t := r.byte(); t {
+	case 0x00: // export of a component instance
+		if b1 == 0x00 && b2 != 0x11 {
+			r.leading(off+1, b2, "component external kind")
+		} else if b1 > 0x05 {
+			r.leading(off, b1, "component external kind")
+		}
+		r.u32()
+		r.name()
+	case 0x01: // export of a core instance
+		switch {
+		case b1 != 0x00:
+			r.leading(off, b1, "core instance export kind")
+		case b2 > 0x04:
+			r.leading(off+1, b2, "external kind")
+		}
+		r.u32()
+		r.name()
+	case 0x02: // outer
+		switch {
+		case b1 == 0x00 && (b2 == 0x10 || b2 == 0x11): // core type, core module
+		case b1 == 0x03 || b1 == 0x04: // type, component
+		case b1 == 0x00:
+			r.leading(off+1, b2, "component outer alias kind")
+		default:
+			r.leading(off, b1, "component outer alias kind")
+		}
+		r.u32()
+		r.u32()
+	default:
+		if r.ok() {
+			r.leading(tOff, t, "alias")
+		}
+	}
+}
+
+// valType reads a component valtype: a primitive type byte or a non-negative
+// s33 type index. (A negative s33 that is not a primitive is decode-valid
+// and left to validation, as in wasmparser.)
+func (r *reader) valType() {
+	if isPrimValType(r.peek()) {
+		r.pos++
+		return
+	}
+	r.s33()
+}
+
+func isPrimValType(c byte) bool {
+	return (c >= 0x73 && c <= 0x7f) || c == 0x64
+}
+
+// optValType reads 0x00 | 0x01 valtype.
+func (r *reader) optValType(what string) {
+	off := r.pos
+	switch c := r.byte(); c {
+	case 0x00:
+	case 0x01:
+		r.valType()
+	default:
+		if r.ok() {
+			r.leading(off, c, what)
+		}
+	}
+}
+
+// componentType decodes a component type definition; budget bounds the
+// nesting of component/instance types.
+func (r *reader) componentType(budget int) {
+	off := r.pos
+	c := r.byte()
+	if !r.ok() {
+		return
+	}
+	switch {
+	case c == 0x3f: // resource
+		r.coreValType()
+		dOff := r.pos
+		switch d := r.byte(); d {
+		case 0x00:
+		case 0x01:
+			r.u32()
+		default:
+			if r.ok() {
+				r.leading(dOff, d, "resource destructor")
+			}
+		}
+	case c == 0x40 || c == 0x43: // func, async func
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			r.valType()
+		}
+		r.resultList()
+	case c == 0x41 || c == 0x42: // component type, instance type
+		if budget < 1 {
+			r.failAt(off, "type nesting exceeds limit MaxTypeNesting (%d)", r.lim.MaxTypeNesting)
+			return
+		}
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.typeDecl(c == 0x41, budget-1)
+		}
+	case isPrimValType(c):
+	default:
+		r.definedType(off, c)
+	}
+}
+
+// resultList reads 0x00 valtype | 0x01 0x00.
+func (r *reader) resultList() {
+	off := r.pos
+	switch c := r.byte(); c {
+	case 0x00:
+		r.valType()
+	case 0x01:
+		off2 := r.pos
+		if c2 := r.byte(); c2 != 0x00 && r.ok() {
+			r.leading(off2, c2, "number of results")
+		}
+	default:
+		if r.ok() {
+			r.leading(off, c, "component function results")
+		}
+	}
+}
+
+// definedType decodes a defvaltype whose opcode c (at off) was read.
+func (r *reader) definedType(off int, c byte) {
+	switch c {
+	case 0x72: // record
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			r.valType()
+		}
+	case 0x71: // variant
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+			r.optValType("optional component value type")
+			r.zero()
+		}
+	case 0x70, 0x6b: // list, option
+		r.valType()
+	case 0x67: // fixed-size list
+		r.valType()
+		r.u32()
+	case 0x63: // map
+		r.valType()
+		r.valType()
+	case 0x6f: // tuple
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.valType()
+		}
+	case 0x6e, 0x6d: // flags, enum
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			r.name()
+		}
+	case 0x6a: // result
+		r.optValType("optional component value type")
+		r.optValType("optional component value type")
+	case 0x69, 0x68: // own, borrow
+		r.u32()
+	case 0x66, 0x65: // stream, future
+		r.optValType("optional component value type")
+	default:
+		r.leading(off, c, "component defined type")
+	}
+}
+
+// typeDecl decodes a componentdecl (component types) or instancedecl.
+func (r *reader) typeDecl(component bool, budget int) {
+	off := r.pos
+	c := r.byte()
+	switch {
+	case c == 0x03 && component: // importdecl
+		r.externName()
+		r.externType()
+	case c == 0x00:
+		r.coreType()
+	case c == 0x01:
+		r.componentType(budget)
+	case c == 0x02:
+		r.alias()
+	case c == 0x04: // exportdecl
+		r.externName()
+		r.externType()
+	default:
+		if r.ok() {
+			r.leading(off, c, "component or instance type declaration")
+		}
+	}
+}
+
+// canon decodes a canonical function definition.
+func (r *reader) canon() {
+	off := r.pos
+	c := r.byte()
+	if !r.ok() {
+		return
+	}
+	switch c {
+	case 0x00: // lift
+		o := r.pos
+		if c2 := r.byte(); c2 != 0x00 && r.ok() {
+			r.leading(o, c2, "canonical function lift")
+			return
+		}
+		r.u32()
+		r.canonOpts()
+		r.u32()
+	case 0x01: // lower
+		o := r.pos
+		if c2 := r.byte(); c2 != 0x00 && r.ok() {
+			r.leading(o, c2, "canonical function lower")
+			return
+		}
+		r.u32()
+		r.canonOpts()
+	case 0x02, 0x03, 0x04: // resource.new/drop/rep
+		r.u32()
+	case 0x05: // task.cancel
+	case 0x06: // subtask.cancel async?
+		r.boolean()
+	case 0x09: // task.return
+		r.resultList()
+		r.canonOpts()
+	case 0x0a, 0x0b: // context.get/set
+		r.coreValType()
+		r.u32()
+	case 0x0c: // thread.yield cancellable?
+		r.boolean()
+	case 0x0d: // subtask.drop
+	case 0x0e, 0x13, 0x14, 0x15, 0x1a, 0x1b: // stream/future new, drop-*
+		r.u32()
+	case 0x0f, 0x10, 0x16, 0x17: // stream/future read/write
+		r.u32()
+		r.canonOpts()
+	case 0x11, 0x12, 0x18, 0x19: // stream/future cancel-read/write
+		r.u32()
+		r.boolean()
+	case 0x1c, 0x1d: // error-context.new, .debug-message
+		r.canonOpts()
+	case 0x1e, 0x1f, 0x22, 0x23, 0x24, 0x25, 0x26, 0x28:
+		// error-context.drop, waitable-set.new/.drop, waitable.join,
+		// backpressure.inc/.dec, thread.index, thread.resume-later
+	case 0x20, 0x21: // waitable-set.wait/.poll cancellable? memidx
+		r.boolean()
+		r.u32()
+	case 0x27: // thread.new-indirect
+		r.u32()
+		r.u32()
+	case 0x29, 0x2a, 0x2b, 0x2c, 0x2d: // thread.suspend*, thread.yield-then-*
+		r.boolean()
+	case 0x40: // thread.spawn-ref
+		r.u32()
+	case 0x41: // thread.spawn-indirect
+		r.u32()
+		r.u32()
+	case 0x42: // thread.available-parallelism
+	default:
+		r.leading(off, c, "canonical function")
+	}
+}
+
+// canonOpts reads vec(canonopt).
+func (r *reader) canonOpts() {
+	n := r.count()
+	for i := 0; i < n && r.ok(); i++ {
+		off := r.pos
+		switch c := r.byte(); c {
+		case 0x00, 0x01, 0x02, 0x06, 0x09:
+			// string encodings, async, gc
+		case 0x03, 0x04, 0x05, 0x07, 0x08:
+			// memory, realloc, post-return, callback, core-type
+			r.u32()
+		default:
+			if r.ok() {
+				r.leading(off, c, "canonical option")
+			}
+		}
+	}
+}
+
+// externName is a decoded nameattributes.
+type externName struct {
+	name, implements, versionSuffix, externalID []byte
+}
+
+// externName reads nameattributes: a 0x00/0x01 plain name, or 0x02 name
+// followed by a vector of attributes (implements, versionsuffix,
+// external-id), each at most once.
+func (r *reader) externName() externName {
+	var en externName
+	off := r.pos
+	c := r.byte()
+	if !r.ok() {
+		return en
+	}
+	switch c {
+	case 0x00, 0x01:
+		en.name = r.name()
+	case 0x02:
+		en.name = r.name()
+		n := r.count()
+		for i := 0; i < n && r.ok(); i++ {
+			aOff := r.pos
+			switch a := r.byte(); a {
+			case 0x00:
+				if en.implements != nil {
+					r.failAt(aOff, "duplicate 'implements' option in name")
+					return en
+				}
+				en.implements = r.name()
+			case 0x01:
+				if en.versionSuffix != nil {
+					r.failAt(aOff, "duplicate 'versionsuffix' option in name")
+					return en
+				}
+				en.versionSuffix = r.name()
+			case 0x02:
+				if en.externalID != nil {
+					r.failAt(aOff, "duplicate 'external-id' option in name")
+					return en
+				}
+				en.externalID = r.name()
+			default:
+				if r.ok() {
+					r.leading(aOff, a, "name option")
+				}
+			}
+		}
+	default:
+		r.leading(off, c, "component name")
+	}
+	return en
+}
+
+func (en externName) extern(kind string, hostCode bool) Extern {
+	e := Extern{
+		Name:          string(en.name),
+		Kind:          kind,
+		Implements:    string(en.implements),
+		VersionSuffix: string(en.versionSuffix),
+		ExternalID:    string(en.externalID),
+		HostCode:      hostCode,
+	}
+	e.Interface = effectiveInterface(e.Name, e.Implements, e.VersionSuffix)
+	return e
+}

@@ -1,0 +1,67 @@
+// Package wasm is a standard-library-only parser for WebAssembly binaries
+// that tells core modules from component-model components, walks every
+// section with strict bounds checks, and reports each nested code part
+// (core modules and components, recursively) with its byte range in the
+// top-level input and its sha256 digest.
+//
+// # The walk
+//
+// Parse reads the 8-byte preamble (magic, version, layer) and looks the
+// (version, layer) pair up in a single explicit table (see [Sniff]):
+// 01 00 00 00 is a core module, 0d 00 01 00 is a component, anything else is
+// "unknown binary version". A core module is a leaf: its sections are walked
+// for framing only (ids 0..13, sizes in bounds, core section order, custom
+// section names valid UTF-8); its bodies are not validated.
+//
+// A component's sections may repeat and interleave in any order. Every
+// section body is decoded against the Binary.md grammar as far as needed to
+// reject malformed input: core instances (2), core types (3, including core
+// module types and GC rec groups), instances (5), aliases (6), types (7,
+// including component, instance and resource types and their declarations),
+// canonical functions (8, with options), start (9), imports (10) and exports
+// (11). Section ids 12 (value, not implemented anywhere) and above are
+// rejected as "malformed section id". A section whose decoded contents do
+// not end exactly at the section end is rejected.
+//
+// Sections 1 and 4 are not vectors: the payload is exactly one complete
+// nested binary, including its own preamble. Section 1 must hold a core
+// module and section 4 a component; each is walked recursively and reported
+// as a [Part] whose path is "<parent>/module/<i>" or "<parent>/component/<i>",
+// where i counts that kind within its parent in binary order. Offsets are
+// always relative to the start of the top-level input, so for every part
+// sha256(input[Offset:Offset+Size]) == Digest. Each part's range is hashed
+// exactly once, after the walk succeeded, without copying.
+//
+// Only the top-level component's imports and exports are reported: nested
+// imports are satisfied inside the composition, and anything left unsatisfied
+// surfaces at the top level. An import of kind core module or component is
+// code supplied by the host, not present in the artifact; [Extern.HostCode]
+// flags it.
+//
+// # Limits
+//
+// The parser never panics on any input and never allocates in proportion to
+// a length or count field before checking that field against the bytes that
+// remain: every vector count is rejected with "unexpected end-of-file" when
+// it exceeds the remaining bytes of its section (each element needs at least
+// one byte), and names are slices of the input until they are reported.
+// On top of that, [Limits] (see [DefaultLimits]) caps what a hostile but
+// well-formed binary can make the parser do:
+//
+//   - MaxInputSize (1 GiB, wasmparser's MAX_WASM_MODULE_SIZE);
+//   - MaxDepth (64): nesting of components/modules. wasmparser has no
+//     nesting-depth limit for components, so a recursive walker must impose
+//     its own; each level costs a Go stack frame chain and a part record;
+//   - MaxParts (10,000): total parts in the tree, bounding output size and
+//     hashing work (a part nested k deep is hashed k+1 times as part of its
+//     ancestors' ranges);
+//   - MaxModules and MaxComponents (1,000 per component, as wasmparser);
+//   - MaxNameLength (100,000 bytes, wasmparser's MAX_WASM_STRING_SIZE);
+//   - MaxImports and MaxExports (1,000,000 per component, as wasmparser),
+//     bounding the memory spent on reported externs;
+//   - MaxTypeNesting (100, wasmparser's MAX_WASM_COMPONENT_TYPE_DEPTH):
+//     component and instance types nest inside each other and are decoded
+//     recursively.
+//
+// Every limit violation is a [*ParseError] whose reason names the limit.
+package wasm

@@ -1,0 +1,234 @@
+package wasm
+
+import "strings"
+
+// InterfaceName is an interface-shaped extern name as defined by the
+// component-model Explainer:
+//
+//	interfacename ::= <namespace> <label> <projection> <interfaceversion>?
+//	                | <namespace>+ <label> <projection>+ <interfaceversion>?  (nested)
+//	namespace     ::= <label> ':'
+//	projection    ::= '/' <label>
+//	interfaceversion ::= '@' <valid semver> | '@' <canonversion>
+//
+// For "wasi:http/types@0.2.6": Namespace "wasi", Package "http",
+// Path ["types"], Version "0.2.6". Nested namespaces are joined with ":"
+// ("a:b:c/d" has Namespace "a:b", Package "c").
+type InterfaceName struct {
+	Namespace string
+	Package   string
+	Path      []string // interface projections, outermost first
+	Version   string   // without '@'; "" when absent
+}
+
+// String reassembles the name.
+func (n InterfaceName) String() string {
+	var b strings.Builder
+	b.WriteString(n.Namespace)
+	b.WriteByte(':')
+	b.WriteString(n.Package)
+	for _, p := range n.Path {
+		b.WriteByte('/')
+		b.WriteString(p)
+	}
+	if n.Version != "" {
+		b.WriteByte('@')
+		b.WriteString(n.Version)
+	}
+	return b.String()
+}
+
+// Unversioned returns "ns:pkg/path" without the version.
+func (n InterfaceName) Unversioned() string {
+	n.Version = ""
+	return n.String()
+}
+
+// ParseInterfaceName parses an interface-shaped extern name. Plain names
+// ("run", "[method]r.m") and malformed names return ok == false.
+func ParseInterfaceName(s string) (InterfaceName, bool) {
+	var n InterfaceName
+	body := s
+	if at := strings.IndexByte(s, '@'); at >= 0 {
+		body, n.Version = s[:at], s[at+1:]
+		if !validVersion(n.Version) {
+			return InterfaceName{}, false
+		}
+	}
+	slash := strings.IndexByte(body, '/')
+	if slash < 0 {
+		return InterfaceName{}, false
+	}
+	pkg, rest := body[:slash], body[slash+1:]
+	colon := strings.LastIndexByte(pkg, ':')
+	if colon < 0 {
+		return InterfaceName{}, false
+	}
+	n.Namespace, n.Package = pkg[:colon], pkg[colon+1:]
+	for _, ns := range strings.Split(n.Namespace, ":") {
+		if !isLabel(ns) {
+			return InterfaceName{}, false
+		}
+	}
+	if !isLabel(n.Package) {
+		return InterfaceName{}, false
+	}
+	n.Path = strings.Split(rest, "/")
+	for _, p := range n.Path {
+		if !isLabel(p) {
+			return InterfaceName{}, false
+		}
+	}
+	return n, true
+}
+
+// isLabel reports a kebab-case label: words separated by single '-', each
+// word starting with a letter and being all-lowercase or all-uppercase
+// (digits allowed after the first character).
+func isLabel(s string) bool {
+	if s == "" || s[len(s)-1] == '-' {
+		return false
+	}
+	lower, upper := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' && !upper:
+			lower = true
+		case c >= 'A' && c <= 'Z' && !lower:
+			upper = true
+		case c >= '0' && c <= '9' && (lower || upper):
+		case c == '-' && (lower || upper):
+			lower, upper = false, false
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// semver is a parsed semantic version; fields are decimal strings.
+type semver struct {
+	major, minor, patch, pre, build string
+}
+
+// parseSemver parses a SemVer 2.0.0 version.
+func parseSemver(v string) (semver, bool) {
+	var sv semver
+	if i := strings.IndexByte(v, '+'); i >= 0 {
+		v, sv.build = v[:i], v[i+1:]
+		if !validIdents(sv.build, false) {
+			return semver{}, false
+		}
+	}
+	if i := strings.IndexByte(v, '-'); i >= 0 {
+		v, sv.pre = v[:i], v[i+1:]
+		if !validIdents(sv.pre, true) {
+			return semver{}, false
+		}
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return semver{}, false
+	}
+	for _, p := range parts {
+		if !isNumeric(p) {
+			return semver{}, false
+		}
+	}
+	sv.major, sv.minor, sv.patch = parts[0], parts[1], parts[2]
+	return sv, true
+}
+
+// isNumeric reports a decimal number without leading zeros.
+func isNumeric(s string) bool {
+	if s == "" || (len(s) > 1 && s[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validIdents checks dot-separated [0-9A-Za-z-]+ identifiers; numeric
+// prerelease identifiers must not have leading zeros.
+func validIdents(s string, pre bool) bool {
+	for _, id := range strings.Split(s, ".") {
+		if id == "" {
+			return false
+		}
+		digits := true
+		for i := 0; i < len(id); i++ {
+			c := id[i]
+			switch {
+			case c >= '0' && c <= '9':
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-':
+				digits = false
+			default:
+				return false
+			}
+		}
+		if pre && digits && len(id) > 1 && id[0] == '0' {
+			return false
+		}
+	}
+	return true
+}
+
+// canonVersion reports the shortened canonical forms that are not full
+// semver: "N" (N >= 1) and "0.N" (N >= 1).
+func canonVersion(v string) bool {
+	if rest, ok := strings.CutPrefix(v, "0."); ok {
+		return isNumeric(rest) && rest != "0"
+	}
+	return isNumeric(v) && v != "0"
+}
+
+func validVersion(v string) bool {
+	if _, ok := parseSemver(v); ok {
+		return true
+	}
+	return canonVersion(v)
+}
+
+// SemverCompatKey returns the key under which versions are compatible
+// (wac's are_semver_compatible, the Explainer's canonical version):
+// "1.2.3" → "1", "0.2.6" → "0.2", "0.0.1" → "0.0.1". A prerelease is only
+// compatible with itself, so its key is the whole version (build metadata
+// dropped). Canonical short forms map to themselves ("1" → "1",
+// "0.2" → "0.2"). Invalid versions return ok == false.
+func SemverCompatKey(v string) (string, bool) {
+	if canonVersion(v) {
+		return v, true
+	}
+	sv, ok := parseSemver(v)
+	if !ok {
+		return "", false
+	}
+	switch {
+	case sv.pre != "":
+		return sv.major + "." + sv.minor + "." + sv.patch + "-" + sv.pre, true
+	case sv.major != "0":
+		return sv.major, true
+	case sv.minor != "0":
+		return "0." + sv.minor, true
+	default:
+		return "0.0." + sv.patch, true
+	}
+}
+
+// effectiveInterface is Extern.Interface: the implements value if set,
+// otherwise the name when it is interface-shaped, with a version suffix
+// appended to the (canonical) version it completes.
+func effectiveInterface(name, implements, suffix string) string {
+	if implements != "" {
+		return implements
+	}
+	if _, ok := ParseInterfaceName(name); !ok {
+		return ""
+	}
+	return name + suffix
+}

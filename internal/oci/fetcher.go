@@ -1,0 +1,239 @@
+package oci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+)
+
+// Default limits. Manifests are small JSON documents (oras-go and notation
+// use 4 MiB); blobs hold WASM binaries, which reach tens of megabytes for
+// interpreted-language components.
+const (
+	DefaultMaxManifestBytes int64 = 4 << 20
+	DefaultMaxBlobBytes     int64 = 256 << 20
+)
+
+// Fetcher reads content from a registry. A repository is named
+// "host[:port]/path"; references are "repository:tag" or "repository@digest".
+type Fetcher interface {
+	// Resolve returns the manifest descriptor a reference points to.
+	Resolve(ctx context.Context, ref string) (ocispec.Descriptor, error)
+	// FetchManifest returns the manifest bytes for desc, verified.
+	FetchManifest(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error)
+	// FetchBlob returns the blob bytes for desc, verified.
+	FetchBlob(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error)
+}
+
+// Options configure a Client.
+type Options struct {
+	// PlainHTTP talks HTTP instead of HTTPS to every registry.
+	PlainHTTP bool
+	// InsecureTLS reports whether TLS certificate checks are skipped for a
+	// registry host (Ratify does so for loopback hosts).
+	InsecureTLS func(host string) bool
+	// Credential supplies registry credentials; nil means anonymous.
+	Credential auth.CredentialFunc
+	// MaxManifestBytes and MaxBlobBytes bound every read; zero means default.
+	MaxManifestBytes int64
+	MaxBlobBytes     int64
+	// Transport is the base HTTP transport; nil means a clone of the default.
+	Transport http.RoundTripper
+}
+
+// Client implements Fetcher over the OCI distribution API with oras-go.
+type Client struct {
+	opts     Options
+	secure   *http.Client
+	insecure *http.Client
+}
+
+var _ Fetcher = (*Client)(nil)
+
+// New returns a Client.
+func New(opts Options) *Client {
+	if opts.MaxManifestBytes <= 0 {
+		opts.MaxManifestBytes = DefaultMaxManifestBytes
+	}
+	if opts.MaxBlobBytes <= 0 {
+		opts.MaxBlobBytes = DefaultMaxBlobBytes
+	}
+	base := opts.Transport
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	insecure := base
+	if t, ok := base.(*http.Transport); ok {
+		t = t.Clone()
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = tlsConfigSkipVerify()
+		} else {
+			t.TLSClientConfig = t.TLSClientConfig.Clone()
+			t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // only for hosts InsecureTLS names
+		}
+		insecure = t
+	}
+	return &Client{
+		opts:     opts,
+		secure:   &http.Client{Transport: base, CheckRedirect: limitRedirects},
+		insecure: &http.Client{Transport: insecure, CheckRedirect: limitRedirects},
+	}
+}
+
+// Limits returns the effective manifest and blob limits.
+func (c *Client) Limits() (maxManifest, maxBlob int64) {
+	return c.opts.MaxManifestBytes, c.opts.MaxBlobBytes
+}
+
+// maxRedirects bounds redirect chains (registries redirect blob reads to
+// storage); a loop ends with an error instead of running to the deadline.
+const maxRedirects = 5
+
+func limitRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects (last to %s)", maxRedirects, req.URL.Redacted())
+	}
+	return nil
+}
+
+func (c *Client) repository(name string) (*remote.Repository, error) {
+	repo, err := remote.NewRepository(name)
+	if err != nil {
+		return nil, fmt.Errorf("invalid repository %q: %w", name, err)
+	}
+	httpClient := c.secure
+	if c.opts.PlainHTTP || (c.opts.InsecureTLS != nil && c.opts.InsecureTLS(repo.Reference.Registry)) {
+		httpClient = c.insecure
+	}
+	repo.PlainHTTP = c.opts.PlainHTTP
+	repo.MaxMetadataBytes = c.opts.MaxManifestBytes
+	repo.Client = &auth.Client{
+		Client:     httpClient,
+		Cache:      auth.NewCache(),
+		Credential: c.opts.Credential,
+	}
+	return repo, nil
+}
+
+// Resolve implements Fetcher.
+func (c *Client) Resolve(ctx context.Context, ref string) (ocispec.Descriptor, error) {
+	parsed, err := registry.ParseReference(ref)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("invalid reference %q: %w", ref, err)
+	}
+	repo, err := c.repository(parsed.Registry + "/" + parsed.Repository)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	desc, err := repo.Resolve(ctx, parsed.ReferenceOrDefault())
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("resolve %s: %w", ref, err)
+	}
+	if d, derr := parsed.Digest(); derr == nil && d != desc.Digest {
+		return ocispec.Descriptor{}, &MismatchError{What: "manifest", Ref: ref, Expected: d, Got: desc.Digest}
+	}
+	return desc, nil
+}
+
+// FetchManifest implements Fetcher.
+func (c *Client) FetchManifest(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error) {
+	return c.fetch(ctx, repository, desc, c.opts.MaxManifestBytes, true)
+}
+
+// FetchBlob implements Fetcher.
+func (c *Client) FetchBlob(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error) {
+	return c.fetch(ctx, repository, desc, c.opts.MaxBlobBytes, false)
+}
+
+func (c *Client) fetch(ctx context.Context, repository string, desc ocispec.Descriptor, limit int64, manifest bool) ([]byte, error) {
+	what := "blob"
+	if manifest {
+		what = "manifest"
+	}
+	ref := repository + "@" + desc.Digest.String()
+	if err := desc.Digest.Validate(); err != nil {
+		return nil, fmt.Errorf("%s %s: invalid digest: %w", what, ref, err)
+	}
+	if desc.Size < 0 || desc.Size > limit {
+		return nil, &TooLargeError{What: what, Ref: ref, Size: desc.Size, Limit: limit}
+	}
+	repo, err := c.repository(repository)
+	if err != nil {
+		return nil, err
+	}
+	var rc io.ReadCloser
+	if manifest {
+		rc, err = repo.Manifests().Fetch(ctx, desc)
+	} else {
+		rc, err = repo.Blobs().Fetch(ctx, desc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s %s: %w", what, ref, err)
+	}
+	defer rc.Close()
+	// content.ReadAll reads at most desc.Size+1 bytes and checks size and digest.
+	b, err := content.ReadAll(rc, desc)
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, content.ErrMismatchedDigest):
+		return nil, &MismatchError{What: what, Ref: ref, Expected: desc.Digest}
+	case errors.Is(err, content.ErrTrailingData):
+		return nil, fmt.Errorf("%s %s: registry sent more than the %d bytes the descriptor declares", what, ref, desc.Size)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("%s %s: truncated: registry sent fewer than the %d bytes the descriptor declares", what, ref, desc.Size)
+	default:
+		return nil, fmt.Errorf("read %s %s: %w", what, ref, err)
+	}
+}
+
+// MismatchError reports content whose digest is not the one asked for.
+type MismatchError struct {
+	What     string
+	Ref      string
+	Expected digest.Digest
+	Got      digest.Digest // empty when unknown
+}
+
+func (e *MismatchError) Error() string {
+	if e.Got != "" {
+		return fmt.Sprintf("%s %s: digest mismatch: registry answered with %s", e.What, e.Ref, e.Got)
+	}
+	return fmt.Sprintf("%s %s: digest mismatch: the bytes the registry sent do not hash to %s", e.What, e.Ref, e.Expected)
+}
+
+// TooLargeError reports a descriptor above the configured limit.
+type TooLargeError struct {
+	What  string
+	Ref   string
+	Size  int64
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s %s: size %d is outside the limit of %d bytes", e.What, e.Ref, e.Size, e.Limit)
+}
+
+// Repository returns the "host/path" part of a reference.
+func Repository(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		ref = ref[:i]
+	}
+	// A tag follows the last ':' after the last '/'.
+	if slash := strings.LastIndexByte(ref, '/'); slash >= 0 {
+		if colon := strings.LastIndexByte(ref[slash:], ':'); colon >= 0 {
+			ref = ref[:slash+colon]
+		}
+	}
+	return ref
+}

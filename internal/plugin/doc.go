@@ -1,0 +1,17 @@
+// Package plugin is the runtime shared by every ratify-wasm verifier plugin.
+// It adapts a Definition to Ratify's external-plugin protocol (the v1.4.6
+// skel package) and gives every plugin the same behaviour:
+//
+//   - strict configuration decoding: an unknown or mistyped key is a failed
+//     result whose message names the key (DecodeConfig);
+//   - a deadline (config key "timeout", default 2.5s, inside Ratify's default
+//     2.9s request timeout), after which a failed result is returned;
+//   - panics recovered into failed results;
+//   - logging to stderr with Ratify's "info:", "warn:" and "debug:" prefixes,
+//     never JSON (Ratify parses JSON lines on stderr as results);
+//   - bounded stdin, bounded and digest-checked registry reads (internal/oci);
+//   - results with stable extension keys, kept under Ratify's 64 KiB line limit;
+//   - one rule for subjects that are not WASM artifacts ("nonWasmSubjects").
+//
+// A plugin's main package is one line: plugin.Main(somepkg.Plugin).
+package plugin

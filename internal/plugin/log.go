@@ -1,0 +1,68 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Logger writes Ratify-style log lines to stderr: "info: …", "warn: …",
+// "debug: …" (Ratify re-logs them at that level). Lines never contain JSON
+// objects on their own: Ratify would read them as results.
+type Logger struct {
+	mu    sync.Mutex
+	w     io.Writer
+	debug bool
+}
+
+// NewLogger returns a Logger writing to w.
+func NewLogger(w io.Writer, debug bool) *Logger { return &Logger{w: w, debug: debug} }
+
+func (l *Logger) line(level, format string, args ...any) {
+	if l == nil {
+		return
+	}
+	msg := strings.Join(strings.Fields(fmt.Sprintf(format, args...)), " ")
+	// A line that parses as a JSON object would be taken for a result.
+	if strings.HasPrefix(msg, "{") {
+		msg = "(" + msg + ")"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "%s: %s\n", level, msg)
+}
+
+// Infof logs at info level.
+func (l *Logger) Infof(format string, args ...any) { l.line("info", format, args...) }
+
+// Warnf logs at warn level.
+func (l *Logger) Warnf(format string, args ...any) { l.line("warn", format, args...) }
+
+// Debugf logs at debug level when enabled.
+func (l *Logger) Debugf(format string, args ...any) {
+	if l != nil && l.debug {
+		l.line("debug", format, args...)
+	}
+}
+
+// logrusFormatter routes the logs of Ratify's own packages (the oras store,
+// auth providers) through the same prefixes.
+type logrusFormatter struct{}
+
+func (logrusFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	level := "info"
+	switch e.Level {
+	case logrus.DebugLevel, logrus.TraceLevel:
+		level = "debug"
+	case logrus.WarnLevel, logrus.ErrorLevel, logrus.FatalLevel, logrus.PanicLevel:
+		level = "warn"
+	}
+	msg := strings.Join(strings.Fields(e.Message), " ")
+	if strings.HasPrefix(msg, "{") {
+		msg = "(" + msg + ")"
+	}
+	return []byte(level + ": " + msg + "\n"), nil
+}

@@ -1,0 +1,149 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/ratify-project/ratify/pkg/common"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	"github.com/ratify-project/ratify/pkg/referrerstore"
+	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // skel rebuilds Ratify's oras store inside the plugin
+	"github.com/ratify-project/ratify/pkg/verifier"
+	vconfig "github.com/ratify-project/ratify/pkg/verifier/config"
+	"github.com/ratify-project/ratify/pkg/verifier/plugin/skel"
+	"github.com/sirupsen/logrus"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/oci"
+)
+
+// SupportedVersions are the verifier.version values the plugins accept.
+var SupportedVersions = []string{"1.0.0"}
+
+// MaxInputBytes bounds the JSON Ratify writes to the plugin's stdin.
+const MaxInputBytes = 4 << 20
+
+// Definition describes one plugin binary.
+type Definition[C any] struct {
+	// Name is the binary name Ratify looks up (the verifier's type or name).
+	Name    string
+	Version string
+	// NewConfig returns the plugin configuration with its defaults.
+	NewConfig func() *C
+	// Verify does the plugin's one job. It must honour ctx; the runtime
+	// returns a deadline failure if it does not finish in time.
+	Verify func(ctx context.Context, req *Request, cfg *C) Result
+}
+
+// Main runs def as a Ratify verifier plugin and exits.
+func Main[C any](def Definition[C]) {
+	logrus.SetOutput(os.Stderr)
+	logrus.SetFormatter(logrusFormatter{})
+	input, err := io.ReadAll(io.LimitReader(os.Stdin, MaxInputBytes+1))
+	if err == nil && len(input) > MaxInputBytes {
+		err = fmt.Errorf("plugin input is larger than %d bytes", MaxInputBytes)
+	}
+	if err != nil {
+		writeRawFailure(def.Name, err)
+		os.Exit(0)
+	}
+	// skel reads stdin itself and without a bound: hand it the checked copy.
+	r, w, perr := os.Pipe()
+	if perr != nil {
+		writeRawFailure(def.Name, perr)
+		os.Exit(0)
+	}
+	go func() { w.Write(input); w.Close() }()
+	os.Stdin = r
+	skel.PluginMain(def.Name, def.Version, func(args *skel.CmdArgs, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (*verifier.VerifierResult, error) {
+		return Run(def, args.StdinData, subject, desc, store, os.Stderr), nil
+	}, SupportedVersions)
+}
+
+// writeRawFailure reports a failure before skel could parse anything.
+func writeRawFailure(name string, err error) {
+	b, _ := json.Marshal(verifier.VerifierResult{Name: name, Type: name, Message: oneLine(CheckInternal + ": " + err.Error()), Extensions: map[string]any{ExtFailedCheck: CheckInternal}})
+	fmt.Println(string(b))
+}
+
+// Run performs one verification: it decodes the configuration, builds the
+// registry client from the store configuration, runs def.Verify under the
+// deadline with panics recovered, and returns the result Ratify will read.
+// It never returns nil and never returns an error: every failure is a
+// failed result with a message.
+func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore, stderr io.Writer) (out *verifier.VerifierResult) {
+	name := def.Name
+	out = &verifier.VerifierResult{Name: name, Type: name}
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "warn: panic: %v: %s\n", p, oneLine(string(debug.Stack())))
+			fill(out, Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p))
+		}
+	}()
+	var input vconfig.PluginInputConfig
+	if err := json.Unmarshal(stdin, &input); err != nil {
+		fill(out, Fail(CheckConfig, "plugin input is not valid JSON: %v", err))
+		return out
+	}
+	common, cfg, err := DecodeConfig(input.Config, def.NewConfig)
+	if n, ok := input.Config["name"].(string); ok && n != "" {
+		out.Name, out.Type = n, n
+	}
+	if t, ok := input.Config["type"].(string); ok && t != "" {
+		out.Type = t
+	}
+	if err != nil {
+		fill(out, Fail(CheckConfig, "%s: %v", out.Name, err))
+		return out
+	}
+	log := NewLogger(stderr, common.LogLevel == "debug")
+	var storeEntry map[string]any
+	if store != nil && store.GetConfig() != nil {
+		storeEntry = store.GetConfig().Store
+	}
+	opts, err := oci.OptionsFromStore(storeEntry)
+	if err != nil {
+		fill(out, Fail(CheckConfig, "%v", err))
+		return out
+	}
+	opts.MaxManifestBytes, opts.MaxBlobBytes = common.MaxManifestBytes, common.MaxBlobBytes
+	req := &Request{SubjectRef: subject, Referrer: desc, Store: store, Registry: oci.New(opts), Common: common, Log: log}
+	out.Subject = subject.Original
+	out.ReferenceDigest = desc.Digest.String()
+	out.ArtifactType = desc.ArtifactType
+
+	timeout := time.Duration(common.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan Result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Warnf("panic: %v: %s", p, debug.Stack())
+				done <- Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p)
+			}
+		}()
+		done <- def.Verify(ctx, req, cfg)
+	}()
+	select {
+	case res := <-done:
+		fill(out, res)
+	case <-ctx.Done():
+		fill(out, Fail(CheckDeadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout))
+	}
+	log.Debugf("%s: success=%t %s", name, out.IsSuccess, out.Message)
+	return out
+}
+
+func fill(out *verifier.VerifierResult, res Result) {
+	out.IsSuccess = res.IsSuccess
+	out.Message = res.Message
+	out.Extensions = nil
+	if ext := fitExtensions(res.Extensions); len(ext) > 0 {
+		out.Extensions = ext
+	}
+}

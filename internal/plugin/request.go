@@ -1,0 +1,137 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-project/ratify/pkg/common"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	"github.com/ratify-project/ratify/pkg/referrerstore"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/oci"
+)
+
+// Request is one invocation of a plugin by Ratify: verify Referrer, an
+// artifact attached to Subject.
+type Request struct {
+	// SubjectRef is RATIFY_VERIFIER_SUBJECT parsed; at the top level it is
+	// what the user or Gatekeeper passed and may be a tag.
+	SubjectRef common.Reference
+	// Referrer is the descriptor Ratify listed (artifactType as the registry
+	// reported it, which may be application/vnd.oci.empty.v1+json).
+	Referrer ocispecs.ReferenceDescriptor
+	// Store is Ratify's referrer store, rebuilt inside the plugin by skel.
+	Store referrerstore.ReferrerStore
+	// Registry reads manifests and blobs with bounds and digest checks.
+	Registry oci.Fetcher
+	Common   Common
+	Log      *Logger
+
+	subject *ocispec.Descriptor
+}
+
+// Repository is the subject's "host/path".
+func (r *Request) Repository() string { return r.SubjectRef.Path }
+
+// ResolveSubject returns the subject's manifest descriptor. A tag is resolved
+// once per invocation; a digest reference is checked against the registry.
+func (r *Request) ResolveSubject(ctx context.Context) (ocispec.Descriptor, error) {
+	if r.subject != nil {
+		return *r.subject, nil
+	}
+	ref := r.SubjectRef.Original
+	if r.SubjectRef.Digest != "" {
+		ref = r.SubjectRef.Path + "@" + r.SubjectRef.Digest.String()
+	}
+	desc, err := r.Registry.Resolve(ctx, ref)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	r.subject = &desc
+	return desc, nil
+}
+
+// SubjectDigestRef is "host/path@sha256:…" for the resolved subject.
+func (r *Request) SubjectDigestRef(ctx context.Context) (string, error) {
+	d, err := r.ResolveSubject(ctx)
+	if err != nil {
+		return "", err
+	}
+	return r.Repository() + "@" + d.Digest.String(), nil
+}
+
+// Referrer is a fetched, digest-checked referrer manifest.
+type Referrer struct {
+	Descriptor ocispec.Descriptor
+	Raw        []byte
+	Manifest   ocispec.Manifest
+}
+
+// ArtifactType is the manifest's artifactType, else its config media type
+// (the image-spec fallback), whatever the registry's listing claimed.
+func (rf *Referrer) ArtifactType() string {
+	if rf.Manifest.ArtifactType != "" {
+		return rf.Manifest.ArtifactType
+	}
+	return rf.Manifest.Config.MediaType
+}
+
+// Ref is "host/path@digest" of the referrer.
+func (rf *Referrer) Ref(repository string) string {
+	return repository + "@" + rf.Descriptor.Digest.String()
+}
+
+// FetchReferrer fetches the referrer manifest Ratify asked about. When the
+// manifest names a subject, it must be the subject this request is about
+// (a referrer listed for one artifact but attached to another is refused).
+func (r *Request) FetchReferrer(ctx context.Context) (*Referrer, error) {
+	desc := r.Referrer.Descriptor
+	raw, err := r.Registry.FetchManifest(ctx, r.Repository(), desc)
+	if err != nil {
+		return nil, err
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("referrer %s@%s: manifest is not valid JSON: %w", r.Repository(), desc.Digest, err)
+	}
+	if m.Subject != nil {
+		subject, err := r.ResolveSubject(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if m.Subject.Digest != subject.Digest {
+			return nil, fmt.Errorf("referrer %s@%s is attached to %s, not to the subject %s", r.Repository(), desc.Digest, m.Subject.Digest, subject.Digest)
+		}
+	}
+	return &Referrer{Descriptor: desc, Raw: raw, Manifest: m}, nil
+}
+
+// LoadWasmSubject loads and classifies the subject. When it is not a WASM
+// artifact the returned *Result is what the plugin must return: a failure
+// by default, or with nonWasmSubjects "skip" a success explicitly marked
+// skipped (extension "skipped") that policies can tell from a verification.
+func (r *Request) LoadWasmSubject(ctx context.Context) (*artifact.Subject, *Result) {
+	desc, err := r.ResolveSubject(ctx)
+	if err != nil {
+		res := Fail(CheckSubject, "cannot resolve subject %s: %v", r.SubjectRef.Original, err)
+		return nil, &res
+	}
+	s, err := artifact.Load(ctx, r.Registry, r.Repository(), desc, artifact.Options{})
+	var notWasm *artifact.NotWasmError
+	switch {
+	case errors.As(err, &notWasm) && r.Common.NonWasmSubjects == NonWasmSkip:
+		res := Pass("skipped: "+notWasm.Error()+" (nonWasmSubjects: skip)", map[string]any{ExtSkipped: "not-wasm"})
+		return nil, &res
+	case errors.As(err, &notWasm):
+		res := Fail(CheckSubject, "%v; this verifier only accepts WASM artifacts (set nonWasmSubjects: skip to skip other artifacts)", notWasm)
+		return nil, &res
+	case err != nil:
+		res := Fail(CheckSubject, "%v", err)
+		return nil, &res
+	}
+	return s, nil
+}

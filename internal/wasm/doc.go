@@ -61,7 +61,9 @@
 //     bounding the memory spent on reported externs;
 //   - MaxTypeNesting (100, wasmparser's MAX_WASM_COMPONENT_TYPE_DEPTH):
 //     component and instance types nest inside each other and are decoded
-//     recursively.
+//     recursively;
+//   - MaxCustomSections (100,000 in the whole tree): each reported custom
+//     section costs a record, while its encoding can be 3 bytes.
 //
 // Every limit violation is a [*ParseError] whose reason names the limit.
 package wasm

@@ -18,6 +18,8 @@ func TestDefaultLimits(t *testing.T) {
 		MaxImports:     1_000_000,
 		MaxExports:     1_000_000,
 		MaxTypeNesting: 100,
+
+		MaxCustomSections: 100_000,
 	}
 	if d != want {
 		t.Fatalf("DefaultLimits() = %+v, want %+v", d, want)
@@ -162,6 +164,15 @@ func TestLimitMaxTypeNesting(t *testing.T) {
 			ty = cat([]byte{0x41}, vec(cat([]byte{0x01}, ty)))
 		}
 		return component(section(7, vec(ty)))
+	})
+}
+
+func TestLimitMaxCustomSections(t *testing.T) {
+	custom := section(0, str(""))
+	edge(t, "MaxCustomSections", Limits{}, 100_000, func(n int) []byte { return component(bytes.Repeat(custom, n)) })
+	// Counted over the whole tree, core modules included.
+	edge(t, "MaxCustomSections", Limits{MaxCustomSections: 3}, 3, func(n int) []byte {
+		return component(custom, section(1, module(bytes.Repeat(custom, n-1))))
 	})
 }
 

@@ -122,6 +122,9 @@ type Limits struct {
 	// MaxTypeNesting bounds how deeply component and instance types nest
 	// inside each other's declarations.
 	MaxTypeNesting int
+	// MaxCustomSections is the total number of custom sections reported
+	// (a 3-byte custom section would otherwise cost a ~100-byte record).
+	MaxCustomSections int
 }
 
 // DefaultLimits returns the limits used for zero fields of [Limits].
@@ -136,6 +139,8 @@ func DefaultLimits() Limits {
 		MaxImports:     1_000_000,
 		MaxExports:     1_000_000,
 		MaxTypeNesting: 100,
+
+		MaxCustomSections: 100_000,
 	}
 }
 
@@ -167,6 +172,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTypeNesting <= 0 {
 		l.MaxTypeNesting = d.MaxTypeNesting
+	}
+	if l.MaxCustomSections <= 0 {
+		l.MaxCustomSections = d.MaxCustomSections
 	}
 	return l
 }
@@ -224,6 +232,16 @@ func (r *reader) preamble() Kind {
 // Parse walks b and returns its parts, top-level externs and custom
 // sections. Every rejection is a [*ParseError].
 func Parse(b []byte, lim Limits) (*Binary, error) {
+	out, err := walk(b, lim)
+	if err != nil {
+		return nil, err
+	}
+	hashParts(b, out)
+	return out, nil
+}
+
+// walk parses b without hashing.
+func walk(b []byte, lim Limits) (*Binary, error) {
 	lim = lim.withDefaults()
 	if int64(len(b)) > lim.MaxInputSize {
 		return nil, &ParseError{Offset: 0, Reason: fmt.Sprintf(
@@ -253,16 +271,20 @@ func Parse(b []byte, lim Limits) (*Binary, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	return p.out, nil
+}
+
+// hashParts sets each part's digest, hashing its range of b once, in place.
+func hashParts(b []byte, out *Binary) {
 	hexbuf := make([]byte, 7+2*sha256.Size)
 	copy(hexbuf, "sha256:")
-	for i := range p.out.Parts {
-		pt := &p.out.Parts[i]
+	for i := range out.Parts {
+		pt := &out.Parts[i]
 		sum := sha256.Sum256(b[pt.Offset : pt.Offset+pt.Size])
 		hex.Encode(hexbuf[7:], sum[:])
 		pt.Digest = string(hexbuf)
 	}
-	p.out.Digest = p.out.Parts[0].Digest
-	return p.out, nil
+	out.Digest = out.Parts[0].Digest
 }
 
 // parser holds the state shared by the whole walk.
@@ -308,6 +330,10 @@ func (p *parser) nested(r *reader, parent string, want Kind, index, depth int) {
 // custom decodes a custom section payload (r bounded to it) and records it.
 func (p *parser) custom(r *reader, path string) {
 	start := r.pos
+	if len(p.out.CustomSections) >= p.lim.MaxCustomSections {
+		r.failAt(start, "custom section count exceeds limit MaxCustomSections (%d)", p.lim.MaxCustomSections)
+		return
+	}
 	name := r.name()
 	if r.err != nil {
 		return

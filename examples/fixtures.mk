@@ -33,13 +33,16 @@ FX_FILES := hello.core.wasm hello.component.wasm $(addsuffix .wasm,$(FX_WAT))
 #  - hello.component.wasm: `jco new --wasi-command` (wit-component + the WASI
 #    0.2.12 command adapter shipped in jco 1.35.0).
 #  - <name>.wasm: `jco parse examples/wat/<name>.wat`.
+#  - SHA256SUMS, and structure.json: nested parts (offset, size, sha256) and
+#    top-level imports/exports as jco reports them (describe.mjs).
 fx-build = set -e; out=$$(mkdir -p $(1) && cd $(1) && pwd); \
 	( cd $(FX_EX)/hello && GOTOOLCHAIN=local GOWORK=off GOFLAGS='-mod=readonly -buildvcs=false' \
 	  CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm go build -trimpath -o "$$out/hello.core.wasm" . ); \
 	chmod 0644 "$$out/hello.core.wasm"; \
 	$(FX_JCO) new "$$out/hello.core.wasm" --wasi-command -o "$$out/hello.component.wasm"; \
 	for w in $(FX_WAT); do $(FX_JCO) parse $(FX_EX)/wat/$$w.wat -o "$$out/$$w.wasm"; done; \
-	( cd "$$out" && sha256sum $(FX_FILES) > SHA256SUMS )
+	( cd "$$out" && sha256sum $(FX_FILES) > SHA256SUMS ); \
+	node $(FX_EX)/describe.mjs --json $(addprefix "$$out"/,$(FX_FILES)) > "$$out/structure.json"
 
 # $(call fx-verbatim,DIR): plug.wasm must embed plug-socket.wasm and
 # plug-greeter.wasm byte for byte (as `wac plug` does).
@@ -65,7 +68,7 @@ fixtures-check: $(FX_NPM_OK)
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(call fx-build,$$tmp); \
 	bad=0; \
-	for f in $(FX_FILES) SHA256SUMS; do \
+	for f in $(FX_FILES) SHA256SUMS structure.json; do \
 	  if ! cmp -s "$$tmp/$$f" $(FX_OUT)/$$f; then echo "fixtures-check: examples/fixtures/$$f differs from a fresh build"; bad=1; fi; \
 	  n=$$(wc -c < "$$tmp/$$f"); \
 	  if [ "$$n" -gt $(FX_MAX_BYTES) ]; then echo "fixtures-check: $$f is $$n bytes, over $(FX_MAX_BYTES)"; bad=1; fi; \

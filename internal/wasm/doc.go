@@ -58,7 +58,8 @@
 //   - MaxModules and MaxComponents (1,000 per component, as wasmparser);
 //   - MaxNameLength (100,000 bytes, wasmparser's MAX_WASM_STRING_SIZE);
 //   - MaxImports and MaxExports (1,000,000 per component, as wasmparser),
-//     bounding the memory spent on reported externs;
+//     bounding the memory spent on reported externs (a 5-byte import
+//     becomes a ~100-byte record, so about 100 MB at the limit);
 //   - MaxTypeNesting (100, wasmparser's MAX_WASM_COMPONENT_TYPE_DEPTH):
 //     component and instance types nest inside each other and are decoded
 //     recursively;

@@ -130,16 +130,15 @@ type Limits struct {
 // DefaultLimits returns the limits used for zero fields of [Limits].
 func DefaultLimits() Limits {
 	return Limits{
-		MaxInputSize:   1 << 30,
-		MaxDepth:       64,
-		MaxParts:       10_000,
-		MaxModules:     1_000,
-		MaxComponents:  1_000,
-		MaxNameLength:  100_000,
-		MaxImports:     1_000_000,
-		MaxExports:     1_000_000,
-		MaxTypeNesting: 100,
-
+		MaxInputSize:      1 << 30,
+		MaxDepth:          64,
+		MaxParts:          10_000,
+		MaxModules:        1_000,
+		MaxComponents:     1_000,
+		MaxNameLength:     100_000,
+		MaxImports:        1_000_000,
+		MaxExports:        1_000_000,
+		MaxTypeNesting:    100,
 		MaxCustomSections: 100_000,
 	}
 }

@@ -1,0 +1,376 @@
+package policy
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+)
+
+const (
+	exampleRepo = "github.com/slsa-framework/example-package"
+	exampleSHA  = "4d329c75e7ec1725f7c9ce917a8799d408d06be3"
+
+	vecGeneric   = "gha_generic/v2.1.0/binary-linux-amd64-workflow_dispatch.intoto.jsonl"
+	vecGo        = "gha_go/v2.1.0/binary-linux-amd64-push-v14.intoto.jsonl"
+	vecContainer = "gha_container-based/v2.1.0/binary-linux-amd64-workflow_dispatch.intoto.build.slsa"
+	vecBCR       = "bcr/MODULE.bazel.intoto.jsonl"
+)
+
+// vector reads one of the real slsa-verifier bundles: its provenance and
+// its Fulcio certificate's claims. The signature is verified offline in
+// internal/slsa's tests; here only the policy logic is under test.
+func vector(t *testing.T, rel string) (*provenance.Provenance, *certificate.Summary) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type rawCert struct {
+		RawBytes string `json:"rawBytes"`
+	}
+	var b struct {
+		VM struct {
+			Certificate *rawCert `json:"certificate"`
+			Chain       *struct {
+				Certificates []rawCert `json:"certificates"`
+			} `json:"x509CertificateChain"`
+		} `json:"verificationMaterial"`
+		DSSE struct {
+			Payload string `json:"payload"`
+		} `json:"dsseEnvelope"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		t.Fatal(err)
+	}
+	leaf := b.VM.Certificate
+	if leaf == nil {
+		leaf = &b.VM.Chain.Certificates[0]
+	}
+	der, _ := base64.StdEncoding.DecodeString(leaf.RawBytes)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := certificate.SummarizeCertificate(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := base64.StdEncoding.DecodeString(b.DSSE.Payload)
+	st, err := provenance.DecodeStatement(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := provenance.Parse(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, &sum
+}
+
+func mustPolicy(t *testing.T, cfg Config) *Policy {
+	t.Helper()
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New(%+v): %v", cfg, err)
+	}
+	return p
+}
+
+// wantCheck asserts err is a Violation of check (or nil when check is "").
+func wantCheck(t *testing.T, err error, check string) {
+	t.Helper()
+	var v *Violation
+	switch {
+	case check == "" && err != nil:
+		t.Fatalf("unexpected violation: %v", err)
+	case check == "":
+	case !errors.As(err, &v):
+		t.Fatalf("got %v, want a %s violation", err, check)
+	case v.Check != check:
+		t.Fatalf("got %s violation (%v), want %s", v.Check, err, check)
+	}
+}
+
+// The test cases slsa-verifier runs on the same files
+// (cli/slsa-verifier/main_regression_test.go), as policy settings.
+func TestSlsaVerifierParity(t *testing.T) {
+	type tc struct {
+		name string
+		cfg  Config
+		want string
+	}
+	branchCases := func(builder string) []tc {
+		return []tc{
+			{"valid main branch default", Config{SourceURI: exampleRepo}, ""},
+			{"valid main branch set", Config{SourceURI: exampleRepo, SourceRef: "refs/heads/main"}, ""},
+			{"wrong branch master", Config{SourceURI: exampleRepo, SourceRef: "refs/heads/master"}, CheckSourceRef},
+			{"invalid builderID", Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "not-trusted.yml"}}, CheckBuilder},
+			{"wrong source append A", Config{SourceURI: exampleRepo + "A"}, CheckSource},
+			{"wrong source prepend A", Config{SourceURI: "A" + exampleRepo}, CheckSource},
+			{"wrong source middle A", Config{SourceURI: "github.com/Aslsa-framework/example-package"}, CheckSource},
+			{"tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceRef: "refs/tags/v1.2.3"}, CheckSourceRef},
+			{"versioned tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceVersionedTag: "v1"}, CheckSourceRef},
+			{"builder at version", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@v2.1.0"}}, ""},
+			{"builder at full ref", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v2.1.0"}}, ""},
+			{"builder at other version", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@v2.0.0"}}, CheckBuilder},
+			{"builder at version pattern", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v2.*"}}, ""},
+			{"builder at other major", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v1.*"}}, CheckBuilder},
+		}
+	}
+	files := map[string]string{
+		vecGeneric:   workflows + "generator_generic_slsa3.yml",
+		vecContainer: workflows + "builder_container-based_slsa3.yml",
+	}
+	for file, builder := range files {
+		prov, cert := vector(t, file)
+		for _, c := range branchCases(builder) {
+			t.Run(filepath.Base(file)+"/"+c.name, func(t *testing.T) {
+				if c.cfg.BuilderIDs == nil {
+					c.cfg.BuilderIDs = []string{builder}
+				}
+				_, err := mustPolicy(t, c.cfg).Check(prov, cert)
+				wantCheck(t, err, c.want)
+			})
+		}
+	}
+
+	prov, cert := vector(t, vecGo)
+	for tag, want := range map[string]string{
+		"v14": "", "v14.0": "", "v14.0.0": "",
+		"v14.1": CheckSourceRef, "v13": CheckSourceRef, "v15": CheckSourceRef, "v13.2": CheckSourceRef, "v0": CheckSourceRef,
+	} {
+		t.Run("go versioned tag "+tag, func(t *testing.T) {
+			cfg := Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}, SourceVersionedTag: tag}
+			_, err := mustPolicy(t, cfg).Check(prov, cert)
+			wantCheck(t, err, want)
+		})
+	}
+
+	prov, cert = vector(t, vecBCR)
+	for name, c := range map[string]tc{
+		"module.bazel using publishing builder": {cfg: Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"}}},
+		"other builder":                         {cfg: Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml"}}, want: CheckBuilder},
+		"branch":                                {cfg: Config{SourceURI: "https://github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml@v0.0.1"}, SourceRef: "refs/heads/publish-to-*"}},
+	} {
+		t.Run("bcr/"+name, func(t *testing.T) {
+			_, err := mustPolicy(t, c.cfg).Check(prov, cert)
+			wantCheck(t, err, c.want)
+		})
+	}
+}
+
+func TestOutcomeListsComparedClaims(t *testing.T) {
+	prov, cert := vector(t, vecBCR)
+	out, err := mustPolicy(t, Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"}}).Check(prov, cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "buildSignerURI,sourceRepositoryURI,sourceRepositoryRef,sourceRepositoryDigest,buildConfigURI,buildTrigger,runnerEnvironment,runInvocationURI"
+	if got := strings.Join(out.CertificateClaims, ","); got != want {
+		t.Errorf("claims %s, want %s", got, want)
+	}
+	if out.BuilderRule != "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml" {
+		t.Errorf("builder rule %q", out.BuilderRule)
+	}
+	// Key-signed provenance has no certificate to compare.
+	out, err = mustPolicy(t, Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"}}).Check(prov, nil)
+	if err != nil || len(out.CertificateClaims) != 0 {
+		t.Fatalf("without certificate: %+v, %v", out, err)
+	}
+}
+
+// A predicate that disagrees with its Fulcio certificate fails even when it
+// satisfies the policy: each field is altered in turn, and the policy is
+// written to accept the altered predicate.
+func TestCertificateConsistency(t *testing.T) {
+	acceptAll := func(t *testing.T, p *provenance.Provenance) *Policy {
+		repo, _ := provenance.SplitRef(p.SourceURI)
+		return mustPolicy(t, Config{SourceURI: repo, BuilderIDs: []string{p.BuilderID}})
+	}
+	for _, file := range []string{vecBCR, vecGeneric, vecContainer} {
+		orig, cert := vector(t, file)
+		if _, err := acceptAll(t, orig).Check(orig, cert); err != nil {
+			t.Fatalf("%s: unaltered: %v", file, err)
+		}
+		withRef := func(uri, ref string) string { repo, _ := provenance.SplitRef(uri); return repo + "@" + ref }
+		alter := map[string]func(p *provenance.Provenance){
+			"buildSignerURI": func(p *provenance.Provenance) {
+				p.BuilderID = strings.Replace(p.BuilderID, "@refs/tags/v", "@refs/tags/v9", 1)
+			},
+			"sourceRepositoryURI": func(p *provenance.Provenance) {
+				p.SourceURI = strings.Replace(p.SourceURI, "github.com/", "github.com/evil-", 1)
+				p.TriggerURI = strings.Replace(p.TriggerURI, "github.com/", "github.com/evil-", 1)
+			},
+			"sourceRepositoryRef": func(p *provenance.Provenance) {
+				p.SourceURI, p.TriggerURI, p.Ref = withRef(p.SourceURI, "refs/heads/evil"), withRef(p.TriggerURI, "refs/heads/evil"), "refs/heads/evil"
+			},
+			"sourceRepositoryDigest": func(p *provenance.Provenance) { p.SourceCommit = strings.Repeat("0", 40) },
+			"buildConfigURI": func(p *provenance.Provenance) {
+				p.Workflow = strings.Replace(p.Workflow, ".github/workflows/", ".github/workflows/evil-", 1)
+			},
+			"buildTrigger": func(p *provenance.Provenance) { p.Event = "pull_request_target" },
+		}
+		if orig.RunnerEnvironment != "" {
+			alter["runnerEnvironment"] = func(p *provenance.Provenance) { p.RunnerEnvironment = "self-hosted" }
+		}
+		if strings.HasPrefix(orig.InvocationID, "https://") {
+			alter["runInvocationURI"] = func(p *provenance.Provenance) { p.InvocationID += "0" }
+		}
+		for claim, f := range alter {
+			t.Run(filepath.Base(file)+"/"+claim, func(t *testing.T) {
+				p := *orig
+				f(&p)
+				_, err := acceptAll(t, &p).Check(&p, cert)
+				wantCheck(t, err, CheckCertificate)
+				if !strings.Contains(err.Error(), claim) {
+					t.Errorf("message %q does not name %s", err, claim)
+				}
+			})
+		}
+	}
+	// The certificate of one build does not vouch for another build's predicate.
+	goProv, _ := vector(t, vecGo)
+	_, genericCert := vector(t, vecGeneric)
+	_, err := mustPolicy(t, Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}}).Check(goProv, genericCert)
+	wantCheck(t, err, CheckCertificate)
+}
+
+func TestBuildTypes(t *testing.T) {
+	prov, cert := vector(t, vecGo)
+	base := Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}}
+	_, err := mustPolicy(t, base).Check(prov, cert)
+	wantCheck(t, err, "")
+
+	// Known builder, foreign build type: slsa-verifier's registered types apply.
+	other := *prov
+	other.BuildType = "https://github.com/slsa-framework/slsa-github-generator/generic@v1"
+	_, err = mustPolicy(t, base).Check(&other, nil)
+	wantCheck(t, err, CheckBuildType)
+
+	withTypes := base
+	withTypes.BuildTypes = []string{"https://example.com/build@v1"}
+	_, err = mustPolicy(t, withTypes).Check(prov, cert)
+	wantCheck(t, err, CheckBuildType)
+	withTypes.BuildTypes = append(withTypes.BuildTypes, prov.BuildType)
+	_, err = mustPolicy(t, withTypes).Check(prov, cert)
+	wantCheck(t, err, "")
+
+	// An unknown builder accepts any build type unless buildTypes is set.
+	custom := &provenance.Provenance{BuilderID: "https://tekton.dev/chains/v2", BuildType: "tekton.dev/v1/PipelineRun", SourceURI: "git+https://example.com/o/r@refs/heads/main", Ref: "refs/heads/main"}
+	_, err = mustPolicy(t, Config{SourceURI: "example.com/o/r", BuilderIDs: []string{"https://tekton.dev/chains/v2"}}).Check(custom, nil)
+	wantCheck(t, err, "")
+}
+
+func TestSourceChecks(t *testing.T) {
+	prov, _ := vector(t, vecGo)
+	base := Config{SourceURI: "git+https://" + exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}}
+	cases := map[string]struct {
+		mutate func(c *Config, p *provenance.Provenance)
+		want   string
+	}{
+		"commit matches":       {func(c *Config, p *provenance.Provenance) { c.SourceCommit = strings.ToUpper(exampleSHA) }, ""},
+		"commit differs":       {func(c *Config, p *provenance.Provenance) { c.SourceCommit = strings.Repeat("1", 40) }, CheckCommit},
+		"ref pattern":          {func(c *Config, p *provenance.Provenance) { c.SourceRef = "refs/tags/v1*" }, ""},
+		"ref pattern no match": {func(c *Config, p *provenance.Provenance) { c.SourceRef = "refs/tags/v2*" }, CheckSourceRef},
+		"no source material":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "" }, CheckConsistency},
+		"trigger other repo": {func(c *Config, p *provenance.Provenance) {
+			p.TriggerURI = "git+https://github.com/o/other@refs/tags/v14"
+		}, CheckConsistency},
+		"trigger other ref": {func(c *Config, p *provenance.Provenance) {
+			p.TriggerURI = "git+https://" + exampleRepo + "@refs/tags/v15"
+		}, CheckConsistency},
+		"source without ref":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "git+https://" + exampleRepo }, CheckConsistency},
+		"recorded ref differs": {func(c *Config, p *provenance.Provenance) { p.Ref = "refs/heads/main" }, CheckConsistency},
+		"tag is a branch":      {func(c *Config, p *provenance.Provenance) { c.SourceVersionedTag = "v14"; p.RefType = "branch" }, CheckSourceRef},
+		"tag is not semver": {func(c *Config, p *provenance.Provenance) {
+			c.SourceVersionedTag = "v14"
+			p.Ref, p.SourceURI, p.TriggerURI = "refs/tags/release", "git+https://"+exampleRepo+"@refs/tags/release", ""
+		}, CheckSourceRef},
+		"empty builder in prov": {func(c *Config, p *provenance.Provenance) { p.BuilderID = "" }, CheckBuilder},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, p := base, *prov
+			tc.mutate(&c, &p)
+			_, err := mustPolicy(t, c).Check(&p, nil)
+			wantCheck(t, err, tc.want)
+		})
+	}
+}
+
+func TestBuilderMatching(t *testing.T) {
+	const gen = workflows + "generator_generic_slsa3.yml"
+	cases := []struct {
+		entry, id string
+		want      bool
+	}{
+		{gen, gen + "@refs/tags/v2.1.0", true},
+		{gen, gen + "@refs/tags/v2.1.0-rc.1", false}, // builders must be at a release tag
+		{gen, gen + "@refs/tags/v2.1", false},
+		{gen, gen + "@refs/heads/main", false},
+		{gen, gen + "X@refs/tags/v2.1.0", false},
+		{gen, gen, true},
+		{gen + "@v2.1.0", gen + "@refs/tags/v2.1.0", true},
+		{gen + "@refs/heads/main", gen + "@refs/heads/main", true},
+		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v2.1.0", true},
+		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v20.0.0", false},
+		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v2.1.0/evil", false},
+		{gen + "@v2.1.0", gen, false},
+		{"https://tekton.dev/chains/v2", "https://tekton.dev/chains/v2", true},
+	}
+	for _, tc := range cases {
+		b, err := parseBuilder(tc.entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.matches(tc.id); got != tc.want {
+			t.Errorf("%q matches %q = %t, want %t", tc.entry, tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	ok := Config{SourceURI: exampleRepo, BuilderIDs: []string{"b"}}
+	cases := map[string]struct {
+		mutate func(c *Config)
+		key    string
+	}{
+		"no builders":       {func(c *Config) { c.BuilderIDs = nil }, "builderIds"},
+		"empty builder":     {func(c *Config) { c.BuilderIDs = []string{""} }, "builderIds"},
+		"bad builder ref":   {func(c *Config) { c.BuilderIDs = []string{"b@"} }, "builderIds"},
+		"two @":             {func(c *Config) { c.BuilderIDs = []string{"b@v1@v2"} }, "builderIds"},
+		"bad builder glob":  {func(c *Config) { c.BuilderIDs = []string{"b@refs/tags/["} }, "builderIds"},
+		"empty build type":  {func(c *Config) { c.BuildTypes = []string{""} }, "buildTypes"},
+		"no source":         {func(c *Config) { c.SourceURI = "" }, "sourceUri"},
+		"source with ref":   {func(c *Config) { c.SourceURI = exampleRepo + "@refs/heads/main" }, "sourceUri"},
+		"short ref":         {func(c *Config) { c.SourceRef = "main" }, "sourceRef"},
+		"bad ref glob":      {func(c *Config) { c.SourceRef = "refs/[" }, "sourceRef"},
+		"bad versioned tag": {func(c *Config) { c.SourceVersionedTag = "1.2" }, "sourceVersionedTag"},
+		"short commit":      {func(c *Config) { c.SourceCommit = "abc" }, "sourceCommit"},
+		"non-hex commit":    {func(c *Config) { c.SourceCommit = strings.Repeat("g", 40) }, "sourceCommit"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := ok
+			tc.mutate(&c)
+			_, err := New(c)
+			var ke *KeyError
+			if !errors.As(err, &ke) || ke.Key != tc.key {
+				t.Fatalf("err = %v, want a KeyError for %s", err, tc.key)
+			}
+		})
+	}
+	if _, err := New(ok); err != nil {
+		t.Fatal(err)
+	}
+}

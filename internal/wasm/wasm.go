@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 )
 
 // Kind is the kind of a WebAssembly binary or part.
@@ -246,7 +247,7 @@ func walk(b []byte, lim Limits) (*Binary, error) {
 		return nil, &ParseError{Offset: 0, Reason: fmt.Sprintf(
 			"input size %d exceeds limit MaxInputSize (%d)", len(b), lim.MaxInputSize)}
 	}
-	p := &parser{buf: b, lim: lim, out: &Binary{
+	p := &parser{lim: lim, out: &Binary{
 		Size:           int64(len(b)),
 		Imports:        []Extern{},
 		Exports:        []Extern{},
@@ -260,7 +261,6 @@ func walk(b []byte, lim Limits) (*Binary, error) {
 	p.out.Kind = kind
 	path := string(kind)
 	p.out.Parts = append(p.out.Parts, Part{Path: path, Kind: kind, Offset: 0, Size: int64(len(b))})
-	p.parts = 1
 	r.part = path
 	if kind == KindModule {
 		p.module(&r, path)
@@ -288,10 +288,8 @@ func hashParts(b []byte, out *Binary) {
 
 // parser holds the state shared by the whole walk.
 type parser struct {
-	buf   []byte
-	lim   Limits
-	out   *Binary
-	parts int
+	lim Limits
+	out *Binary
 }
 
 // nested handles a section-1 or section-4 payload: it records the part,
@@ -299,16 +297,15 @@ type parser struct {
 func (p *parser) nested(r *reader, parent string, want Kind, index, depth int) {
 	start := r.pos
 	size := r.end - r.pos
-	path := parent + "/" + string(want) + "/" + itoa(index)
+	path := parent + "/" + string(want) + "/" + strconv.Itoa(index)
 	if depth > p.lim.MaxDepth {
 		r.failAt(start, "nesting depth %d exceeds limit MaxDepth (%d)", depth, p.lim.MaxDepth)
 		return
 	}
-	if p.parts >= p.lim.MaxParts {
+	if len(p.out.Parts) >= p.lim.MaxParts {
 		r.failAt(start, "part count exceeds limit MaxParts (%d)", p.lim.MaxParts)
 		return
 	}
-	p.parts++
 	r.part = path
 	kind := r.preamble()
 	if r.err != nil {
@@ -341,11 +338,4 @@ func (p *parser) custom(r *reader, path string) {
 		Part: path, Name: string(name), Offset: int64(start), Size: int64(r.end - start),
 	})
 	r.pos = r.end
-}
-
-func itoa(i int) string {
-	if i >= 0 && i < 10 {
-		return string(rune('0' + i))
-	}
-	return fmt.Sprint(i)
 }

@@ -1,0 +1,55 @@
+// Command wasm-smoke is a minimal verifier built on the plugin runtime, used
+// by the runtime's tests: it loads the WASM subject, fetches and parses its
+// WASM layer and reports what it found. With "require": "component" it fails
+// for core modules, so tests can observe both outcomes through Ratify.
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+)
+
+type config struct {
+	Require string `json:"require"`
+	// Sleep makes Verify wait, to exercise the deadline.
+	Sleep plugin.Duration `json:"sleep"`
+	Panic bool            `json:"panic"`
+}
+
+func verify(ctx context.Context, req *plugin.Request, cfg *config) plugin.Result {
+	if cfg.Panic {
+		var m map[string]int
+		m["boom"]++ // a nil-map write: the runtime must turn it into a failed result
+	}
+	if cfg.Sleep > 0 {
+		<-ctx.Done() // honours ctx; the runtime reports the deadline
+	}
+	s, res := req.LoadWasmSubject(ctx)
+	if res != nil {
+		return *res
+	}
+	b, err := s.FetchWasm(ctx, req.Registry, 0)
+	if err != nil {
+		return plugin.Fail("layer", "%v", err)
+	}
+	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	if err != nil {
+		return plugin.Fail("parse", "%s: %v", s.Ref, err)
+	}
+	ext := map[string]any{"layout": string(s.Layout), "kind": string(bin.Kind), "parts": len(bin.Parts), "digest": bin.Digest}
+	if cfg.Require != "" && string(bin.Kind) != cfg.Require {
+		return plugin.FailWith("kind", ext, "%s is a %s, expected a %s", s.Ref, bin.Kind, cfg.Require)
+	}
+	return plugin.Pass(fmt.Sprintf("%s: %s with %d parts", s.Ref, bin.Kind, len(bin.Parts)), ext)
+}
+
+func main() {
+	plugin.Main(plugin.Definition[config]{
+		Name: "wasm-smoke", Version: "0.0.0",
+		NewConfig: func() *config { return &config{} },
+		Verify:    verify,
+	})
+}

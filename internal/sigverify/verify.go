@@ -1,0 +1,467 @@
+package sigverify
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+)
+
+// Subject is what a signature must be bound to.
+type Subject struct {
+	// Digest is the subject digest ("sha256:<hex>"): an OCI manifest digest
+	// or an artifact digest. It may be empty when Artifact is set.
+	Digest digest.Digest
+	// Artifact is the artifact itself, when the caller has it (sign-blob
+	// style bundles). Its SHA-256 is used as Digest when Digest is empty.
+	Artifact []byte
+}
+
+// Expect holds constraints a caller adds to the trust policy for one kind
+// of artifact.
+type Expect struct {
+	// PredicateTypes, when not empty, requires a DSSE in-toto statement
+	// whose predicateType is one of these; other entities are refused.
+	PredicateTypes []string
+}
+
+// Error is a verification failure. Check names the check that failed, so a
+// message reads "<check>: <what was expected, what was found>".
+type Error struct {
+	Check string
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Check + ": " + e.Msg }
+
+// Checks reported in Error.Check.
+const (
+	CheckFormat      = "format"      // the entity could not be read
+	CheckSignature   = "signature"   // the signature is not valid for any trusted key/certificate
+	CheckSubject     = "subject"     // the signed payload names another subject
+	CheckPredicate   = "predicate"   // the statement is not of an expected predicate type
+	CheckIdentity    = "identity"    // the certificate identity/issuer is not trusted
+	CheckCertificate = "certificate" // the certificate does not chain to a trusted CA at the signing time
+	CheckTlog        = "tlog"        // transparency-log entry missing or invalid
+	CheckTimestamp   = "timestamp"   // RFC 3161 timestamp missing or invalid
+	CheckSCT         = "sct"         // certificate transparency proof missing or invalid
+)
+
+func fail(check, format string, args ...any) error {
+	return &Error{Check: check, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Verify verifies e under p and checks that it is bound to subject. It
+// returns what was verified, or an *Error naming the failed check.
+//
+// Steps: (1) the signature is checked against the policy's keys (rotation:
+// the first key that verifies is used) or against the certificate's key;
+// (2) the now authenticated payload must name subject (the claim check
+// cosign calls ClaimVerifier) and satisfy expect; (3) sigstore-go's
+// verifier checks transparency-log entries, timestamps, the certificate
+// chain at the signing time, SCTs and the identity policy, and checks the
+// subject binding a second time.
+func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, error) {
+	if subject.Digest == "" && subject.Artifact != nil {
+		subject.Digest = digest.FromBytes(subject.Artifact)
+	}
+	if err := subject.Digest.Validate(); err != nil {
+		return nil, fail(CheckSubject, "invalid subject digest %q: %v", subject.Digest, err)
+	}
+	vc, err := e.signed.VerificationContent()
+	if err != nil {
+		return nil, fail(CheckFormat, "no verification material: %v", err)
+	}
+	sc, err := e.signed.SignatureContent()
+	if err != nil {
+		return nil, fail(CheckFormat, "no signature: %v", err)
+	}
+	out := &Outcome{Policy: p.Name, Kind: e.Kind}
+
+	// (1) Signature, and which trusted material signed.
+	tm := root.TrustedMaterialCollection{}
+	if p.trustedRoot != nil {
+		tm = append(tm, p.trustedRoot)
+	}
+	cert := vc.Certificate()
+	if cert != nil {
+		if len(p.matchers) == 0 {
+			return nil, fail(CheckIdentity, "signed with a certificate (%s), but trust policy %q trusts keys only", describeCert(cert), p.Name)
+		}
+		if err := checkSignature(e, sc, vc, tm, subject); err != nil {
+			return nil, fail(CheckSignature, "not valid for the key of its certificate (%s): %v", describeCert(cert), err)
+		}
+		out.Certificate = cert
+	} else {
+		if len(p.keys) == 0 {
+			return nil, fail(CheckSignature, "signed with a key, but trust policy %q trusts keyless identities only", p.Name)
+		}
+		var errs []error
+		for _, k := range p.keys {
+			ktm := append(slices.Clone(tm), keyMaterial{BaseTrustedMaterial: &root.BaseTrustedMaterial{}, key: k})
+			if err := checkSignature(e, sc, vc, ktm, subject); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out.KeyID, out.KeySource, tm = k.ID, k.Source, ktm
+			break
+		}
+		if out.KeyID == "" {
+			return nil, fail(CheckSignature, "not signed by any of the %d trusted key(s) of trust policy %q (%s)", len(p.keys), p.Name, keyIDs(p.keys))
+		}
+	}
+
+	// (2) Binding to the subject, on the authenticated payload.
+	if err := bind(e, sc, subject, expect, out); err != nil {
+		return nil, err
+	}
+
+	// (3) Logs, timestamps, certificate chain, SCTs, identity.
+	var vtm root.TrustedMaterial = tm
+	if e.tsaMessage != nil {
+		vtm = tsaBoundTo{TrustedMaterial: tm, message: e.tsaMessage}
+	}
+	opts, usable, err := p.verifierOptions(e, cert != nil, vtm, out)
+	if err != nil {
+		return nil, err
+	}
+	v, err := verify.NewVerifier(vtm, opts...)
+	if err != nil {
+		return nil, fail(CheckFormat, "cannot build verifier: %v", err)
+	}
+	var artifactOpt verify.ArtifactPolicyOption
+	switch {
+	case e.Kind == KindSimpleSigning:
+		artifactOpt = verify.WithArtifact(bytes.NewReader(e.Payload))
+	case subject.Artifact != nil:
+		artifactOpt = verify.WithArtifact(bytes.NewReader(subject.Artifact))
+	default:
+		raw, _ := hex.DecodeString(subject.Digest.Encoded())
+		artifactOpt = verify.WithArtifactDigest(subject.Digest.Algorithm().String(), raw)
+	}
+	var policyOpts []verify.PolicyOption
+	if cert != nil {
+		for _, m := range p.matchers {
+			policyOpts = append(policyOpts, verify.WithCertificateIdentity(m))
+		}
+	} else {
+		policyOpts = append(policyOpts, verify.WithKey())
+	}
+	res, err := v.Verify(e.signed, verify.NewPolicy(artifactOpt, policyOpts...))
+	if err != nil {
+		return nil, p.explain(err, cert, out)
+	}
+
+	for _, ts := range res.VerifiedTimestamps {
+		out.Timestamps = append(out.Timestamps, Timestamp{Source: timestampSource(ts.Type), URI: ts.URI, Time: ts.Timestamp.UTC()})
+	}
+	out.Tlog = verifiedEntries(usable, vtm)
+	if res.Signature != nil && res.Signature.Certificate != nil {
+		s := *res.Signature.Certificate
+		out.CertSummary = &s
+		out.Identity, out.Issuer = s.SubjectAlternativeName, s.Issuer
+	}
+	return out, nil
+}
+
+// checkSignature verifies only the signature, so that a wrong key or a
+// tampered payload is reported as such rather than as a log mismatch.
+func checkSignature(e *Entity, sc verify.SignatureContent, vc verify.VerificationContent, tm root.TrustedMaterial, subject Subject) error {
+	switch e.Kind {
+	case KindDSSE:
+		return verify.VerifySignature(sc, vc, tm)
+	case KindSimpleSigning:
+		return verify.VerifySignatureWithArtifacts(sc, vc, tm, []io.Reader{bytes.NewReader(e.Payload)})
+	default:
+		if subject.Artifact != nil {
+			return verify.VerifySignatureWithArtifacts(sc, vc, tm, []io.Reader{bytes.NewReader(subject.Artifact)})
+		}
+		raw, _ := hex.DecodeString(subject.Digest.Encoded())
+		return verify.VerifySignatureWithArtifactDigests(sc, vc, tm, []verify.ArtifactDigest{{Algorithm: subject.Digest.Algorithm().String(), Digest: raw}})
+	}
+}
+
+// bind checks that the authenticated payload names the subject: the
+// simple-signing docker-manifest-digest, an in-toto subject digest, or the
+// message digest. Without this check a valid signature verifies for any
+// subject.
+func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect, out *Outcome) error {
+	want := subject.Digest
+	switch e.Kind {
+	case KindSimpleSigning:
+		if len(expect.PredicateTypes) > 0 {
+			return fail(CheckPredicate, "a simple-signing payload is not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
+		}
+		var ss simpleSigning
+		if err := json.Unmarshal(e.Payload, &ss); err != nil {
+			return fail(CheckFormat, "signed payload is not a cosign simple-signing document: %v", err)
+		}
+		if ss.Critical.Type != CosignSignatureType {
+			return fail(CheckFormat, "signed payload type is %q, expected %q", ss.Critical.Type, CosignSignatureType)
+		}
+		if got := ss.Critical.Image.DockerManifestDigest; got != want.String() {
+			return fail(CheckSubject, "signed payload names %s, not the subject %s (signature belongs to another artifact)", or(got, "no digest"), want)
+		}
+		out.SignedReference = ss.Critical.Identity.DockerReference
+	case KindDSSE:
+		env := sc.EnvelopeContent().RawEnvelope()
+		if env.PayloadType != InTotoPayloadType {
+			return fail(CheckFormat, "DSSE payload type is %q, expected %q", env.PayloadType, InTotoPayloadType)
+		}
+		var st statementHeader
+		if err := json.Unmarshal(e.Payload, &st); err != nil {
+			return fail(CheckFormat, "DSSE payload is not an in-toto statement: %v", err)
+		}
+		out.PredicateType, out.Statement = st.PredicateType, e.Payload
+		if len(expect.PredicateTypes) > 0 && !slices.Contains(expect.PredicateTypes, st.PredicateType) {
+			return fail(CheckPredicate, "statement predicate type is %q, expected %s", st.PredicateType, strings.Join(expect.PredicateTypes, " or "))
+		}
+		var names []string
+		for _, s := range st.Subject {
+			if s.Digest[want.Algorithm().String()] == want.Encoded() {
+				return nil
+			}
+			for alg, d := range s.Digest {
+				names = append(names, alg+":"+d)
+			}
+		}
+		if len(names) > 4 {
+			names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
+		}
+		return fail(CheckSubject, "statement subjects [%s] do not include the subject %s (statement belongs to another artifact)", strings.Join(names, ", "), want)
+	case KindMessage:
+		if len(expect.PredicateTypes) > 0 {
+			return fail(CheckPredicate, "bundle holds a message signature, not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
+		}
+		msg := sc.MessageSignatureContent()
+		alg := strings.ToLower(strings.ReplaceAll(msg.DigestAlgorithm(), "SHA2_", "sha"))
+		got := digest.NewDigestFromEncoded(digest.Algorithm(alg), hex.EncodeToString(msg.Digest()))
+		if got != want {
+			return fail(CheckSubject, "message signature covers %s, not the subject %s", got, want)
+		}
+	}
+	return nil
+}
+
+// verifierOptions turns the policy and what the entity carries into
+// sigstore-go options: material the trusted root can check is checked (and
+// must verify); material it cannot check is noted and ignored unless the
+// policy requires it.
+func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMaterial, out *Outcome) ([]verify.VerifierOption, []*tlog.Entry, error) {
+	entries, err := e.signed.TlogEntries()
+	if err != nil {
+		return nil, nil, fail(CheckFormat, "transparency-log entries: %v", err)
+	}
+	stamps, err := e.signed.Timestamps()
+	if err != nil {
+		return nil, nil, fail(CheckFormat, "timestamps: %v", err)
+	}
+	logs := tm.RekorLogs()
+	var usable []*tlog.Entry
+	promised := false
+	for _, en := range entries {
+		id := hex.EncodeToString([]byte(en.LogKeyID()))
+		if _, ok := logs[id]; !ok {
+			out.Notes = append(out.Notes, fmt.Sprintf("transparency-log entry %d not checked: log %s is not in the trusted root", en.LogIndex(), id))
+			continue
+		}
+		usable = append(usable, en)
+		promised = promised || en.HasInclusionPromise()
+	}
+	haveTSA := len(tm.TimestampingAuthorities()) > 0
+	if len(stamps) > 0 && !haveTSA {
+		out.Notes = append(out.Notes, fmt.Sprintf("%d RFC 3161 timestamp(s) not checked: the trust policy has no timestamp authority", len(stamps)))
+	}
+	switch {
+	case p.requireTlog && len(entries) == 0:
+		return nil, nil, fail(CheckTlog, "no transparency-log entry, but trust policy %q requires one (requireTlog)", p.Name)
+	case p.requireTlog && len(usable) == 0:
+		return nil, nil, fail(CheckTlog, "the transparency-log entry is from a log that the trusted root of policy %q does not list", p.Name)
+	case p.requireSignedTimestamp && len(stamps) == 0:
+		return nil, nil, fail(CheckTimestamp, "no RFC 3161 timestamp, but trust policy %q requires one (requireSignedTimestamp)", p.Name)
+	case p.requireSignedTimestamp && !haveTSA:
+		return nil, nil, fail(CheckTimestamp, "the trusted root of policy %q lists no timestamp authority to check the RFC 3161 timestamp", p.Name)
+	}
+	var opts []verify.VerifierOption
+	observed := false
+	if len(usable) > 0 {
+		opts = append(opts, verify.WithTransparencyLog(1))
+		if promised {
+			opts = append(opts, verify.WithIntegratedTimestamps(1))
+			observed = true
+		}
+	}
+	if len(stamps) > 0 && haveTSA {
+		opts = append(opts, verify.WithSignedTimestamps(1))
+		observed = true
+	}
+	if hasCert && p.requireSCT {
+		opts = append(opts, verify.WithSignedCertificateTimestamps(1))
+	}
+	switch {
+	case observed:
+	case hasCert:
+		// No trusted time: the certificate must be valid now, which a
+		// short-lived Fulcio certificate is not after ten minutes.
+		opts = append(opts, verify.WithCurrentTime())
+	default:
+		opts = append(opts, verify.WithNoObserverTimestamps())
+	}
+	return opts, usable, nil
+}
+
+// explain turns a sigstore-go error into an *Error naming the check.
+func (p *Policy) explain(err error, cert *x509.Certificate, out *Outcome) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "outside certificate validity"), strings.HasPrefix(msg, "failed to verify leaf certificate"):
+		return fail(CheckCertificate, "%s does not verify against the Fulcio CAs of trust policy %q at %s: %v", describeCert(cert), p.Name, timesUsed(out, cert, msg), err)
+	case strings.HasPrefix(msg, "failed to verify log inclusion"):
+		return fail(CheckTlog, "transparency-log entry does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
+	case strings.HasPrefix(msg, "failed to verify timestamps"):
+		return fail(CheckTimestamp, "timestamp does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
+	case strings.HasPrefix(msg, "failed to verify signed certificate timestamp"), strings.Contains(msg, "SCT"):
+		return fail(CheckSCT, "certificate has no SCT that verifies against the CT logs of trust policy %q (requireSCT): %v", p.Name, errors.Unwrap(err))
+	case strings.HasPrefix(msg, "failed to verify certificate identity"):
+		return fail(CheckIdentity, "%s", p.explainIdentity(cert))
+	case strings.Contains(msg, "artifact") || strings.Contains(msg, "digest"):
+		return fail(CheckSubject, "%v", err)
+	}
+	return fail(CheckSignature, "%v", err)
+}
+
+func (p *Policy) explainIdentity(cert *x509.Certificate) string {
+	s, err := certificate.SummarizeCertificate(cert)
+	if err != nil {
+		return fmt.Sprintf("cannot read the certificate identity: %v", err)
+	}
+	for i, id := range p.identities {
+		san, _ := verify.NewSANMatcher(id.CertificateIdentity, id.CertificateIdentityRegExp)
+		if san.Verify(s) == nil {
+			return fmt.Sprintf("certificate identity %q is trusted only from issuer %s (trust policy %q keyless[%d]), but it was issued by %q",
+				s.SubjectAlternativeName, id.issuerString(), p.Name, i, s.Issuer)
+		}
+	}
+	var ids []string
+	for _, id := range p.identities {
+		ids = append(ids, id.String())
+	}
+	return fmt.Sprintf("certificate identity %q (issuer %q) matches none of the trusted identities of trust policy %q: %s",
+		s.SubjectAlternativeName, s.Issuer, p.Name, strings.Join(ids, "; "))
+}
+
+// timesUsed says at which time(s) the certificate was checked.
+func timesUsed(out *Outcome, cert *x509.Certificate, msg string) string {
+	if strings.Contains(msg, "integrated time") {
+		return "the transparency-log integrated time"
+	}
+	now := time.Now()
+	if cert != nil && (now.After(cert.NotAfter) || now.Before(cert.NotBefore)) && len(out.Notes) == 0 {
+		return fmt.Sprintf("the current time %s (the signature carries no transparency-log entry or RFC 3161 timestamp to prove it was made while the certificate was valid)", now.UTC().Format(time.RFC3339))
+	}
+	return "the signing time"
+}
+
+func describeCert(c *x509.Certificate) string {
+	if c == nil {
+		return "no certificate"
+	}
+	s, err := certificate.SummarizeCertificate(c)
+	id := c.Subject.String()
+	if err == nil && s.SubjectAlternativeName != "" {
+		id = s.SubjectAlternativeName
+	}
+	return fmt.Sprintf("certificate for %q valid %s to %s", id, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+}
+
+func keyIDs(keys []*Key) string {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func timestampSource(t string) string {
+	switch t {
+	case "Tlog":
+		return SourceTlog
+	case "TimestampAuthority":
+		return SourceRFC3161
+	case "CurrentTime":
+		return SourceCurrentTime
+	}
+	return strings.ToLower(t)
+}
+
+// verifiedEntries returns the usable entries whose promise verifies (the
+// verifier accepted at least one; this says which).
+func verifiedEntries(usable []*tlog.Entry, tm root.TrustedMaterial) []TlogEntry {
+	var out []TlogEntry
+	for _, en := range usable {
+		if en.HasInclusionPromise() && tlog.VerifySET(en, tm.RekorLogs()) != nil {
+			continue
+		}
+		te := TlogEntry{LogIndex: en.LogIndex(), LogID: hex.EncodeToString([]byte(en.LogKeyID()))}
+		if !en.IntegratedTime().IsZero() && en.HasInclusionPromise() {
+			te.IntegratedTime = en.IntegratedTime().UTC()
+		}
+		out = append(out, te)
+	}
+	return out
+}
+
+// keyMaterial offers one configured key for whatever hint an entity gives:
+// hints are unauthenticated, and each trusted key is tried in turn.
+type keyMaterial struct {
+	*root.BaseTrustedMaterial
+	key *Key
+}
+
+func (k keyMaterial) PublicKeyVerifier(string) (root.TimeConstrainedVerifier, error) {
+	return k.key.verifier, nil
+}
+
+// tsaBoundTo checks RFC 3161 timestamps against message instead of the
+// signature bytes: cosign timestamps legacy attestations over the whole
+// envelope.
+type tsaBoundTo struct {
+	root.TrustedMaterial
+	message []byte
+}
+
+func (t tsaBoundTo) TimestampingAuthorities() []root.TimestampingAuthority {
+	var out []root.TimestampingAuthority
+	for _, a := range t.TrustedMaterial.TimestampingAuthorities() {
+		out = append(out, boundTSA{TimestampingAuthority: a, message: t.message})
+	}
+	return out
+}
+
+type boundTSA struct {
+	root.TimestampingAuthority
+	message []byte
+}
+
+func (b boundTSA) Verify(signedTimestamp, _ []byte) (*root.Timestamp, error) {
+	return b.TimestampingAuthority.Verify(signedTimestamp, b.message)
+}
+
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}

@@ -259,8 +259,8 @@ func (c *certContent) ValidAtTime(t time.Time, _ root.TrustedMaterial) bool {
 	return !c.cert.NotAfter.Before(t) && !c.cert.NotBefore.After(t)
 }
 
-func (c *certContent) Certificate() *x509.Certificate        { return c.cert }
-func (c *certContent) Intermediates() []*x509.Certificate    { return c.intermediates }
+func (c *certContent) Certificate() *x509.Certificate      { return c.cert }
+func (c *certContent) Intermediates() []*x509.Certificate  { return c.intermediates }
 func (c *certContent) PublicKey() verify.PublicKeyProvider { return nil }
 
 // keyContent says "signed with a key"; which key is decided by the trusted
@@ -288,10 +288,10 @@ func (k *keyContent) ValidAtTime(t time.Time, tm root.TrustedMaterial) bool {
 	return err == nil && v.ValidAtTime(t)
 }
 
-func (k *keyContent) Certificate() *x509.Certificate        { return nil }
-func (k *keyContent) Intermediates() []*x509.Certificate    { return nil }
+func (k *keyContent) Certificate() *x509.Certificate      { return nil }
+func (k *keyContent) Intermediates() []*x509.Certificate  { return nil }
 func (k *keyContent) PublicKey() verify.PublicKeyProvider { return k }
-func (k *keyContent) Hint() string                          { return "" }
+func (k *keyContent) Hint() string                        { return "" }
 
 // statementHeader is the part of an in-toto statement (v0.1 or v1) this
 // package reads.

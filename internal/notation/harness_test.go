@@ -1,0 +1,319 @@
+package notation_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	"github.com/ratify-project/ratify/pkg/referrerstore/config"
+	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	"github.com/ratify-project/ratify/pkg/utils"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+)
+
+const (
+	// identity is the subject `notation cert generate-test wasm.example` writes.
+	identity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
+	// testIdentity matches the certificates of pki_test.go for cn.
+	testIdentityFmt = "x509.subject: CN=%s, O=ratify-wasm tests, C=US"
+)
+
+// notationCLI is the real notation v1.3.2 binary with a private config
+// home ($XDG_CONFIG_HOME/notation): keys, signingkeys.json, trust store.
+type notationCLI struct {
+	bin  string
+	home string
+	env  []string
+	keys []map[string]string
+}
+
+func newNotationCLI(t testing.TB) *notationCLI {
+	t.Helper()
+	home := t.TempDir()
+	c := &notationCLI{
+		bin:  testenv.Bin(t, "notation"),
+		home: home,
+		env: append(os.Environ(),
+			"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+			"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+			"HOME="+home),
+	}
+	return c
+}
+
+func (c *notationCLI) run(t testing.TB, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd.Env = c.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("notation %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// configDir is $XDG_CONFIG_HOME/notation.
+func (c *notationCLI) configDir() string { return filepath.Join(c.home, "config", "notation") }
+
+// addKey registers a key and certificate chain (leaf first) under name in
+// signingkeys.json, the file `notation key` manages.
+func (c *notationCLI) addKey(t testing.TB, name string, key crypto.Signer, chain ...*x509.Certificate) {
+	t.Helper()
+	dir := filepath.Join(c.home, "keys")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c.keys = append(c.keys, map[string]string{
+		"name":     name,
+		"keyPath":  writeKey(t, dir, name+".key", key),
+		"certPath": writePEM(t, dir, name+".crt", chain...),
+	})
+	raw, err := json.Marshal(map[string]any{"keys": c.keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(c.configDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.configDir(), "signingkeys.json"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	generatedOnce sync.Once
+	generatedCLI  *notationCLI
+	generatedErr  string
+)
+
+// testCertCLI returns a CLI home holding the "wasm.example" key from
+// `notation cert generate-test --default`, shared by the package's tests
+// (RSA key generation is the slow part). Its certificate is testCertPath().
+func testCertCLI(t testing.TB) *notationCLI {
+	t.Helper()
+	generatedOnce.Do(func() {
+		home, err := os.MkdirTemp("", "wasm-notation-cli-")
+		if err != nil {
+			generatedErr = err.Error()
+			return
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(home) })
+		c := &notationCLI{bin: testenv.Bin(t, "notation"), home: home, env: append(os.Environ(),
+			"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+			"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+			"HOME="+home)}
+		cmd := exec.Command(c.bin, "cert", "generate-test", "--default", "wasm.example")
+		cmd.Env = c.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			generatedErr = err.Error() + ": " + string(out)
+			return
+		}
+		generatedCLI = c
+	})
+	if generatedCLI == nil {
+		t.Fatalf("notation cert generate-test: %s", generatedErr)
+	}
+	return generatedCLI
+}
+
+func (c *notationCLI) testCertPath() string {
+	return filepath.Join(c.configDir(), "localkeys", "wasm.example.crt")
+}
+
+// cleanups run after all tests (TestMain).
+var cleanups []func()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
+	os.Exit(code)
+}
+
+// sign runs `notation sign --insecure-registry <args> <ref>` and returns the
+// signature manifest as a client lists it (Referrers API or tag schema).
+func (c *notationCLI) sign(t testing.TB, r *registrytest.Registry, repo string, subject ocispec.Descriptor, args ...string) ocispec.Descriptor {
+	t.Helper()
+	before := notationReferrers(t, r, repo, subject)
+	ref := r.Ref(repo, subject.Digest.String())
+	c.run(t, append(append([]string{"sign", "--insecure-registry"}, args...), ref)...)
+	after := notationReferrers(t, r, repo, subject)
+	for _, d := range after {
+		if !containsDigest(before, d) {
+			return d
+		}
+	}
+	t.Fatalf("notation sign %s: no new signature among the referrers %v", ref, after)
+	return ocispec.Descriptor{}
+}
+
+func notationReferrers(t testing.TB, r *registrytest.Registry, repo string, subject ocispec.Descriptor) []ocispec.Descriptor {
+	t.Helper()
+	all, err := registrytest.Referrers(context.Background(), r, repo, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []ocispec.Descriptor
+	for _, d := range all {
+		if d.ArtifactType == notation.ArtifactType {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func containsDigest(ds []ocispec.Descriptor, d ocispec.Descriptor) bool {
+	for _, x := range ds {
+		if x.Digest == d.Digest {
+			return true
+		}
+	}
+	return false
+}
+
+// fixture reads examples/fixtures/<name>.
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pushWasm pushes nested.wasm (a real component) in the CNCF layout, tagged v1.
+func pushWasm(t testing.TB, r *registrytest.Registry, repo string) ocispec.Descriptor {
+	t.Helper()
+	d, err := registrytest.PushWasm(context.Background(), r, repo, "v1", fixture(t, "nested.wasm"), registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// verifierEntry is a Ratify verifier entry for wasm-notation with the given
+// plugin keys.
+func verifierEntry(keys map[string]any) map[string]any {
+	e := map[string]any{"name": "wasm-notation", "artifactTypes": notation.ArtifactType}
+	for k, v := range keys {
+		e[k] = v
+	}
+	return e
+}
+
+// result is one plugin invocation's outcome.
+type result struct {
+	IsSuccess  bool
+	Message    string
+	Extensions map[string]any
+	Stderr     string
+	Elapsed    time.Duration
+}
+
+// runPlugin drives the plugin in process exactly as skel would: stdin JSON
+// with the verifier entry and the oras store config, the subject reference
+// and the referrer descriptor Ratify listed, and Ratify's real oras store.
+func runPlugin(t testing.TB, r *registrytest.Registry, subjectRef string, referrer ocispec.Descriptor, keys map[string]any) result {
+	t.Helper()
+	store := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
+	stdin, err := json.Marshal(map[string]any{
+		"config":        verifierEntry(keys),
+		"storeConfig":   map[string]any{"version": "1.0.0", "store": store},
+		"referenceDesc": ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(config.StoresConfig{Version: "1.0.0", Stores: []config.StorePluginConfig{store}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := utils.ParseSubjectReference(subjectRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	start := time.Now()
+	out := plugin.Run(notation.Plugin, stdin, subject, ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType}, stores[0], &stderr)
+	res := result{IsSuccess: out.IsSuccess, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
+	if out.Extensions != nil {
+		// Round-trip through JSON: what Ratify and Rego see.
+		raw, err := json.Marshal(out.Extensions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &res.Extensions); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wasm-notation: success=%t (%v) %s", res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
+	return res
+}
+
+// strictPolicy is a one-statement trust policy document for every
+// repository ("*").
+func strictPolicy(stores []string, identities ...string) map[string]any {
+	return policyDoc(statement("wasm", []string{"*"}, map[string]any{"level": "strict"}, stores, identities...))
+}
+
+func policyDoc(statements ...map[string]any) map[string]any {
+	return map[string]any{"version": "1.0", "trustPolicies": statements}
+}
+
+func statement(name string, scopes []string, verification map[string]any, stores []string, identities ...string) map[string]any {
+	return map[string]any{
+		"name":                  name,
+		"registryScopes":        scopes,
+		"signatureVerification": verification,
+		"trustStores":           stores,
+		"trustedIdentities":     identities,
+	}
+}
+
+// wantPass and wantFail check a result and, for failures, the check named.
+func wantPass(t testing.TB, res result) {
+	t.Helper()
+	if !res.IsSuccess {
+		t.Fatalf("want success, got failure: %s\nextensions: %v\nstderr: %s", res.Message, res.Extensions, res.Stderr)
+	}
+	if _, skipped := res.Extensions[plugin.ExtSkipped]; skipped {
+		t.Fatalf("want a verified success, got a skip: %s", res.Message)
+	}
+}
+
+func wantFail(t testing.TB, res result, check string, msgParts ...string) {
+	t.Helper()
+	if res.IsSuccess {
+		t.Fatalf("want failure (%s), got success: %s\nextensions: %v", check, res.Message, res.Extensions)
+	}
+	if got := res.Extensions[plugin.ExtFailedCheck]; got != check {
+		t.Fatalf("want failedCheck %q, got %v: %s", check, got, res.Message)
+	}
+	if !strings.HasPrefix(res.Message, check+": ") {
+		t.Fatalf("message does not start with %q: %s", check+": ", res.Message)
+	}
+	for _, p := range msgParts {
+		if !strings.Contains(res.Message, p) {
+			t.Fatalf("message lacks %q: %s", p, res.Message)
+		}
+	}
+}

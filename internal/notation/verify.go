@@ -1,0 +1,135 @@
+package notation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/notaryproject/notation-core-go/signature/cose"
+	"github.com/notaryproject/notation-core-go/signature/jws"
+	notationgo "github.com/notaryproject/notation-go"
+	notationlog "github.com/notaryproject/notation-go/log"
+	"github.com/notaryproject/notation-go/registry"
+	"github.com/notaryproject/notation-go/verifier"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+)
+
+// Plugin is the wasm-notation verifier.
+var Plugin = plugin.Definition[Config]{
+	Name:      "wasm-notation",
+	Version:   "1.0.0",
+	NewConfig: NewConfig,
+	Verify:    verify,
+}
+
+// ArtifactType is the artifact type of notation signatures. notation writes
+// it as the manifest's config media type, not as artifactType.
+const ArtifactType = registry.ArtifactTypeNotation
+
+// maxEnvelopeBytes is notation-go's own limit on a signature blob.
+const maxEnvelopeBytes = 32 << 20
+
+// Checks (the "failedCheck" extension) besides notation's validation types
+// (integrity, authenticity, authenticTimestamp, expiry, revocation) and the
+// runtime's (config, deadline, internal, subject, referrer).
+const (
+	CheckSignatureManifest = "signatureManifest"
+	CheckTrustPolicy       = "trustPolicy"
+	CheckSubjectMatch      = "subjectMatch"
+	CheckUserMetadata      = "userMetadata"
+	CheckSignature         = "signature"
+)
+
+// envelope is a fetched signature envelope and where it came from.
+type envelope struct {
+	mediaType string
+	blob      []byte
+	manifest  ocispec.Descriptor
+}
+
+func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
+	subject, res := req.LoadWasmSubject(ctx)
+	if res != nil {
+		return *res
+	}
+	ref := subject.Ref
+	env, res := fetchEnvelope(ctx, req)
+	if res != nil {
+		return *res
+	}
+	// notation-go picks the statement the same way; asking first gives the
+	// operator the statement's name and a clear message when none applies.
+	policy, err := cfg.policy.GetApplicableTrustPolicy(ref)
+	if err != nil {
+		return plugin.Fail(CheckTrustPolicy, "no trust policy statement applies to %s: its repository %s is in no statement's registryScopes (expected the repository itself or \"*\")", ref, subject.Repository)
+	}
+	opts, err := cfg.Revocation.verifierOptions()
+	if err != nil {
+		return plugin.Fail(plugin.CheckConfig, "%v", err)
+	}
+	// No plugin manager: a signature that demands a notation verification
+	// plugin comes out inconclusive, which is a failure.
+	v, err := verifier.NewWithOptions(cfg.policy, cfg.stores, nil, opts)
+	if err != nil {
+		return plugin.Fail(plugin.CheckConfig, "cannot build the notation verifier: %v", err)
+	}
+	ctx = notationlog.WithLogger(ctx, logAdapter{req.Log})
+	startedAt := time.Now()
+	outcome, err := v.Verify(ctx, subject.Descriptor, env.blob, notationgo.VerifierVerifyOptions{
+		ArtifactReference:  ref,
+		SignatureMediaType: env.mediaType,
+		UserMetadata:       cfg.UserMetadata,
+	})
+	return report(reportInput{
+		ref:       ref,
+		subject:   subject.Descriptor,
+		envelope:  env,
+		policy:    policy,
+		outcome:   outcome,
+		err:       err,
+		metadata:  cfg.UserMetadata,
+		startedAt: startedAt,
+	})
+}
+
+// fetchEnvelope reads the signature manifest Ratify listed and its one
+// envelope, checking the shape notation produces.
+func fetchEnvelope(ctx context.Context, req *plugin.Request) (*envelope, *plugin.Result) {
+	fail := func(check, format string, args ...any) (*envelope, *plugin.Result) {
+		r := plugin.Fail(check, format, args...)
+		return nil, &r
+	}
+	rf, err := req.FetchReferrer(ctx)
+	if err != nil {
+		return fail(plugin.CheckReferrer, "cannot read signature manifest: %v", err)
+	}
+	where := rf.Ref(req.Repository())
+	if at := rf.ArtifactType(); at != ArtifactType {
+		return fail(CheckSignatureManifest, "%s has artifact type %q; expected a notation signature (%s); list only that type in this verifier's artifactTypes", where, at, ArtifactType)
+	}
+	if rf.Manifest.Subject == nil {
+		return fail(CheckSignatureManifest, "%s has no subject; a notation signature manifest names the artifact it signs", where)
+	}
+	if n := len(rf.Manifest.Layers); n != 1 {
+		return fail(CheckSignatureManifest, "%s has %d layers; expected exactly one signature envelope", where, n)
+	}
+	layer := rf.Manifest.Layers[0]
+	if layer.MediaType != jws.MediaTypeEnvelope && layer.MediaType != cose.MediaTypeEnvelope {
+		return fail(CheckSignatureManifest, "%s: envelope media type %q is not %s (JWS) or %s (COSE)", where, layer.MediaType, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
+	}
+	if layer.Size > maxEnvelopeBytes {
+		return fail(CheckSignatureManifest, "%s: envelope %s declares %d bytes; notation allows at most %d", where, layer.Digest, layer.Size, maxEnvelopeBytes)
+	}
+	blob, err := req.Registry.FetchBlob(ctx, req.Repository(), layer)
+	if err != nil {
+		return fail(plugin.CheckReferrer, "cannot read signature envelope of %s: %v", where, err)
+	}
+	return &envelope{mediaType: layer.MediaType, blob: blob, manifest: rf.Descriptor}, nil
+}
+
+// describe names a signature for messages.
+func (e *envelope) describe(ref string) string {
+	return fmt.Sprintf("notation signature %s of %s", e.manifest.Digest, ref)
+}

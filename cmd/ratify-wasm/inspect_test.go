@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+)
+
+// runCLI runs the root command with args and returns stdout and the error.
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func fixture(t *testing.T, name string) string {
+	return filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name)
+}
+
+// TestInspectJSONDigests checks the jco-built component: its nested core
+// modules are listed and every digest is the sha256 of the bytes at the
+// reported offset and size.
+func TestInspectJSONDigests(t *testing.T) {
+	path := fixture(t, "hello.component.wasm")
+	out, err := runCLI(t, "inspect", "--json", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bin wasm.Binary
+	if err := json.Unmarshal([]byte(out), &bin); err != nil {
+		t.Fatalf("--json output does not decode: %v", err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := 0
+	for _, p := range bin.Parts {
+		if p.Offset < 0 || p.Size <= 0 || p.Offset+p.Size > int64(len(raw)) {
+			t.Fatalf("part %s lies outside the file: offset %d size %d", p.Path, p.Offset, p.Size)
+		}
+		sum := sha256.Sum256(raw[p.Offset : p.Offset+p.Size])
+		if want := "sha256:" + hex.EncodeToString(sum[:]); p.Digest != want {
+			t.Errorf("part %s: digest %s, bytes at offset %d size %d hash to %s", p.Path, p.Digest, p.Offset, p.Size, want)
+		}
+		if p.Kind == wasm.KindModule {
+			modules++
+		}
+	}
+	// jco new: main module, WASI adapter, shim and fixup modules.
+	if modules != 4 || bin.Parts[0].Path != "component" || bin.Parts[0].Size != int64(len(raw)) {
+		t.Fatalf("want the component with 4 nested core modules, got %d modules: %+v", modules, bin.Parts)
+	}
+	if len(bin.Imports) == 0 || len(bin.Exports) != 1 || bin.Exports[0].Name != "wasi:cli/run@0.2.12" {
+		t.Errorf("imports/exports: %+v / %+v", bin.Imports, bin.Exports)
+	}
+}
+
+func TestInspectText(t *testing.T) {
+	out, err := runCLI(t, "inspect", fixture(t, "implements.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"PATH", "component/module/0", "IMPORTS", "primary (implements wasi:keyvalue/store@0.2.0)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestInspectMalformed(t *testing.T) {
+	raw, err := os.ReadFile(fixture(t, "nested.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "truncated.wasm")
+	if err := os.WriteFile(bad, raw[:len(raw)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCLI(t, "inspect", bad)
+	if err == nil {
+		t.Fatal("a truncated component was accepted")
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "truncated.wasm") || !strings.Contains(msg, "offset") {
+		t.Errorf("want a one-line reason naming the file and offset, got %q", msg)
+	}
+}
+
+func TestInspectReference(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	raw, err := os.ReadFile(fixture(t, "nested.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registrytest.PushWasm(context.Background(), reg, "wasm/nested", "v1", raw, registrytest.WasmLayout{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "inspect", "--plain-http", "--json", reg.Ref("wasm/nested", "v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bin wasm.Binary
+	if err := json.Unmarshal([]byte(out), &bin); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
+	if bin.Digest != "sha256:"+hex.EncodeToString(sum[:]) || len(bin.Parts) != 6 {
+		t.Fatalf("want the pushed component's digest and 6 parts, got %s with %d parts", bin.Digest, len(bin.Parts))
+	}
+}

@@ -1,0 +1,31 @@
+// Command ratify-wasm is the user CLI of ratify-wasm: it inspects WASM
+// modules and components, creates, attaches and compares composition lists,
+// and verifies sigstore bundles with the same code the plugins use.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ratify-wasm",
+		Short:         "Inspect and verify WebAssembly artifacts for Ratify",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newInspectCmd(), newCompositionCmd())
+	return root
+}
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		// One line: operators and scripts read the reason, not a stack.
+		fmt.Fprintln(os.Stderr, "ratify-wasm: "+strings.Join(strings.Fields(err.Error()), " "))
+		os.Exit(1)
+	}
+}

@@ -21,8 +21,54 @@ GOINSTALL = GOBIN=$(BIN) GOFLAGS=-buildvcs=false go install -trimpath
 TOOLS := $(BIN)/ratify $(BIN)/registry $(BIN)/cosign2 $(BIN)/cosign3 $(BIN)/notation \
          $(BIN)/oras $(BIN)/opa $(BIN)/helm
 
-.PHONY: tools
+# Short fuzzing in `make test`; `make fuzz` runs each target longer.
+FUZZTIME      ?= 30s
+FUZZTIME_LONG ?= 10m
+
+.PHONY: all tools plugins cli test test-go fuzz fuzz-short demo vet clean
+all: plugins cli
+
 tools: $(TOOLS)
+
+# Plugin binaries, as Ratify's pluginBinDirs expects them: one executable per
+# verifier type, named after it.
+plugins:
+	go build -trimpath -o $(BIN)/plugins/ ./plugins/...
+
+cli:
+	go build -trimpath -o $(BIN)/ratify-wasm ./cmd/ratify-wasm
+
+vet:
+	go vet ./...
+
+# The test suite: unit tests, real registries, the real Ratify CLI and the
+# real signing CLIs, plus bounded fuzzing of every decoder.
+test: tools plugins vet fixtures-check test-go fuzz-short
+
+test-go: tools plugins
+	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...
+
+# Fuzz targets: package and target name.
+FUZZ_TARGETS := ./internal/wasm:FuzzParse
+
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=$(FUZZTIME_LONG)
+
+# The main job on built-in defaults (see README).
+demo: cli
+	@for f in examples/fixtures/hello.component.wasm examples/fixtures/nested.wasm; do \
+	  echo "== ratify-wasm inspect $$f"; $(BIN)/ratify-wasm inspect $$f || exit 1; echo; \
+	done
+
+clean:
+	rm -rf $(BIN)/plugins $(BIN)/test-plugins $(BIN)/ratify-wasm
 
 # The v1.4.6 CLI pins a frameworks pseudo-version missing from the checksum database.
 $(BIN)/ratify:
@@ -51,3 +97,5 @@ $(BIN)/opa:
 
 $(BIN)/helm:
 	$(GOINSTALL) helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+include examples/fixtures.mk

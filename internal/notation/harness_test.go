@@ -30,7 +30,7 @@ const (
 	// identity is the subject `notation cert generate-test wasm.example` writes.
 	identity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
 	// testIdentity matches the certificates of pki_test.go for cn.
-	testIdentityFmt = "x509.subject: CN=%s, O=ratify-wasm tests, C=US"
+	testIdentityFmt = "x509.subject: CN=%s, O=ratify-wasm tests, ST=WA, C=US"
 )
 
 // notationCLI is the real notation v1.3.2 binary with a private config

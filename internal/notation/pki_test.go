@@ -69,7 +69,7 @@ func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, 
 }
 
 func subject(cn string) pkix.Name {
-	return pkix.Name{CommonName: cn, Organization: []string{"ratify-wasm tests"}, Country: []string{"US"}}
+	return pkix.Name{CommonName: cn, Organization: []string{"ratify-wasm tests"}, Province: []string{"WA"}, Country: []string{"US"}}
 }
 
 // newRootCA returns a self-signed root valid from an hour ago for a day.

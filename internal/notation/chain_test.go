@@ -322,4 +322,3 @@ func attachEnvelope(t testing.TB, r *registrytest.Registry, repo string, subject
 	d.ArtifactType = notation.ArtifactType
 	return d
 }
-

@@ -1,0 +1,86 @@
+package composition
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+)
+
+// AllowlistMediaType identifies an allowlist document.
+const AllowlistMediaType = "application/vnd.ratify-wasm.allowlist.v1+json"
+
+// MaxAllowlistBytes bounds an allowlist file (about 100,000 entries).
+const MaxAllowlistBytes int64 = 16 << 20
+
+// Allowlist is a central file of known-good part digests
+// (schema/allowlist.v1.schema.json).
+type Allowlist struct {
+	MediaType string        `json:"mediaType"`
+	Parts     []AllowedPart `json:"parts"`
+
+	// kinds indexes Parts: digest → allowed kinds ("" for any kind).
+	kinds map[string]map[wasm.Kind]bool
+}
+
+// AllowedPart is one known-good digest. Kind, when set, must match too.
+type AllowedPart struct {
+	Digest      string    `json:"digest"`
+	Kind        wasm.Kind `json:"kind,omitempty"`
+	Description string    `json:"description,omitempty"`
+}
+
+// DecodeAllowlist reads an allowlist, valid against the published schema.
+func DecodeAllowlist(raw []byte) (*Allowlist, error) {
+	if int64(len(raw)) > MaxAllowlistBytes {
+		return nil, fmt.Errorf("allowlist is %d bytes, more than the limit of %d", len(raw), MaxAllowlistBytes)
+	}
+	if err := validate(allowlistSchemaName, raw); err != nil {
+		return nil, fmt.Errorf("allowlist %w", err)
+	}
+	var a Allowlist
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		return nil, fmt.Errorf("allowlist: %w", err)
+	}
+	a.kinds = make(map[string]map[wasm.Kind]bool, len(a.Parts))
+	for _, e := range a.Parts {
+		if a.kinds[e.Digest] == nil {
+			a.kinds[e.Digest] = map[wasm.Kind]bool{}
+		}
+		a.kinds[e.Digest][e.Kind] = true
+	}
+	return &a, nil
+}
+
+// LoadAllowlist reads and decodes the allowlist file at path.
+func LoadAllowlist(path string) (*Allowlist, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("allowlist: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, MaxAllowlistBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("allowlist %s: %w", path, err)
+	}
+	a, err := DecodeAllowlist(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+// Allows reports whether p's digest (and kind, if the entry names one) is
+// in the allowlist.
+func (a *Allowlist) Allows(p Part) bool {
+	if a == nil {
+		return false
+	}
+	k := a.kinds[p.Digest]
+	return k[""] || k[p.Kind]
+}

@@ -1,0 +1,257 @@
+package composition
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+)
+
+// Checks named in Violations, in the order they are reported.
+const (
+	CheckParts             = "parts"
+	CheckLayer             = "layer"
+	CheckList              = "list"
+	CheckImports           = "imports"
+	CheckExports           = "exports"
+	CheckDeclaredInterface = "declaredInterface"
+)
+
+// Policy says which nested parts are known-good and what the component may
+// import and must export.
+type Policy struct {
+	// TrustListParts counts the parts of the composition list being
+	// verified as known-good. Turn it off to accept only Allowlist parts.
+	TrustListParts bool
+	// Allowlist holds centrally approved part digests (may be nil).
+	Allowlist *Allowlist
+	// Capabilities judges the imports and exports; nil means no rules
+	// (host-supplied code and plain-name imports are still denied).
+	Capabilities *capability.Policy
+}
+
+// Declared is the interface an artifact's CNCF config declares
+// (component.imports / component.exports), or nil when it declares none.
+type Declared struct {
+	Imports []string
+	Exports []string
+}
+
+// Declared-interface states reported in Outcome.DeclaredInterface.
+const (
+	DeclaredMatched    = "matched"
+	DeclaredMismatched = "mismatched"
+	DeclaredAbsent     = "absent"
+)
+
+// Violation is one failed check.
+type Violation struct {
+	Check  string
+	Detail string
+}
+
+// PartRef names a part by path and digest.
+type PartRef struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+}
+
+// Outcome is what Verify checked and found.
+type Outcome struct {
+	// Layer is the binary that was examined.
+	Layer Layer
+	// PartCount is the number of nested parts in the binary; each is known
+	// through the list, the allowlist (counted once, list first) or unknown.
+	PartCount        int
+	KnownByList      int
+	KnownByAllowlist int
+	UnknownParts     []PartRef
+	Imports          []Extern
+	Capabilities     capability.Result
+	// DeclaredInterface is DeclaredMatched, DeclaredMismatched or
+	// DeclaredAbsent.
+	DeclaredInterface string
+	Violations        []Violation
+}
+
+// OK reports whether every check passed.
+func (o *Outcome) OK() bool { return len(o.Violations) == 0 }
+
+// Verify checks found (the list generated from the binary) against listed
+// (the composition list attached to the artifact) and the policy. Every
+// check runs, so one outcome names everything that is wrong.
+func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
+	caps := p.Capabilities
+	if caps == nil {
+		caps = &capability.Policy{}
+	}
+	o := &Outcome{Layer: found.Layer, PartCount: len(found.Parts), Imports: found.Imports, UnknownParts: []PartRef{}}
+	fail := func(check, format string, args ...any) {
+		o.Violations = append(o.Violations, Violation{Check: check, Detail: fmt.Sprintf(format, args...)})
+	}
+
+	listedDigests := map[string]bool{}
+	if p.TrustListParts {
+		for _, pt := range listed.Parts {
+			listedDigests[pt.Digest] = true
+		}
+	}
+	for _, pt := range found.Parts {
+		switch {
+		case listedDigests[pt.Digest]:
+			o.KnownByList++
+		case p.Allowlist.Allows(pt):
+			o.KnownByAllowlist++
+		default:
+			o.UnknownParts = append(o.UnknownParts, PartRef{Path: pt.Path, Digest: pt.Digest})
+		}
+	}
+	if n := len(o.UnknownParts); n > 0 {
+		fail(CheckParts, "%d of %d nested parts are in neither %s: %s", n, len(found.Parts), p.knownSources(), partRefsText(o.UnknownParts, 5))
+	}
+
+	diff := Compare(listed, found)
+	if diff.Layer != nil {
+		fail(CheckLayer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
+	} else if !diff.Empty() {
+		// Same bytes, different description: the list was not generated
+		// from this layer (or was edited), so none of it can be trusted.
+		fail(CheckList, "the composition list names layer %s but does not describe it: %s", found.Layer.Digest, diffText(diff, 3))
+	}
+
+	if found.Layer.Kind == wasm.KindModule {
+		if caps.HasRules() {
+			fail(CheckImports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
+		}
+	} else {
+		o.Capabilities = caps.Evaluate(capExterns(found.Imports), capExterns(found.Exports))
+		if d := o.Capabilities.Denied; len(d) > 0 {
+			fail(CheckImports, "%d import(s) denied: %s", len(d), denialsText(d, 5))
+		}
+		if m := o.Capabilities.MissingExports; len(m) > 0 {
+			fail(CheckExports, "no export matches required pattern(s) %s; exports are %s", strings.Join(m, ", "), externNames(found.Exports))
+		}
+	}
+
+	o.DeclaredInterface = DeclaredAbsent
+	if declared != nil {
+		o.DeclaredInterface = DeclaredMatched
+		if msg := declaredMismatch(declared, found); msg != "" {
+			o.DeclaredInterface = DeclaredMismatched
+			fail(CheckDeclaredInterface, "the artifact config declares an interface the binary does not have: %s", msg)
+		}
+	}
+	if o.Capabilities.Denied == nil {
+		o.Capabilities = capability.Result{Denied: []capability.Denial{}, MissingExports: []string{}}
+	}
+	return o
+}
+
+func (p *Policy) knownSources() string {
+	switch {
+	case p.TrustListParts && p.Allowlist != nil:
+		return "the composition list nor the allowlist"
+	case p.TrustListParts:
+		return "the composition list (no allowlist configured)"
+	default:
+		return "the allowlist (list parts not trusted: trustListParts is false)"
+	}
+}
+
+func capExterns(es []Extern) []capability.Extern {
+	out := make([]capability.Extern, len(es))
+	for i, e := range es {
+		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Interface: e.Interface, HostCode: e.HostCode}
+	}
+	return out
+}
+
+// declaredMismatch compares declared names with the binary's externs. The
+// CNCF config (oci-wasm) lists a world key per extern: the interface name,
+// or the plain name for plain and implements externs; either is accepted.
+func declaredMismatch(d *Declared, found *List) string {
+	var parts []string
+	for _, set := range []struct {
+		what     string
+		declared []string
+		externs  []Extern
+	}{{"imports", d.Imports, found.Imports}, {"exports", d.Exports, found.Exports}} {
+		names := map[string]bool{}
+		for _, e := range set.externs {
+			names[e.Name] = true
+			if e.Interface != "" {
+				names[e.Interface] = true
+			}
+		}
+		var extra, missing []string
+		for _, n := range set.declared {
+			if !names[n] {
+				extra = append(extra, n)
+			}
+		}
+		declared := map[string]bool{}
+		for _, n := range set.declared {
+			declared[n] = true
+		}
+		for _, e := range set.externs {
+			if !declared[e.Name] && (e.Interface == "" || !declared[e.Interface]) {
+				missing = append(missing, e.Name)
+			}
+		}
+		if len(extra) > 0 {
+			parts = append(parts, fmt.Sprintf("%s declared but not in the binary: %s", set.what, listText(extra, 5)))
+		}
+		if len(missing) > 0 {
+			parts = append(parts, fmt.Sprintf("%s in the binary but not declared: %s", set.what, listText(missing, 5)))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func partRefsText(refs []PartRef, max int) string {
+	s := make([]string, len(refs))
+	for i, r := range refs {
+		s[i] = r.Path + " " + r.Digest
+	}
+	return listText(s, max)
+}
+
+func denialsText(ds []capability.Denial, max int) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		name := d.Name
+		if d.Interface != "" && d.Interface != d.Name {
+			name += " (implements " + d.Interface + ")"
+		}
+		s[i] = name + " " + d.Reason
+	}
+	return listText(s, max)
+}
+
+func externNames(es []Extern) string {
+	if len(es) == 0 {
+		return "none"
+	}
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Name
+	}
+	return listText(s, 10)
+}
+
+// listText joins at most max items and says how many were left out.
+func listText(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+func diffText(d *Diff, max int) string {
+	var buf bytes.Buffer
+	_ = d.WriteText(&buf)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	return listText(lines, max)
+}

@@ -1,0 +1,99 @@
+package composition
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// The published schemas. The decoders validate against them first, so the
+// files are the contract and not just documentation.
+var (
+	//go:embed schema/composition.v1.schema.json
+	ListSchema []byte
+	//go:embed schema/allowlist.v1.schema.json
+	AllowlistSchema []byte
+)
+
+// Schema file names under schema/.
+const (
+	listSchemaName      = "composition.v1.schema.json"
+	allowlistSchemaName = "allowlist.v1.schema.json"
+)
+
+var (
+	schemasOnce sync.Once
+	schemas     map[string]*jsonschema.Schema
+	schemasErr  error
+)
+
+func compileSchemas() {
+	schemas = map[string]*jsonschema.Schema{}
+	for name, raw := range map[string][]byte{listSchemaName: ListSchema, allowlistSchemaName: AllowlistSchema} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			schemasErr = fmt.Errorf("schema %s: %w", name, err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource(name, doc); err != nil {
+			schemasErr = fmt.Errorf("schema %s: %w", name, err)
+			return
+		}
+		s, err := c.Compile(name)
+		if err != nil {
+			schemasErr = fmt.Errorf("schema %s: %w", name, err)
+			return
+		}
+		schemas[name] = s
+	}
+}
+
+// validate checks raw JSON against the named schema and returns the first
+// few violations on one line.
+func validate(name string, raw []byte) error {
+	schemasOnce.Do(compileSchemas)
+	if schemasErr != nil {
+		return schemasErr
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("not valid JSON: %w", err)
+	}
+	err = schemas[name].Validate(doc)
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var msgs []string
+	collectLeaves(ve, &msgs, 3)
+	if len(msgs) == 0 {
+		return fmt.Errorf("does not match %s", name)
+	}
+	return fmt.Errorf("does not match %s: %s", name, strings.Join(msgs, "; "))
+}
+
+// collectLeaves appends the messages of the innermost causes (the failed
+// keywords themselves, not the $ref or group that led to them).
+func collectLeaves(e *jsonschema.ValidationError, msgs *[]string, max int) {
+	if len(*msgs) >= max {
+		return
+	}
+	if len(e.Causes) == 0 {
+		loc := "/" + strings.Join(e.InstanceLocation, "/")
+		*msgs = append(*msgs, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(printer)))
+		return
+	}
+	for _, c := range e.Causes {
+		collectLeaves(c, msgs, max)
+	}
+}
+
+var printer = message.NewPrinter(language.English)

@@ -1,0 +1,321 @@
+package cosign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
+)
+
+// Media types (cosign.md §1).
+const (
+	// ArtifactTypeSignature is what Ratify's oras store reports for cosign
+	// .sig tags and what cosign writes on OCI 1.1 signature referrers.
+	ArtifactTypeSignature = "application/vnd.dev.cosign.artifact.sig.v1+json"
+	// MediaTypeSimpleSigning is the layer media type of legacy signatures.
+	MediaTypeSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json"
+	// MediaTypeBundle is the sigstore bundle v0.3 media type (cosign v3).
+	MediaTypeBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
+	// mediaTypeBundlePrefix also matches "…bundle+json;version=0.x".
+	mediaTypeBundlePrefix = "application/vnd.dev.sigstore.bundle"
+	// PredicateCosignSign is the predicate type of cosign v3 signature
+	// bundles; any other predicate is an attestation, not a signature.
+	PredicateCosignSign = "https://sigstore.dev/cosign/sign/v1"
+)
+
+// Formats reported in the "format" extension.
+const (
+	FormatLegacy = "legacy"
+	FormatBundle = "bundle"
+)
+
+// Limits: cosign appends one layer per signature; payloads and bundles are
+// a few kilobytes.
+const (
+	maxSignatureLayers          = 64
+	maxSignatureBlobBytes int64 = 1 << 20
+)
+
+// Checks specific to this plugin (others come from sigverify.Error.Check).
+const (
+	checkPolicy = "policy"
+)
+
+// Plugin is the wasm-cosign verifier.
+var Plugin = plugin.Definition[Config]{
+	Name:      "wasm-cosign",
+	Version:   "0.1.0",
+	NewConfig: NewConfig,
+	Verify:    verify,
+}
+
+func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
+	subject, res := req.LoadWasmSubject(ctx)
+	if res != nil {
+		return *res
+	}
+	policy, err := cfg.policies.ForSubject(req.Repository())
+	if err != nil {
+		return plugin.Fail(checkPolicy, "%v (subject %s); add a trust policy whose scopes cover it", err, subject.Ref)
+	}
+	rf, err := req.FetchReferrer(ctx)
+	if err != nil {
+		return plugin.Fail(plugin.CheckReferrer, "%v", err)
+	}
+	v := &verification{ctx: ctx, req: req, policy: policy, subject: subject.Descriptor, subjectRef: subject.Ref, rf: rf, layersRule: cfg.Layers}
+	switch {
+	case isBundle(rf):
+		return v.bundle()
+	case isLegacy(rf):
+		return v.legacy()
+	}
+	var types []string
+	for _, l := range rf.Manifest.Layers {
+		types = append(types, l.MediaType)
+	}
+	return plugin.FailWith(plugin.CheckReferrer, map[string]any{ExtFormat: "unknown"},
+		"referrer %s (artifactType %q, layers %v) is neither a cosign signature nor a sigstore bundle; do not route other artifact types to wasm-cosign",
+		rf.Ref(req.Repository()), rf.ArtifactType(), types)
+}
+
+func isBundle(rf *plugin.Referrer) bool {
+	if strings.HasPrefix(rf.ArtifactType(), mediaTypeBundlePrefix) {
+		return true
+	}
+	for _, l := range rf.Manifest.Layers {
+		if strings.HasPrefix(l.MediaType, mediaTypeBundlePrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLegacy(rf *plugin.Referrer) bool {
+	if len(rf.Manifest.Layers) == 0 {
+		return false
+	}
+	for _, l := range rf.Manifest.Layers {
+		if l.MediaType != MediaTypeSimpleSigning {
+			return false
+		}
+	}
+	return true
+}
+
+type verification struct {
+	ctx        context.Context
+	req        *plugin.Request
+	policy     *sigverify.Policy
+	subject    ocispec.Descriptor
+	subjectRef string
+	rf         *plugin.Referrer
+	layersRule string
+}
+
+// legacy verifies every simple-signing layer and combines them by the
+// "layers" rule; no layer's outcome overrides another's.
+func (v *verification) legacy() plugin.Result {
+	layers := v.rf.Manifest.Layers
+	discovery := "referrer"
+	if v.rf.Manifest.Subject == nil {
+		discovery = "tag"
+	}
+	base := map[string]any{ExtFormat: FormatLegacy, ExtDiscovery: discovery, ExtTrustPolicy: v.policy.Name, ExtLayers: v.layersRule}
+	if len(layers) > maxSignatureLayers {
+		return plugin.FailWith(sigverify.CheckFormat, base, "signature manifest %s has %d layers, more than the %d this verifier reads", v.rf.Ref(v.req.Repository()), len(layers), maxSignatureLayers)
+	}
+	var reports []signatureReport
+	var first *sigverify.Outcome
+	var firstErr error
+	for i, l := range layers {
+		out, err := v.legacyLayer(l)
+		reports = append(reports, report(i, l, out, err))
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("layer %d (%s): %w", i, l.Digest, err)
+			}
+			continue
+		}
+		if first == nil {
+			first = out
+		}
+	}
+	return v.combine(base, reports, first, firstErr, len(layers))
+}
+
+func (v *verification) legacyLayer(l ocispec.Descriptor) (*sigverify.Outcome, error) {
+	payload, err := v.fetch(l)
+	if err != nil {
+		return nil, err
+	}
+	ent, err := sigverify.CosignSignature(payload, l.Annotations)
+	if err != nil {
+		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
+	}
+	return v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{})
+}
+
+// bundle verifies a sigstore bundle referrer: one bundle layer, a DSSE
+// statement of predicate type PredicateCosignSign about the subject.
+func (v *verification) bundle() plugin.Result {
+	base := map[string]any{ExtFormat: FormatBundle, ExtDiscovery: "referrer", ExtTrustPolicy: v.policy.Name}
+	var layers []ocispec.Descriptor
+	for _, l := range v.rf.Manifest.Layers {
+		if strings.HasPrefix(l.MediaType, mediaTypeBundlePrefix) {
+			layers = append(layers, l)
+		}
+	}
+	if len(layers) != 1 {
+		return plugin.FailWith(sigverify.CheckFormat, base, "bundle referrer %s has %d bundle layers, expected exactly one", v.rf.Ref(v.req.Repository()), len(layers))
+	}
+	out, err := v.bundleLayer(layers[0])
+	reports := []signatureReport{report(0, layers[0], out, err)}
+	if err != nil {
+		err = fmt.Errorf("bundle %s: %w", layers[0].Digest, err)
+	}
+	return v.combine(base, reports, out, err, 1)
+}
+
+func (v *verification) bundleLayer(l ocispec.Descriptor) (*sigverify.Outcome, error) {
+	raw, err := v.fetch(l)
+	if err != nil {
+		return nil, err
+	}
+	ent, err := sigverify.ParseBundle(raw)
+	if err != nil {
+		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
+	}
+	return v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{PredicateTypes: []string{PredicateCosignSign}})
+}
+
+func (v *verification) fetch(l ocispec.Descriptor) ([]byte, error) {
+	if l.Size > maxSignatureBlobBytes {
+		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: fmt.Sprintf("layer size %d is above the %d-byte limit for signatures", l.Size, maxSignatureBlobBytes)}
+	}
+	b, err := v.req.Registry.FetchBlob(v.ctx, v.req.Repository(), l)
+	if err != nil {
+		return nil, &sigverify.Error{Check: plugin.CheckReferrer, Msg: err.Error()}
+	}
+	return b, nil
+}
+
+// combine applies the layers rule: "any" passes when one signature
+// verified; "all" (and bundles, which hold one) needs every one.
+func (v *verification) combine(ext map[string]any, reports []signatureReport, first *sigverify.Outcome, firstErr error, total int) plugin.Result {
+	verified := 0
+	for _, r := range reports {
+		if r.Verified {
+			verified++
+		}
+	}
+	ext[ExtSignatures] = reports
+	ext[ExtVerified] = verified
+	ext[ExtTotal] = total
+	where := fmt.Sprintf("%s (signature %s)", v.subjectRef, v.rf.Ref(v.req.Repository()))
+	needAll := v.layersRule == LayersAll || ext[ExtFormat] == FormatBundle
+	if firstErr != nil && (first == nil || needAll) {
+		check := sigverify.CheckSignature
+		var ve *sigverify.Error
+		if errors.As(firstErr, &ve) {
+			check = ve.Check
+		}
+		if first == nil {
+			return plugin.FailWith(check, ext, "no valid signature for %s: %v", where, firstErr)
+		}
+		return plugin.FailWith(check, ext, "%d of %d signature layers verified for %s, but \"layers\" is \"all\": %v", verified, total, where, firstErr)
+	}
+	addOutcome(ext, first)
+	return plugin.Pass(fmt.Sprintf("%d of %d cosign signature(s) verified for %s: %s format, signer %s, trust policy %q",
+		verified, total, where, ext[ExtFormat], first.Signer(), first.Policy), ext)
+}
+
+// signatureReport is one entry of the "signatures" extension.
+type signatureReport struct {
+	Index       int         `json:"index"`
+	Digest      string      `json:"digest"`
+	Verified    bool        `json:"verified"`
+	Signer      string      `json:"signer,omitempty"`
+	TlogIndex   *int64      `json:"tlogIndex,omitempty"`
+	Timestamps  []timestamp `json:"timestamps,omitempty"`
+	FailedCheck string      `json:"failedCheck,omitempty"`
+	Error       string      `json:"error,omitempty"`
+}
+
+type timestamp struct {
+	Source string `json:"source"`
+	Time   string `json:"time"`
+}
+
+func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) signatureReport {
+	r := signatureReport{Index: i, Digest: l.Digest.String()}
+	if err != nil {
+		r.FailedCheck = sigverify.CheckSignature
+		var ve *sigverify.Error
+		if errors.As(err, &ve) {
+			r.FailedCheck = ve.Check
+		}
+		r.Error = err.Error()
+		return r
+	}
+	r.Verified, r.Signer = true, out.Signer()
+	if len(out.Tlog) > 0 {
+		idx := out.Tlog[0].LogIndex
+		r.TlogIndex = &idx
+	}
+	for _, ts := range out.Timestamps {
+		r.Timestamps = append(r.Timestamps, timestamp{Source: ts.Source, Time: ts.Time.Format(time.RFC3339)})
+	}
+	return r
+}
+
+// addOutcome sets the top-level extensions from the first verified
+// signature, for policies that read one signer.
+func addOutcome(ext map[string]any, o *sigverify.Outcome) {
+	ext[ExtSigner] = o.Signer()
+	if o.KeyID != "" {
+		ext[ExtKeyID] = o.KeyID
+	} else {
+		ext[ExtIdentity], ext[ExtIssuer] = o.Identity, o.Issuer
+	}
+	if len(o.Tlog) > 0 {
+		ext[ExtTlogIndex] = o.Tlog[0].LogIndex
+	}
+	ext[ExtTimestampSource] = "none"
+	// The TSA time is the signer-independent proof; prefer it over the
+	// log's integrated time, and never report the verifier's clock.
+	for _, pref := range []string{sigverify.SourceRFC3161, sigverify.SourceTlog} {
+		for _, ts := range o.Timestamps {
+			if ts.Source == pref && ext[ExtTimestampSource] == "none" {
+				ext[ExtTimestampSource], ext[ExtTimestamp] = ts.Source, ts.Time.Format(time.RFC3339)
+			}
+		}
+	}
+	if o.PredicateType != "" {
+		ext[ExtPredicateType] = o.PredicateType
+	}
+}
+
+// Extension keys (documented in plugins/wasm-cosign/README.md).
+const (
+	ExtFormat          = "format"
+	ExtDiscovery       = "discovery"
+	ExtTrustPolicy     = "trustPolicy"
+	ExtLayers          = "layers"
+	ExtSignatures      = "signatures"
+	ExtVerified        = "verifiedSignatures"
+	ExtTotal           = "totalSignatures"
+	ExtSigner          = "signer"
+	ExtKeyID           = "keyId"
+	ExtIdentity        = "identity"
+	ExtIssuer          = "issuer"
+	ExtTlogIndex       = "tlogIndex"
+	ExtTimestampSource = "timestampSource"
+	ExtTimestamp       = "timestamp"
+	ExtPredicateType   = "predicateType"
+)

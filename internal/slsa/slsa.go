@@ -1,0 +1,363 @@
+// Package slsa is the wasm-slsa verifier plugin: it finds the SLSA build
+// provenance stored for a WASM artifact (sigstore bundle referrers, DSSE or
+// in-toto referrers, cosign .att tags; package discover), verifies its
+// signature offline under a trust policy (package sigverify), binds its
+// in-toto statement to the artifact (manifest or WASM layer digest),
+// extracts the SLSA v0.2 or v1 fields (package provenance) and applies the
+// provenance policy, including the Fulcio certificate cross-check (package
+// policy). See plugins/wasm-slsa/README.md.
+package slsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
+	"github.com/ratify-wasm/ratify-wasm/internal/slsa/discover"
+	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
+	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
+)
+
+// Plugin is the wasm-slsa plugin definition.
+var Plugin = plugin.Definition[Config]{
+	Name:      "wasm-slsa",
+	Version:   "1.0.0",
+	NewConfig: NewConfig,
+	Verify:    Verify,
+}
+
+// Checks named by this plugin (besides the runtime's, sigverify's and the
+// policy's).
+const (
+	CheckTrustPolicy   = "trustPolicy"   // no trust policy covers the subject
+	CheckDiscovery     = "discovery"     // no provenance document where it was looked for
+	CheckPredicateType = "predicateType" // the documents are attestations of another kind
+	CheckStatement     = "statement"     // the signed payload is not a valid SLSA statement
+	CheckUnsigned      = "unsigned"      // a bare in-toto statement
+)
+
+// Extension keys (documented in plugins/wasm-slsa/README.md).
+const (
+	ExtPredicateType     = "predicateType"
+	ExtStatementType     = "statementType"
+	ExtBuilderID         = "builderId"
+	ExtBuilderRule       = "builderRule"
+	ExtBuildType         = "buildType"
+	ExtSourceURI         = "sourceUri"
+	ExtSourceRef         = "sourceRef"
+	ExtSourceCommit      = "sourceCommit"
+	ExtTriggerURI        = "triggerUri"
+	ExtBuildTrigger      = "buildTrigger"
+	ExtRunnerEnvironment = "runnerEnvironment"
+	ExtInvocationID      = "invocationId"
+	ExtSubjectDigest     = "subjectDigest"
+	ExtSubjectMatch      = "subjectMatch"
+	ExtSigner            = "signer"
+	ExtCertificateClaims = "certificateClaims"
+	ExtStorage           = "storage"
+	ExtProvenanceLayer   = "provenanceLayer"
+	ExtDocuments         = "documents"
+)
+
+// slsaTypes are the predicate types this plugin verifies.
+var slsaTypes = []string{provenance.PredicateSLSAV02, provenance.PredicateSLSAV1}
+
+// Verify is the plugin's Verify.
+func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
+	subject, res := req.LoadWasmSubject(ctx)
+	if res != nil {
+		return *res
+	}
+	trust, err := cfg.policies.ForSubject(req.Repository())
+	if err != nil {
+		return plugin.Fail(CheckTrustPolicy, "%v (config key \"trustPolicies\")", err)
+	}
+	targets, err := subjectTargets(subject, cfg.SubjectDigest)
+	if err != nil {
+		return plugin.Fail(plugin.CheckSubject, "%v", err)
+	}
+
+	var docs []discover.Document
+	where := ""
+	if slices.Contains(cfg.AttestationTagFor, req.Referrer.ArtifactType) {
+		where = subject.Repository + ":" + discover.AttestationTag(subject.Descriptor.Digest)
+		docs, err = discover.FromAttestationTag(ctx, req.Registry, subject.Repository, subject.Descriptor.Digest)
+		if err != nil {
+			return plugin.Fail(CheckDiscovery, "cannot read cosign attestations of %s: %v", subject.Ref, err)
+		}
+	} else {
+		rf, err := req.FetchReferrer(ctx)
+		if err != nil {
+			return plugin.Fail(plugin.CheckReferrer, "%v", err)
+		}
+		where = rf.Ref(subject.Repository)
+		docs, err = discover.FromReferrer(ctx, req.Registry, subject.Repository, rf.Descriptor, rf.Manifest)
+		if err != nil {
+			return plugin.Fail(CheckDiscovery, "%v", err)
+		}
+	}
+	if len(docs) == 0 {
+		return plugin.Fail(CheckDiscovery, "%s holds no sigstore bundle, DSSE envelope or in-toto statement for %s", where, subject.Ref)
+	}
+
+	// The subject passes if one provenance document passes every check
+	// (cosign's rule for .att layers); the others are reported on failure.
+	var failures []*failure
+	others := 0
+	for i := range docs {
+		pass, f := verifyDocument(&docs[i], trust, targets, cfg.policy)
+		if f == nil {
+			req.Log.Infof("%s: provenance %s verified: builder %s, source %s", subject.Ref, docs[i].Where(), pass[ExtBuilderID], pass[ExtSourceURI])
+			pass[ExtDocuments] = len(docs)
+			return plugin.Pass(fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
+				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), pass)
+		}
+		if f.other {
+			others++
+		}
+		req.Log.Infof("%s: %s: %s", subject.Ref, docs[i].Where(), f.err)
+		failures = append(failures, f)
+	}
+	if others == len(docs) {
+		types := map[string]bool{}
+		for _, d := range docs {
+			types[or(d.PredicateType, "unknown")] = true
+		}
+		msg := fmt.Sprintf("%s holds attestations of type %s for %s, not SLSA provenance (%s)", where, strings.Join(sortedKeys(types), ", "), subject.Ref, strings.Join(slsaTypes, " or "))
+		if cfg.NonProvenance == NonProvenanceSkip {
+			return plugin.Pass("skipped: "+msg+" (nonProvenance: skip)", map[string]any{plugin.ExtSkipped: "not-provenance"})
+		}
+		return plugin.Fail(CheckPredicateType, "%s", msg)
+	}
+	// Report the failure that got furthest, ignoring other attestations.
+	best := failures[0]
+	for _, f := range failures {
+		if best.other || (!f.other && f.stage > best.stage) {
+			best = f
+		}
+	}
+	ext := best.ext
+	ext[ExtDocuments] = len(docs)
+	detail := fmt.Sprintf("provenance %s for %s: %s", best.doc.Where(), subject.Ref, best.err.detail)
+	if n := len(docs) - others; n > 1 {
+		detail = fmt.Sprintf("none of the %d provenance documents for %s passes; closest: %s: %s", n, subject.Ref, best.doc.Where(), best.err.detail)
+	}
+	return plugin.FailWith(best.err.check, ext, "%s", detail)
+}
+
+// target is a digest the statement subject may name.
+type target struct {
+	digest digest.Digest
+	kind   string // SubjectManifest or SubjectWasmLayer
+}
+
+func subjectTargets(s *artifact.Subject, mode string) ([]target, error) {
+	var out []target
+	if mode != SubjectWasmLayer {
+		out = append(out, target{s.Descriptor.Digest, SubjectManifest})
+	}
+	if mode != SubjectManifest {
+		// A statement naming one of several WASM layers vouches for that
+		// layer only, so layer matching needs a single-layer artifact.
+		if len(s.WasmLayers) == 1 {
+			out = append(out, target{s.WasmLayers[0].Digest, SubjectWasmLayer})
+		} else if mode == SubjectWasmLayer {
+			return nil, fmt.Errorf("%s has %d WASM layers; subjectDigest \"wasmLayer\" needs exactly one (use \"manifest\")", s.Ref, len(s.WasmLayers))
+		}
+	}
+	return out, nil
+}
+
+// checkError is a failed check and its detail.
+type checkError struct {
+	check  string
+	detail string
+}
+
+func (e *checkError) Error() string { return e.check + ": " + e.detail }
+
+// failure is why one document did not pass. stage orders failures by how
+// far verification got, so the most informative one is reported.
+type failure struct {
+	doc   *discover.Document
+	err   *checkError
+	stage int
+	other bool // an attestation of another predicate type
+	ext   map[string]any
+}
+
+const (
+	stageFormat = iota
+	stageSignature
+	stageStatement
+	stagePolicy
+)
+
+// verifyDocument runs every check on one document and returns the
+// extensions of a pass or the failure.
+func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *failure) {
+	ext := map[string]any{ExtStorage: string(doc.Storage), ExtProvenanceLayer: doc.Layer.Digest.String()}
+	fail := func(stage int, check, format string, args ...any) *failure {
+		return &failure{doc: doc, stage: stage, ext: ext, err: &checkError{check, fmt.Sprintf(format, args...)}}
+	}
+	if doc.PredicateType != "" && !provenance.IsSLSA(doc.PredicateType) {
+		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)
+		f.other = true
+		return nil, f
+	}
+	var entity *sigverify.Entity
+	var err error
+	switch doc.Format {
+	case discover.FormatStatement:
+		return nil, fail(stageSignature, CheckUnsigned, "an unsigned in-toto statement; provenance must be signed (DSSE envelope or sigstore bundle)")
+	case discover.FormatBundle:
+		entity, err = sigverify.ParseBundle(doc.Data)
+	case discover.FormatDSSE:
+		entity, err = sigverify.DSSE(doc.Data, doc.Annotations)
+	}
+	if err != nil {
+		return nil, fail(stageFormat, sigverify.CheckFormat, "%v", err)
+	}
+
+	// Which digest to verify against is read from the unverified payload;
+	// sigverify then binds the signature to it and everything below reads
+	// only the verified statement.
+	unverified, err := provenance.DecodeStatement(entity.Payload)
+	if err != nil {
+		return nil, fail(stageFormat, CheckStatement, "%v", err)
+	}
+	if !provenance.IsSLSA(unverified.GetPredicateType()) {
+		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", unverified.GetPredicateType())
+		f.other = true
+		return nil, f
+	}
+	want, ok := match(unverified, targets)
+	if !ok {
+		return nil, fail(stageFormat, plugin.CheckSubject, "statement subjects [%s] name neither %s", strings.Join(unverified.SubjectDigests(), ", "), describeTargets(targets))
+	}
+	out, err := trust.Verify(entity, sigverify.Subject{Digest: want.digest}, sigverify.Expect{PredicateTypes: slsaTypes})
+	if err != nil {
+		var se *sigverify.Error
+		if errors.As(err, &se) {
+			return nil, fail(stageSignature, se.Check, "%s", se.Msg)
+		}
+		return nil, fail(stageSignature, sigverify.CheckSignature, "%v", err)
+	}
+	ext[ExtSigner] = signer(out)
+
+	st, err := provenance.DecodeStatement(out.Statement)
+	if err != nil {
+		return nil, fail(stageStatement, CheckStatement, "%v", err)
+	}
+	if got, ok := match(st, targets); !ok || got != want {
+		return nil, fail(stageStatement, plugin.CheckSubject, "verified statement subjects [%s] do not name %s", strings.Join(st.SubjectDigests(), ", "), want.digest)
+	}
+	ext[ExtSubjectDigest], ext[ExtSubjectMatch] = want.digest.String(), want.kind
+	ext[ExtPredicateType], ext[ExtStatementType] = st.GetPredicateType(), st.GetType()
+	prov, err := provenance.Parse(st)
+	if err != nil {
+		return nil, fail(stageStatement, CheckStatement, "%v", err)
+	}
+	addProvenance(ext, prov)
+	outcome, err := pol.Check(prov, out.CertSummary)
+	if err != nil {
+		var v *policy.Violation
+		if errors.As(err, &v) {
+			return nil, fail(stagePolicy, v.Check, "%s", v.Detail)
+		}
+		return nil, fail(stagePolicy, CheckStatement, "%v", err)
+	}
+	ext[ExtBuilderRule] = outcome.BuilderRule
+	ext[ExtCertificateClaims] = orEmpty(outcome.CertificateClaims)
+	return ext, nil
+}
+
+func match(st *provenance.Statement, targets []target) (target, bool) {
+	ds := make([]digest.Digest, len(targets))
+	for i, t := range targets {
+		ds[i] = t.digest
+	}
+	m, ok := st.MatchSubject(ds)
+	if !ok {
+		return target{}, false
+	}
+	for _, t := range targets {
+		if t.digest == m.Digest {
+			return t, true
+		}
+	}
+	return target{}, false
+}
+
+func describeTargets(ts []target) string {
+	var parts []string
+	for _, t := range ts {
+		kind := "the manifest digest"
+		if t.kind == SubjectWasmLayer {
+			kind = "the WASM layer digest"
+		}
+		parts = append(parts, kind+" "+t.digest.String())
+	}
+	return strings.Join(parts, " nor ")
+}
+
+func addProvenance(ext map[string]any, p *provenance.Provenance) {
+	set := func(k, v string) {
+		if v != "" {
+			ext[k] = v
+		}
+	}
+	set(ExtBuilderID, p.BuilderID)
+	set(ExtBuildType, p.BuildType)
+	set(ExtSourceURI, p.SourceURI)
+	set(ExtSourceRef, p.Ref)
+	set(ExtSourceCommit, p.SourceCommit)
+	set(ExtTriggerURI, p.TriggerURI)
+	set(ExtBuildTrigger, p.Event)
+	set(ExtRunnerEnvironment, p.RunnerEnvironment)
+	set(ExtInvocationID, p.InvocationID)
+}
+
+// signer describes who signed, from verified data only.
+func signer(o *sigverify.Outcome) map[string]any {
+	s := map[string]any{"trustPolicy": o.Policy, "summary": o.Signer()}
+	if o.KeyID != "" {
+		s["keyId"] = o.KeyID
+	} else {
+		s["identity"], s["issuer"] = o.Identity, o.Issuer
+	}
+	if len(o.Tlog) > 0 {
+		s["rekorLogIndex"] = o.Tlog[0].LogIndex
+	}
+	return s
+}
+
+func or(v any, def string) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return def
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

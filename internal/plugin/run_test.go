@@ -13,10 +13,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ratify-project/ratify/pkg/ocispecs"
-	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
-	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
-	"github.com/ratify-project/ratify/pkg/utils"
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -69,28 +65,10 @@ var testPlugin = plugin.Definition[testConfig]{
 }
 
 // run drives the runtime in process like skel does, with a real oras store.
-func run(t *testing.T, subject string, cfg map[string]any) (*verifier.VerifierResult, string) {
+func run(t *testing.T, subject string, cfg map[string]any) (ratifytest.Result, string) {
 	t.Helper()
-	storeEntry := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
-	input, err := json.Marshal(map[string]any{
-		"config":        cfg,
-		"storeConfig":   map[string]any{"version": "1.0.0", "store": storeEntry},
-		"referenceDesc": map[string]any{"mediaType": ocispec.MediaTypeImageManifest, "digest": digest.FromString("referrer"), "size": 10},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{storeEntry}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := utils.ParseSubjectReference(subject)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	res := plugin.Run(testPlugin, input, ref, ocispecs.ReferenceDescriptor{Descriptor: ocispec.Descriptor{Digest: digest.FromString("referrer")}}, stores[0], &stderr)
-	return res, stderr.String()
+	res := ratifytest.RunPlugin(t, testPlugin, subject, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("referrer"), Size: 10}, cfg)
+	return res, res.Stderr
 }
 
 const someSubject = "127.0.0.1:1/wasm/app@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
@@ -121,7 +99,7 @@ func TestConfigIsStrict(t *testing.T) {
 					t.Errorf("message %q does not contain %q", res.Message, w)
 				}
 			}
-			if ext := res.Extensions.(map[string]any); ext[plugin.ExtFailedCheck] != plugin.CheckConfig {
+			if ext := res.Extensions; ext[plugin.ExtFailedCheck] != plugin.CheckConfig {
 				t.Errorf("failedCheck = %v, want config", ext[plugin.ExtFailedCheck])
 			}
 		})
@@ -136,7 +114,7 @@ func TestRatifyKeysAccepted(t *testing.T) {
 	if !res.IsSuccess || res.Name != "strict" || res.Type != "wasm-test" {
 		t.Fatalf("want success named strict of type wasm-test, got %+v", res)
 	}
-	if res.Extensions.(map[string]any)["limit"] != 3 {
+	if res.Extensions["limit"] != float64(3) {
 		t.Errorf("plugin key not decoded: %+v", res.Extensions)
 	}
 }
@@ -172,14 +150,14 @@ func TestDeadline(t *testing.T) {
 
 func TestLargeExtensionsAreCut(t *testing.T) {
 	res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "big"})
-	line, err := json.Marshal(res)
+	line, err := json.Marshal(res.Extensions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(line) >= 64<<10 {
-		t.Fatalf("result line is %d bytes, Ratify drops lines of 64 KiB", len(line))
+	if len(line)+len(res.Message) >= 64<<10 {
+		t.Fatalf("result line is over %d bytes, Ratify drops lines of 64 KiB", len(line))
 	}
-	ext := res.Extensions.(map[string]any)
+	ext := res.Extensions
 	if ext[plugin.ExtTruncated] != true || ext["format"] != "bundle" || ext["digests"] != nil {
 		t.Errorf("want scalars kept, the list dropped and the truncation marked, got keys %v", keysOf(ext))
 	}
@@ -207,7 +185,7 @@ func TestNonWasmSubjects(t *testing.T) {
 		t.Fatalf("default must fail non-WASM subjects, got %+v", res)
 	}
 	res, _ = run(t, ref, map[string]any{"name": "v", "mode": "wasm", "nonWasmSubjects": "skip"})
-	if !res.IsSuccess || res.Extensions.(map[string]any)[plugin.ExtSkipped] != "not-wasm" || !strings.HasPrefix(res.Message, "skipped: ") {
+	if !res.IsSuccess || res.Extensions[plugin.ExtSkipped] != "not-wasm" || !strings.HasPrefix(res.Message, "skipped: ") {
 		t.Fatalf("skip must pass visibly marked as skipped, got %+v", res)
 	}
 
@@ -221,7 +199,7 @@ func TestNonWasmSubjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, _ = run(t, reg.Ref("app/wasm", "v1"), map[string]any{"name": "v", "mode": "wasm", "nonWasmSubjects": "skip"})
-	if !res.IsSuccess || res.Extensions.(map[string]any)["layout"] != "cncf" {
+	if !res.IsSuccess || res.Extensions["layout"] != "cncf" {
 		t.Fatalf("a WASM subject is verified, not skipped: %+v (pushed %s)", res, w.Digest)
 	}
 }

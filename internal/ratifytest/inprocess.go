@@ -1,0 +1,68 @@
+package ratifytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
+	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	"github.com/ratify-project/ratify/pkg/utils"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+)
+
+// Result is a plugin result as Ratify and Rego see it: extensions are
+// round-tripped through JSON (numbers become float64).
+type Result struct {
+	IsSuccess  bool
+	Name, Type string
+	Message    string
+	Extensions map[string]any
+	Stderr     string
+	Elapsed    time.Duration
+}
+
+// RunPlugin drives a plugin in process exactly as skel does: the stdin JSON
+// with the verifier entry and the oras store configuration, the subject
+// reference as Ratify passes it, the referrer descriptor Ratify listed, and
+// Ratify's real oras store (plain HTTP, as the test registries speak).
+func RunPlugin[C any](t testing.TB, def plugin.Definition[C], subject string, referrer ocispec.Descriptor, entry map[string]any) Result {
+	t.Helper()
+	store := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
+	desc := ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType}
+	stdin, err := json.Marshal(map[string]any{
+		"config":        entry,
+		"storeConfig":   map[string]any{"version": "1.0.0", "store": store},
+		"referenceDesc": desc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{store}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := utils.ParseSubjectReference(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	start := time.Now()
+	out := plugin.Run(def, stdin, ref, desc, stores[0], &stderr)
+	res := Result{IsSuccess: out.IsSuccess, Name: out.Name, Type: out.Type, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
+	if out.Extensions != nil {
+		raw, err := json.Marshal(out.Extensions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &res.Extensions); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%s: success=%t (%v) %s", res.Name, res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
+	return res
+}

@@ -73,6 +73,9 @@ func ParsePattern(s string) (Pattern, error) {
 	}
 	pkgPart, pathPart, hasPath := strings.Cut(body, "/")
 	colon := strings.LastIndexByte(pkgPart, ':')
+	if colon < 0 || pkgPart[colon+1:] == "" {
+		return p, fmt.Errorf("pattern %q: expected ns:pkg before any '/'", s)
+	}
 	p.namespace, p.pkg = pkgPart[:colon], pkgPart[colon+1:]
 	switch {
 	case p.pkg == "*" && !hasPath:

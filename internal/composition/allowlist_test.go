@@ -1,0 +1,82 @@
+package composition_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+)
+
+const (
+	digestA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	digestB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+func TestAllowlist(t *testing.T) {
+	a, err := composition.DecodeAllowlist([]byte(`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[
+		{"digest":"` + digestA + `","description":"WASI adapter from jco 1.35.0"},
+		{"digest":"` + digestB + `","kind":"component"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		part composition.Part
+		want bool
+	}{
+		{composition.Part{Digest: digestA, Kind: wasm.KindModule}, true},
+		{composition.Part{Digest: digestA, Kind: wasm.KindComponent}, true},
+		{composition.Part{Digest: digestB, Kind: wasm.KindComponent}, true},
+		{composition.Part{Digest: digestB, Kind: wasm.KindModule}, false},
+		{composition.Part{Digest: "sha256:" + strings.Repeat("c", 64), Kind: wasm.KindModule}, false},
+	} {
+		if got := a.Allows(tc.part); got != tc.want {
+			t.Errorf("Allows(%+v) = %v", tc.part, got)
+		}
+	}
+	var none *composition.Allowlist
+	if none.Allows(composition.Part{Digest: digestA}) {
+		t.Error("nil allowlist allows")
+	}
+}
+
+func TestAllowlistRejects(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`{"parts":[]}`, "missing property 'mediaType'"},
+		{`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[{"digest":"sha256:abc"}]}`, "at /parts/0/digest"},
+		{`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[{"digest":"` + digestA + `","trusted":true}]}`, "additional properties 'trusted'"},
+		{`{"mediaType":"application/vnd.ratify-wasm.composition.v1+json","parts":[]}`, "at /mediaType"},
+	} {
+		if _, err := composition.DecodeAllowlist([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want error containing %q, got %v", tc.doc, tc.want, err)
+		}
+	}
+}
+
+func TestLoadAllowlist(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "allow.json")
+	if err := os.WriteFile(good, []byte(`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[{"digest":"`+digestA+`"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := composition.LoadAllowlist(good); err != nil || !a.Allows(composition.Part{Digest: digestA, Kind: wasm.KindModule}) {
+		t.Fatalf("LoadAllowlist: %v", err)
+	}
+	if _, err := composition.LoadAllowlist(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing file: %v", err)
+	}
+	big := filepath.Join(dir, "big.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(composition.MaxAllowlistBytes + 10); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := composition.LoadAllowlist(big); err == nil || !strings.Contains(err.Error(), "more than the limit") {
+		t.Errorf("oversized file: %v", err)
+	}
+}

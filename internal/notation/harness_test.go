@@ -317,3 +317,14 @@ func wantFail(t testing.TB, res result, check string, msgParts ...string) {
 		}
 	}
 }
+
+func writeJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -15,12 +16,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
 )
 
 // A test PKI in the shape notation requires (notation-core-go x509
@@ -108,6 +111,7 @@ func (ca *testCA) newIntermediateCA(t testing.TB, cn string) *testCA {
 type leafOptions struct {
 	notAfter     time.Time // default: in a day
 	crlURL       string    // CRL distribution point, if any
+	ocspURL      string    // OCSP responder, if any
 	timeStamping bool      // TSA leaf (critical EKU time-stamping) instead of code signing
 }
 
@@ -129,6 +133,9 @@ func (ca *testCA) issueLeaf(t testing.TB, cn string, o leafOptions) (*x509.Certi
 	}
 	if o.crlURL != "" {
 		tmpl.CRLDistributionPoints = []string{o.crlURL}
+	}
+	if o.ocspURL != "" {
+		tmpl.OCSPServer = []string{o.ocspURL}
 	}
 	if o.timeStamping {
 		// RFC 3161 2.3 wants the EKU extension critical; crypto/x509 writes
@@ -223,6 +230,62 @@ func (s *crlServer) setDown(down bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.down = down
+}
+
+// ocspResponder answers OCSP requests (GET and POST, as notation-core-go
+// sends them) for certificates issued by one CA, signing the responses with
+// the CA's key.
+type ocspResponder struct {
+	URL  string
+	hits atomic.Int32
+
+	mu      sync.Mutex
+	ca      *testCA
+	revoked map[string]bool // serial numbers
+}
+
+func startOCSPResponder(t testing.TB, ca *testCA) *ocspResponder {
+	t.Helper()
+	o := &ocspResponder{ca: ca, revoked: map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.hits.Add(1)
+		var der []byte
+		switch r.Method {
+		case http.MethodPost:
+			der, _ = io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		case http.MethodGet:
+			// The request is base64 in the (already unescaped) path.
+			der, _ = base64.StdEncoding.DecodeString(strings.TrimPrefix(r.URL.Path, "/ocsp/"))
+		}
+		req, err := ocsp.ParseRequest(der)
+		if err != nil {
+			http.Error(w, "not an OCSP request", http.StatusBadRequest)
+			return
+		}
+		o.mu.Lock()
+		revoked := o.revoked[req.SerialNumber.String()]
+		o.mu.Unlock()
+		tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)}
+		if revoked {
+			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, time.Now().Add(-time.Hour), ocsp.KeyCompromise
+		}
+		resp, err := ocsp.CreateResponse(o.ca.cert, o.ca.cert, tmpl, o.ca.key)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/ocsp-response")
+		w.Write(resp)
+	}))
+	t.Cleanup(srv.Close)
+	o.URL = srv.URL + "/ocsp"
+	return o
+}
+
+func (o *ocspResponder) revoke(c *x509.Certificate) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.revoked[c.SerialNumber.String()] = true
 }
 
 // testTSA is an RFC 3161 time-stamping authority on loopback: a root CA, a

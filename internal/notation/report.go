@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -21,17 +22,19 @@ import (
 
 // Result extension keys (documented in plugins/wasm-notation/README.md).
 const (
-	ExtTrustPolicy        = "trustPolicy"
-	ExtVerificationLevel  = "verificationLevel"
-	ExtValidations        = "validations"
-	ExtSignatureMediaType = "signatureMediaType"
-	ExtSigningScheme      = "signingScheme"
-	ExtSigningTime        = "signingTime"
-	ExtSignatureExpiry    = "signatureExpiry"
-	ExtSigningCertificate = "signingCertificate"
-	ExtCertificateChain   = "certificateChain"
-	ExtTimestamp          = "timestamp"
-	ExtUserMetadata       = "userMetadata"
+	ExtTrustPolicy       = "trustPolicy"
+	ExtVerificationLevel = "verificationLevel"
+	// ExtVerificationOverride is the statement's override map, when it has one.
+	ExtVerificationOverride = "verificationOverride"
+	ExtValidations          = "validations"
+	ExtSignatureMediaType   = "signatureMediaType"
+	ExtSigningScheme        = "signingScheme"
+	ExtSigningTime          = "signingTime"
+	ExtSignatureExpiry      = "signatureExpiry"
+	ExtSigningCertificate   = "signingCertificate"
+	ExtCertificateChain     = "certificateChain"
+	ExtTimestamp            = "timestamp"
+	ExtUserMetadata         = "userMetadata"
 )
 
 // reportInput is everything a result is built from.
@@ -43,6 +46,9 @@ type reportInput struct {
 	outcome  *notationgo.VerificationOutcome
 	err      error
 	metadata map[string]string // required user metadata
+	// revocationHint explains revocation failures that come from the
+	// configuration rather than the certificate (offline mode).
+	revocationHint string
 	// startedAt is when verification began: notation-go decides "expired"
 	// against its own clock, so a certificate expired by then was expired
 	// for notation-go too.
@@ -59,9 +65,22 @@ func report(in reportInput) plugin.Result {
 	if in.outcome == nil || in.outcome.VerificationLevel == nil {
 		return plugin.FailWith(CheckSignature, ext, "%s: %v", what, in.err)
 	}
-	level := in.outcome.VerificationLevel.Name
+	// notation-go names a level with overrides "custom"; report the
+	// statement's own level and its overrides instead.
+	level := in.policy.SignatureVerification.VerificationLevel
 	ext[ExtVerificationLevel] = level
-	if level == trustpolicy.LevelSkip.Name {
+	if o := in.policy.SignatureVerification.Override; len(o) > 0 {
+		overrides := map[string]string{}
+		var parts []string
+		for typ, action := range o {
+			overrides[string(typ)] = string(action)
+			parts = append(parts, fmt.Sprintf("%s=%s", typ, action))
+		}
+		sort.Strings(parts)
+		ext[ExtVerificationOverride] = overrides
+		level += ", override " + strings.Join(parts, " ")
+	}
+	if in.outcome.VerificationLevel.Name == trustpolicy.LevelSkip.Name {
 		ext[plugin.ExtSkipped] = "verification-level-skip"
 		return plugin.Pass(fmt.Sprintf("skipped: %s was not verified: trust policy statement %q has verification level skip", what, in.policy.Name), ext)
 	}
@@ -89,7 +108,11 @@ func report(in reportInput) plugin.Result {
 func explain(in reportInput, payload *ocispec.Descriptor) (check, detail string) {
 	for _, r := range in.outcome.VerificationResults {
 		if r.Action == trustpolicy.ActionEnforce && r.Error != nil {
-			return string(r.Type), r.Error.Error()
+			detail = r.Error.Error()
+			if r.Type == trustpolicy.TypeRevocation && in.revocationHint != "" {
+				detail += " (" + in.revocationHint + ")"
+			}
+			return string(r.Type), detail
 		}
 	}
 	var metaErr notationgo.UserMetadataVerificationFailedError

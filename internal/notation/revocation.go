@@ -64,6 +64,15 @@ func (r RevocationConfig) verifierOptions() (verifier.VerifierOptions, error) {
 	return verifier.VerifierOptions{RevocationCodeSigningValidator: codeSigning, RevocationTimestampingValidator: timestamping}, nil
 }
 
+// hint explains, in failure messages, where revocation statuses came from
+// when that is not the network.
+func (r RevocationConfig) hint() string {
+	if r.Mode != RevocationOffline {
+		return ""
+	}
+	return fmt.Sprintf("revocation.mode is offline: no OCSP, and CRLs only from the cache folder %s while they are current", r.CRLCacheDir)
+}
+
 // cacheOnlyFetcher serves CRLs from the cache folder and never downloads.
 // The cache drops a CRL once its nextUpdate has passed, so a stale CRL is
 // a miss, and a miss makes the certificate's status unknown.

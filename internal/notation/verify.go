@@ -91,6 +91,8 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		err:       err,
 		metadata:  cfg.UserMetadata,
 		startedAt: startedAt,
+
+		revocationHint: cfg.Revocation.hint(),
 	})
 }
 

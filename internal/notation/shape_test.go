@@ -1,0 +1,102 @@
+package notation_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/notaryproject/notation-core-go/signature/cose"
+	"github.com/notaryproject/notation-core-go/signature/jws"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+)
+
+// TestNonWasmSubject: a correctly signed container image is not accepted
+// silently; it fails, or with nonWasmSubjects "skip" is an explicit skip.
+func TestNonWasmSubject(t *testing.T) {
+	t.Parallel()
+	r := registrytest.StartReferrers(t)
+	c := newChain(t, "image.acme", leafOptions{})
+	image, err := registrytest.PushWasm(context.Background(), r, "images/app", "v1", nil, registrytest.WasmLayout{Format: registrytest.ContainerImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := c.sign(t, r, "images/app", image)
+	ref := r.Ref("images/app", image.Digest.String())
+
+	wantFail(t, runPlugin(t, r, ref, sig, c.config()), "subject", "not a WASM artifact", "nonWasmSubjects")
+	res := runPlugin(t, r, ref, sig, with(c.config(), "nonWasmSubjects", "skip"))
+	if !res.IsSuccess || res.Extensions["skipped"] != "not-wasm" {
+		t.Fatalf("nonWasmSubjects skip: want an explicit skip, got %t %s %v", res.IsSuccess, res.Message, res.Extensions)
+	}
+}
+
+// TestSignatureManifestShape: referrers that are not notation signature
+// manifests, or carry something other than one envelope, are refused.
+func TestSignatureManifestShape(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := registrytest.StartReferrers(t)
+	c := newChain(t, "shape.acme", leafOptions{})
+	subject := pushWasm(t, r, "wasm/shape")
+	ref := r.Ref("wasm/shape", subject.Digest.String())
+	envelope := signatureEnvelope(t, r, "wasm/shape", c.sign(t, r, "wasm/shape", subject))
+
+	attach := func(t *testing.T, artifactType string, layers ...registrytest.Blob) result {
+		t.Helper()
+		d, err := registrytest.Attach(ctx, r, "wasm/shape", subject, artifactType, layers, nil, registrytest.WithConfigShape(registrytest.TypedConfigOnly))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ArtifactType = artifactType
+		return runPlugin(t, r, ref, d, c.config())
+	}
+	t.Run("other-artifact-type", func(t *testing.T) {
+		res := attach(t, "application/vnd.example.sbom.v1+json", registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope})
+		wantFail(t, res, "signatureManifest", "application/vnd.example.sbom.v1+json", notation.ArtifactType)
+	})
+	t.Run("two-envelopes", func(t *testing.T) {
+		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope}, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: append([]byte(" "), envelope...)})
+		wantFail(t, res, "signatureManifest", "2 layers", "exactly one")
+	})
+	t.Run("unknown-envelope-type", func(t *testing.T) {
+		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: "application/json", Data: envelope})
+		wantFail(t, res, "signatureManifest", `"application/json"`, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
+	})
+	t.Run("jws-envelope-labelled-cose", func(t *testing.T) {
+		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: cose.MediaTypeEnvelope, Data: envelope})
+		wantFail(t, res, "integrity")
+	})
+	t.Run("garbage-envelope", func(t *testing.T) {
+		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: []byte(`{"payload":"e30","protected":"e30","signature":"AAAA"}`)})
+		wantFail(t, res, "integrity")
+	})
+}
+
+// TestDeadline: a revocation server that never answers cannot hold the
+// verification past the configured timeout.
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	r := registrytest.StartReferrers(t)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-req.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	c := newChain(t, "slow.acme", leafOptions{crlURL: hang.URL + "/ca.crl"})
+	subject := pushWasm(t, r, "wasm/slow")
+	sig := c.sign(t, r, "wasm/slow", subject)
+
+	res := runPlugin(t, r, r.Ref("wasm/slow", subject.Digest.String()), sig, with(c.config(), "timeout", "500ms"))
+	wantFail(t, res, "deadline", "500ms", `"timeout"`)
+	if res.Elapsed > 1500*time.Millisecond {
+		t.Errorf("took %v with a 500ms timeout", res.Elapsed)
+	}
+}

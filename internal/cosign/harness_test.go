@@ -20,6 +20,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
@@ -197,4 +198,14 @@ func wantFailure(t testing.TB, res result, check string, parts ...string) {
 			t.Errorf("message %q does not contain %q", res.Message, p)
 		}
 	}
+}
+
+// keyID is the "keyId" extension value for a public key file.
+func keyID(t testing.TB, pub string) string {
+	t.Helper()
+	k, err := sigverify.LoadKeyFile(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.ID
 }

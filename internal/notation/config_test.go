@@ -73,14 +73,14 @@ func TestConfigErrors(t *testing.T) {
 		{"user-metadata-empty-key", with(valid, "userMetadata", map[string]string{"": "x"}), []string{`key "userMetadata"`, "empty key"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runPlugin(t, nil, nowhere, nothing, tc.cfg)
+			res := runPlugin(t, nowhere, nothing, tc.cfg)
 			wantFail(t, res, "config", tc.want...)
 		})
 	}
 	t.Run("valid-config-reaches-the-registry", func(t *testing.T) {
 		// The same configuration without the fault gets past decoding: it
 		// fails on the (absent) registry, not on configuration.
-		res := runPlugin(t, nil, nowhere, nothing, valid)
+		res := runPlugin(t, nowhere, nothing, valid)
 		wantFail(t, res, "subject")
 	})
 }

@@ -68,14 +68,14 @@ func TestExpiry(t *testing.T) {
 
 	// Before the leaf expires.
 	t.Run("valid-leaf/afterCertExpiry-does-not-check-timestamp", func(t *testing.T) {
-		res := runPlugin(t, r, stampedRef, stampedSig, withTSA("afterCertExpiry"))
+		res := runPlugin(t, stampedRef, stampedSig, withTSA("afterCertExpiry"))
 		wantPass(t, res)
 		if ts := timestampOf(t, res); ts["verified"] != false {
 			t.Errorf("timestamp.verified = %v before the leaf expired under afterCertExpiry, want false", ts["verified"])
 		}
 	})
 	t.Run("valid-leaf/always-checks-timestamp", func(t *testing.T) {
-		res := runPlugin(t, r, stampedRef, stampedSig, withTSA("always"))
+		res := runPlugin(t, stampedRef, stampedSig, withTSA("always"))
 		wantPass(t, res)
 		if ts := timestampOf(t, res); ts["verified"] != true {
 			t.Errorf("timestamp.verified = %v under always, want true", ts["verified"])
@@ -86,14 +86,14 @@ func TestExpiry(t *testing.T) {
 	time.Sleep(time.Until(short.leaf.NotAfter.Add(1100 * time.Millisecond)))
 
 	t.Run("expired-leaf/no-timestamp", func(t *testing.T) {
-		wantFail(t, runPlugin(t, r, plainRef, plainSig, short.config()), "authenticTimestamp", "expired", "short.acme")
+		wantFail(t, runPlugin(t, plainRef, plainSig, short.config()), "authenticTimestamp", "expired", "short.acme")
 	})
 	t.Run("expired-leaf/no-timestamp/tsa-policy", func(t *testing.T) {
-		wantFail(t, runPlugin(t, r, plainRef, plainSig, withTSA("always")), "authenticTimestamp", "no timestamp countersignature")
+		wantFail(t, runPlugin(t, plainRef, plainSig, withTSA("always")), "authenticTimestamp", "no timestamp countersignature")
 	})
 	t.Run("expired-leaf/no-timestamp/permissive", func(t *testing.T) {
 		cfg := with(short.config(), "trustPolicyDoc", policyDoc(statement("wasm", []string{"*"}, map[string]any{"level": "permissive"}, []string{"ca:acme"}, short.identity)))
-		res := runPlugin(t, r, plainRef, plainSig, cfg)
+		res := runPlugin(t, plainRef, plainSig, cfg)
 		wantPass(t, res)
 		if !failedValidation(res, "authenticTimestamp", "log") {
 			t.Errorf("permissive pass does not list the logged authenticTimestamp failure: %v", res.Extensions["validations"])
@@ -101,7 +101,7 @@ func TestExpiry(t *testing.T) {
 	})
 	for _, vt := range []string{"always", "afterCertExpiry"} {
 		t.Run("expired-leaf/timestamped/"+vt, func(t *testing.T) {
-			res := runPlugin(t, r, stampedRef, stampedSig, withTSA(vt))
+			res := runPlugin(t, stampedRef, stampedSig, withTSA(vt))
 			wantPass(t, res)
 			if ts := timestampOf(t, res); ts["verified"] != true {
 				t.Errorf("timestamp.verified = %v, want true", ts["verified"])
@@ -109,7 +109,7 @@ func TestExpiry(t *testing.T) {
 		})
 	}
 	t.Run("expired-leaf/timestamped/policy-without-tsa", func(t *testing.T) {
-		res := runPlugin(t, r, stampedRef, stampedSig, short.config())
+		res := runPlugin(t, stampedRef, stampedSig, short.config())
 		wantFail(t, res, "authenticTimestamp", "expired")
 		if ts := timestampOf(t, res); ts["verified"] != false {
 			t.Errorf("timestamp.verified = %v without a tsa store, want false", ts["verified"])
@@ -121,13 +121,13 @@ func TestExpiry(t *testing.T) {
 			"ca":  map[string]any{"acme": []string{short.rootPath}},
 			"tsa": map[string]any{"tsa": []string{writePEM(t, t.TempDir(), "other.pem", newRootCA(t, "Other TSA Root").cert)}},
 		}
-		wantFail(t, runPlugin(t, r, stampedRef, stampedSig, cfg), "authenticTimestamp", "timestamp")
+		wantFail(t, runPlugin(t, stampedRef, stampedSig, cfg), "authenticTimestamp", "timestamp")
 	})
 
 	// Signature expiry (notation sign --expiry), independent of certificates.
 	expiringRef := r.Ref("wasm/signature-expiry", expiring.Digest.String())
 	t.Run("signature-expired/strict", func(t *testing.T) {
-		res := runPlugin(t, r, expiringRef, expiringSig, long.config())
+		res := runPlugin(t, expiringRef, expiringSig, long.config())
 		wantFail(t, res, "expiry", "digital signature has expired")
 		if _, ok := res.Extensions["signatureExpiry"]; !ok {
 			t.Errorf("no signatureExpiry extension: %v", res.Extensions)
@@ -136,7 +136,7 @@ func TestExpiry(t *testing.T) {
 	t.Run("signature-expired/override-log", func(t *testing.T) {
 		v := map[string]any{"level": "strict", "override": map[string]any{"expiry": "log"}}
 		cfg := with(long.config(), "trustPolicyDoc", policyDoc(statement("wasm", []string{"*"}, v, []string{"ca:acme"}, long.identity)))
-		res := runPlugin(t, r, expiringRef, expiringSig, cfg)
+		res := runPlugin(t, expiringRef, expiringSig, cfg)
 		wantPass(t, res)
 		if !failedValidation(res, "expiry", "log") || !strings.Contains(res.Message, "expiry: digital signature has expired") {
 			t.Errorf("override expiry=log pass does not report the logged failure: %s %v", res.Message, res.Extensions["validations"])

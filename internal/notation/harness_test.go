@@ -15,13 +15,10 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ratify-project/ratify/pkg/ocispecs"
-	"github.com/ratify-project/ratify/pkg/referrerstore/config"
-	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
-	"github.com/ratify-project/ratify/pkg/utils"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
@@ -220,53 +217,14 @@ func verifierEntry(keys map[string]any) map[string]any {
 	return e
 }
 
-// result is one plugin invocation's outcome.
-type result struct {
-	IsSuccess  bool
-	Message    string
-	Extensions map[string]any
-	Stderr     string
-	Elapsed    time.Duration
-}
+// result is one plugin invocation's outcome, extensions as Rego sees them.
+type result = ratifytest.Result
 
-// runPlugin drives the plugin in process exactly as skel would: stdin JSON
-// with the verifier entry and the oras store config, the subject reference
-// and the referrer descriptor Ratify listed, and Ratify's real oras store.
-func runPlugin(t testing.TB, r *registrytest.Registry, subjectRef string, referrer ocispec.Descriptor, keys map[string]any) result {
+// runPlugin drives wasm-notation in process as skel does, with Ratify's real
+// oras store, for the referrer sig of subjectRef.
+func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, keys map[string]any) result {
 	t.Helper()
-	store := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
-	stdin, err := json.Marshal(map[string]any{
-		"config":        verifierEntry(keys),
-		"storeConfig":   map[string]any{"version": "1.0.0", "store": store},
-		"referenceDesc": ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := factory.CreateStoresFromConfig(config.StoresConfig{Version: "1.0.0", Stores: []config.StorePluginConfig{store}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject, err := utils.ParseSubjectReference(subjectRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	start := time.Now()
-	out := plugin.Run(notation.Plugin, stdin, subject, ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType}, stores[0], &stderr)
-	res := result{IsSuccess: out.IsSuccess, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
-	if out.Extensions != nil {
-		// Round-trip through JSON: what Ratify and Rego see.
-		raw, err := json.Marshal(out.Extensions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &res.Extensions); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("wasm-notation: success=%t (%v) %s", res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
-	return res
+	return ratifytest.RunPlugin(t, notation.Plugin, subjectRef, referrer, verifierEntry(keys))
 }
 
 // strictPolicy is a one-statement trust policy document for every

@@ -42,23 +42,23 @@ func TestRevocation(t *testing.T) {
 	// run in order.
 	t.Run("good/online", func(t *testing.T) {
 		before := crl.hits.Load()
-		wantPass(t, runPlugin(t, r, goodRef, goodSig, cfg()))
+		wantPass(t, runPlugin(t, goodRef, goodSig, cfg()))
 		if crl.hits.Load() == before {
 			t.Error("the CRL was not downloaded")
 		}
 	})
 	t.Run("revoked/online", func(t *testing.T) {
-		wantFail(t, runPlugin(t, r, badRef, badSig, cfg()), "revocation", "revoked.acme", "is revoked")
+		wantFail(t, runPlugin(t, badRef, badSig, cfg()), "revocation", "revoked.acme", "is revoked")
 	})
 	t.Run("revoked/permissive-logs", func(t *testing.T) {
-		res := runPlugin(t, r, badRef, badSig, withLevel(map[string]any{"level": "permissive"}))
+		res := runPlugin(t, badRef, badSig, withLevel(map[string]any{"level": "permissive"}))
 		wantPass(t, res)
 		if !failedValidation(res, "revocation", "log") || !strings.Contains(res.Message, "revocation: signing certificate") {
 			t.Errorf("permissive pass hides the revocation: %s", res.Message)
 		}
 	})
 	t.Run("revoked/override-skip", func(t *testing.T) {
-		res := runPlugin(t, r, badRef, badSig, withLevel(map[string]any{"level": "strict", "override": map[string]any{"revocation": "skip"}}))
+		res := runPlugin(t, badRef, badSig, withLevel(map[string]any{"level": "strict", "override": map[string]any{"revocation": "skip"}}))
 		wantPass(t, res)
 		for _, v := range res.Extensions["validations"].([]any) {
 			if v.(map[string]any)["type"] == "revocation" {
@@ -69,14 +69,14 @@ func TestRevocation(t *testing.T) {
 
 	cache := t.TempDir()
 	t.Run("cache/online-fills-folder", func(t *testing.T) {
-		wantFail(t, runPlugin(t, r, badRef, badSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})), "revocation", "is revoked")
+		wantFail(t, runPlugin(t, badRef, badSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})), "revocation", "is revoked")
 		if files, _ := os.ReadDir(cache); len(files) != 1 {
 			t.Fatalf("CRL cache folder has %d entries, want the one CRL", len(files))
 		}
 	})
 	t.Run("cache/online-reuses-folder", func(t *testing.T) {
 		before := crl.hits.Load()
-		wantPass(t, runPlugin(t, r, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})))
+		wantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})))
 		if crl.hits.Load() != before {
 			t.Error("the CRL was downloaded again although the cache holds a current one")
 		}
@@ -84,13 +84,13 @@ func TestRevocation(t *testing.T) {
 
 	crl.setDown(true)
 	t.Run("server-down/online", func(t *testing.T) {
-		wantFail(t, runPlugin(t, r, goodRef, goodSig, cfg()), "revocation", "revocation status is unknown")
+		wantFail(t, runPlugin(t, goodRef, goodSig, cfg()), "revocation", "revocation status is unknown")
 	})
 	t.Run("server-down/offline-from-cache", func(t *testing.T) {
 		before := crl.hits.Load()
 		offline := with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cache})
-		wantPass(t, runPlugin(t, r, goodRef, goodSig, offline))
-		wantFail(t, runPlugin(t, r, badRef, badSig, offline), "revocation", "is revoked")
+		wantPass(t, runPlugin(t, goodRef, goodSig, offline))
+		wantFail(t, runPlugin(t, badRef, badSig, offline), "revocation", "is revoked")
 		if crl.hits.Load() != before {
 			t.Error("offline mode contacted the CRL server")
 		}
@@ -99,7 +99,7 @@ func TestRevocation(t *testing.T) {
 	t.Run("offline/empty-cache", func(t *testing.T) {
 		before := crl.hits.Load()
 		offline := with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": t.TempDir()})
-		res := runPlugin(t, r, goodRef, goodSig, offline)
+		res := runPlugin(t, goodRef, goodSig, offline)
 		wantFail(t, res, "revocation", "revocation status is unknown", "revocation.mode is offline")
 		if crl.hits.Load() != before {
 			t.Error("offline mode contacted the CRL server")
@@ -120,7 +120,7 @@ func TestRevocation(t *testing.T) {
 		cliCache := filepath.Join(cli.home, "cache", "notation", "crl")
 		crl.setDown(true)
 		defer crl.setDown(false)
-		wantPass(t, runPlugin(t, r, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))
+		wantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))
 	})
 }
 
@@ -140,17 +140,17 @@ func TestOCSP(t *testing.T) {
 	badSubject := pushWasm(t, r, "wasm/ocsp-revoked")
 	badSig := bad.sign(t, r, "wasm/ocsp-revoked", badSubject)
 
-	wantPass(t, runPlugin(t, r, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, good.config()))
+	wantPass(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, good.config()))
 	if responder.hits.Load() == 0 {
 		t.Fatal("the OCSP responder was not asked")
 	}
-	wantFail(t, runPlugin(t, r, r.Ref("wasm/ocsp-revoked", badSubject.Digest.String()), badSig, bad.config()), "revocation", "is revoked")
+	wantFail(t, runPlugin(t, r.Ref("wasm/ocsp-revoked", badSubject.Digest.String()), badSig, bad.config()), "revocation", "is revoked")
 
 	// Offline, OCSP is not attempted; with no CRL to fall back on the
 	// status is unknown.
 	before := responder.hits.Load()
 	offline := with(good.config(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": t.TempDir()})
-	wantFail(t, runPlugin(t, r, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, offline), "revocation", "unknown")
+	wantFail(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, offline), "revocation", "unknown")
 	if responder.hits.Load() != before {
 		t.Error("offline mode contacted the OCSP responder")
 	}

@@ -27,8 +27,8 @@ func TestNonWasmSubject(t *testing.T) {
 	sig := c.sign(t, r, "images/app", image)
 	ref := r.Ref("images/app", image.Digest.String())
 
-	wantFail(t, runPlugin(t, r, ref, sig, c.config()), "subject", "not a WASM artifact", "nonWasmSubjects")
-	res := runPlugin(t, r, ref, sig, with(c.config(), "nonWasmSubjects", "skip"))
+	wantFail(t, runPlugin(t, ref, sig, c.config()), "subject", "not a WASM artifact", "nonWasmSubjects")
+	res := runPlugin(t, ref, sig, with(c.config(), "nonWasmSubjects", "skip"))
 	if !res.IsSuccess || res.Extensions["skipped"] != "not-wasm" {
 		t.Fatalf("nonWasmSubjects skip: want an explicit skip, got %t %s %v", res.IsSuccess, res.Message, res.Extensions)
 	}
@@ -52,7 +52,7 @@ func TestSignatureManifestShape(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.ArtifactType = artifactType
-		return runPlugin(t, r, ref, d, c.config())
+		return runPlugin(t, ref, d, c.config())
 	}
 	t.Run("other-artifact-type", func(t *testing.T) {
 		res := attach(t, "application/vnd.example.sbom.v1+json", registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope})
@@ -94,7 +94,7 @@ func TestDeadline(t *testing.T) {
 	subject := pushWasm(t, r, "wasm/slow")
 	sig := c.sign(t, r, "wasm/slow", subject)
 
-	res := runPlugin(t, r, r.Ref("wasm/slow", subject.Digest.String()), sig, with(c.config(), "timeout", "500ms"))
+	res := runPlugin(t, r.Ref("wasm/slow", subject.Digest.String()), sig, with(c.config(), "timeout", "500ms"))
 	wantFail(t, res, "deadline", "500ms", `"timeout"`)
 	if res.Elapsed > 1500*time.Millisecond {
 		t.Errorf("took %v with a 500ms timeout", res.Elapsed)

@@ -52,7 +52,7 @@ func TestCLISignatures(t *testing.T) {
 					"trustPolicyDoc": strictPolicy([]string{"ca:wasm.example"}, identity),
 					"trustStores":    map[string]any{"ca": map[string]any{"wasm.example": []string{cli.testCertPath()}}},
 				}
-				res := runPlugin(t, r, r.Ref(repo, subject.Digest.String()), sig, cfg)
+				res := runPlugin(t, r.Ref(repo, subject.Digest.String()), sig, cfg)
 				wantPass(t, res)
 				ext := res.Extensions
 				for k, want := range map[string]any{

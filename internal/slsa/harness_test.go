@@ -1,0 +1,290 @@
+package slsa_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	"github.com/ratify-project/ratify/pkg/referrerstore/config"
+	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	"github.com/ratify-project/ratify/pkg/utils"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+)
+
+const (
+	repo        = "wasm/app"
+	sourceRepo  = "github.com/ratify-wasm/hello"
+	builderFlow = "https://github.com/ratify-wasm/hello/.github/workflows/release.yml"
+	commit      = "0123456789abcdef0123456789abcdef01234567"
+
+	artifactTypeSig    = "application/vnd.dev.cosign.artifact.sig.v1+json"
+	artifactTypeBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
+	artifactTypeDSSE   = "application/vnd.dsse.envelope.v1+json"
+)
+
+// predicateV1 is a SLSA v1 predicate as actions/attest-build-provenance
+// writes it, for a release of tag at commit.
+func predicateV1(tag string) map[string]any {
+	ref := "refs/tags/" + tag
+	return map[string]any{
+		"buildDefinition": map[string]any{
+			"buildType": "https://actions.github.io/buildtypes/workflow/v1",
+			"externalParameters": map[string]any{"workflow": map[string]any{
+				"ref": ref, "repository": "https://" + sourceRepo, "path": ".github/workflows/release.yml",
+			}},
+			"internalParameters": map[string]any{"github": map[string]any{
+				"event_name": "push", "repository_id": "1", "repository_owner_id": "2", "runner_environment": "github-hosted",
+			}},
+			"resolvedDependencies": []any{map[string]any{
+				"uri": "git+https://" + sourceRepo + "@" + ref, "digest": map[string]any{"gitCommit": commit},
+			}},
+		},
+		"runDetails": map[string]any{
+			"builder":  map[string]any{"id": builderFlow + "@" + ref},
+			"metadata": map[string]any{"invocationId": "https://" + sourceRepo + "/actions/runs/1/attempts/1"},
+		},
+	}
+}
+
+// predicateV02 is a SLSA v0.2 predicate as slsa-github-generator's generic
+// generator writes it.
+func predicateV02(builder, tag string) map[string]any {
+	ref := "refs/tags/" + tag
+	uri := "git+https://" + sourceRepo + "@" + ref
+	return map[string]any{
+		"builder":   map[string]any{"id": builder},
+		"buildType": "https://github.com/slsa-framework/slsa-github-generator/generic@v1",
+		"invocation": map[string]any{
+			"configSource": map[string]any{"uri": uri, "digest": map[string]any{"sha1": commit}, "entryPoint": ".github/workflows/release.yml"},
+			"environment":  map[string]any{"github_ref": ref, "github_ref_type": "tag", "github_event_name": "push"},
+		},
+		"materials": []any{map[string]any{"uri": uri, "digest": map[string]any{"sha1": commit}}},
+	}
+}
+
+// policyKeys is a provenance policy matching predicateV1("v1.2.0").
+func policyKeys() map[string]any {
+	return map[string]any{
+		"builderIds": []string{builderFlow},
+		"sourceUri":  sourceRepo,
+		"sourceRef":  "refs/tags/v1.*",
+	}
+}
+
+// keyTrust is a trust policy for one public key file.
+func keyTrust(pub string) []map[string]any {
+	return []map[string]any{{"name": "release-key", "scopes": []string{"*"}, "keys": []map[string]any{{"file": pub}}}}
+}
+
+// entry is a wasm-slsa verifier entry.
+func entry(trust []map[string]any, extra map[string]any) map[string]any {
+	e := map[string]any{"name": "wasm-slsa", "artifactTypes": artifactTypeBundle, "trustPolicies": trust, "timeout": "20s"}
+	for k, v := range policyKeys() {
+		e[k] = v
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(e, k)
+		} else {
+			e[k] = v
+		}
+	}
+	return e
+}
+
+type result struct {
+	IsSuccess  bool
+	Message    string
+	Extensions map[string]any
+	Stderr     string
+	Elapsed    time.Duration
+}
+
+// runPlugin drives the plugin in process exactly as skel would: stdin JSON
+// with the verifier entry and the oras store config, the subject reference
+// and the referrer descriptor Ratify listed, and Ratify's real oras store.
+func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, cfg map[string]any) result {
+	t.Helper()
+	store := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
+	desc := ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType}
+	stdin, err := json.Marshal(map[string]any{
+		"config":        cfg,
+		"storeConfig":   map[string]any{"version": "1.0.0", "store": store},
+		"referenceDesc": desc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(config.StoresConfig{Version: "1.0.0", Stores: []config.StorePluginConfig{store}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := utils.ParseSubjectReference(subjectRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	start := time.Now()
+	out := plugin.Run(slsa.Plugin, stdin, subject, desc, stores[0], &stderr)
+	res := result{IsSuccess: out.IsSuccess, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
+	if out.Extensions != nil {
+		// Round-trip through JSON: what Ratify and Rego see.
+		raw, err := json.Marshal(out.Extensions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &res.Extensions); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wasm-slsa: success=%t (%v) %s", res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
+	return res
+}
+
+func wantPass(t testing.TB, r result) {
+	t.Helper()
+	if !r.IsSuccess {
+		t.Fatalf("want pass, got failure: %s\nstderr: %s", r.Message, r.Stderr)
+	}
+	if r.Extensions[plugin.ExtSkipped] != nil {
+		t.Fatalf("want a verified pass, got a skip: %s", r.Message)
+	}
+}
+
+// wantFail asserts a failure of check whose message contains every part.
+func wantFail(t testing.TB, r result, check string, parts ...string) {
+	t.Helper()
+	if r.IsSuccess {
+		t.Fatalf("want %s failure, got pass: %s", check, r.Message)
+	}
+	if got := r.Extensions[plugin.ExtFailedCheck]; got != check {
+		t.Fatalf("failed check %v, want %s: %s", got, check, r.Message)
+	}
+	if !strings.HasPrefix(r.Message, check+": ") {
+		t.Errorf("message does not start with the check: %s", r.Message)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.Message, p) {
+			t.Errorf("message does not mention %q: %s", p, r.Message)
+		}
+	}
+}
+
+// pushApp pushes a small real WASM component from examples/fixtures
+// (nested.wasm unless another is named) in the CNCF layout and returns its
+// manifest descriptor and its WASM layer digest.
+func pushApp(t testing.TB, r *registrytest.Registry, tag string, fixture ...string) (ocispec.Descriptor, digest.Digest) {
+	t.Helper()
+	name := "nested.wasm"
+	if len(fixture) > 0 {
+		name = fixture[0]
+	}
+	wasm, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := registrytest.PushWasm(context.Background(), r, repo, tag, wasm, registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc, digest.FromBytes(wasm)
+}
+
+// cosignEnv is a private cosign home with a generated key pair.
+type cosignEnv struct {
+	dir, key, pub string
+	env           []string
+}
+
+func newCosign(t testing.TB) *cosignEnv {
+	t.Helper()
+	dir := t.TempDir()
+	c := &cosignEnv{dir: dir, key: filepath.Join(dir, "cosign.key"), pub: filepath.Join(dir, "cosign.pub"),
+		env: append(os.Environ(), "COSIGN_PASSWORD=test", "HOME="+dir, "DOCKER_CONFIG="+filepath.Join(dir, ".docker"), "TUF_ROOT="+filepath.Join(dir, ".sigstore"))}
+	c.run(t, "cosign2", "generate-key-pair")
+	return c
+}
+
+func (c *cosignEnv) run(t testing.TB, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(testenv.Bin(t, bin), args...)
+	cmd.Dir, cmd.Env = c.dir, c.env
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
+	}
+	t.Logf("%s %s (%v)", bin, args[0], time.Since(start).Round(time.Millisecond))
+}
+
+// writePredicate writes a predicate file for cosign attest.
+func (c *cosignEnv) writePredicate(t testing.TB, name string, pred any) string {
+	t.Helper()
+	b, err := json.Marshal(pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(c.dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// attestV2 runs cosign v2.6.5 attest, which writes the sha256-<hex>.att tag.
+func (c *cosignEnv) attestV2(t testing.TB, ref, typ, predicate string) {
+	c.run(t, "cosign2", "attest", "--key", c.key, "--tlog-upload=false", "--allow-http-registry", "-y", "--type", typ, "--predicate", predicate, ref)
+}
+
+// attestV3 runs cosign v3.1.3 attest, which attaches a sigstore bundle as
+// an OCI 1.1 referrer.
+func (c *cosignEnv) attestV3(t testing.TB, ref, typ, predicate string) {
+	c.run(t, "cosign3", "attest", "--key", c.key, "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry", "-y", "--type", typ, "--predicate", predicate, ref)
+}
+
+// referrerOfType returns the one referrer of subject whose manifest has
+// artifactType at (the listing may say application/vnd.oci.empty.v1+json).
+func referrerOfType(t testing.TB, r *registrytest.Registry, subject ocispec.Descriptor, at string, skip ...digest.Digest) ocispec.Descriptor {
+	t.Helper()
+	all, err := registrytest.Referrers(context.Background(), r, repo, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []ocispec.Descriptor
+next:
+	for _, d := range all {
+		for _, s := range skip {
+			if d.Digest == s {
+				continue next
+			}
+		}
+		_, raw, err := registrytest.Fetch(context.Background(), r, repo, d.Digest.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m ocispec.Manifest
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.ArtifactType == at {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s referrer, found %d among %v", at, len(found), all)
+	}
+	return found[0]
+}

@@ -89,6 +89,13 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 		return nil, fail(CheckFormat, "no signature: %v", err)
 	}
 	out := &Outcome{Policy: p.Name, Kind: e.Kind}
+	// A message signature covers the artifact digest itself: a different
+	// artifact is reported as such, not as a bad signature.
+	if e.Kind == KindMessage {
+		if err := bind(e, sc, subject, expect, out); err != nil {
+			return nil, err
+		}
+	}
 
 	// (1) Signature, and which trusted material signed.
 	tm := root.TrustedMaterialCollection{}
@@ -124,8 +131,10 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 	}
 
 	// (2) Binding to the subject, on the authenticated payload.
-	if err := bind(e, sc, subject, expect, out); err != nil {
-		return nil, err
+	if e.Kind != KindMessage {
+		if err := bind(e, sc, subject, expect, out); err != nil {
+			return nil, err
+		}
 	}
 
 	// (3) Logs, timestamps, certificate chain, SCTs, identity.
@@ -248,6 +257,9 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 		msg := sc.MessageSignatureContent()
 		alg := strings.ToLower(strings.ReplaceAll(msg.DigestAlgorithm(), "SHA2_", "sha"))
 		got := digest.NewDigestFromEncoded(digest.Algorithm(alg), hex.EncodeToString(msg.Digest()))
+		if a := digest.Algorithm(alg); subject.Artifact != nil && a.Available() {
+			want = a.FromBytes(subject.Artifact) // the artifact hashed as the signer did
+		}
 		if got != want {
 			return fail(CheckSubject, "message signature covers %s, not the subject %s", got, want)
 		}

@@ -1,7 +1,6 @@
 package slsa_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,12 +12,9 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ratify-project/ratify/pkg/ocispecs"
-	"github.com/ratify-project/ratify/pkg/referrerstore/config"
-	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
-	"github.com/ratify-project/ratify/pkg/utils"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -105,53 +101,12 @@ func entry(trust []map[string]any, extra map[string]any) map[string]any {
 	return e
 }
 
-type result struct {
-	IsSuccess  bool
-	Message    string
-	Extensions map[string]any
-	Stderr     string
-	Elapsed    time.Duration
-}
+type result = ratifytest.Result
 
-// runPlugin drives the plugin in process exactly as skel would: stdin JSON
-// with the verifier entry and the oras store config, the subject reference
-// and the referrer descriptor Ratify listed, and Ratify's real oras store.
+// runPlugin drives wasm-slsa in process as skel does (ratifytest.RunPlugin).
 func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, cfg map[string]any) result {
 	t.Helper()
-	store := map[string]any{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()}
-	desc := ocispecs.ReferenceDescriptor{Descriptor: referrer, ArtifactType: referrer.ArtifactType}
-	stdin, err := json.Marshal(map[string]any{
-		"config":        cfg,
-		"storeConfig":   map[string]any{"version": "1.0.0", "store": store},
-		"referenceDesc": desc,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := factory.CreateStoresFromConfig(config.StoresConfig{Version: "1.0.0", Stores: []config.StorePluginConfig{store}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject, err := utils.ParseSubjectReference(subjectRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	start := time.Now()
-	out := plugin.Run(slsa.Plugin, stdin, subject, desc, stores[0], &stderr)
-	res := result{IsSuccess: out.IsSuccess, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
-	if out.Extensions != nil {
-		// Round-trip through JSON: what Ratify and Rego see.
-		raw, err := json.Marshal(out.Extensions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &res.Extensions); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("wasm-slsa: success=%t (%v) %s", res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
-	return res
+	return ratifytest.RunPlugin(t, slsa.Plugin, subjectRef, referrer, cfg)
 }
 
 func wantPass(t testing.TB, r result) {

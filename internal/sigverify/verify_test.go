@@ -314,3 +314,62 @@ func TestMalformedLegacyLayers(t *testing.T) {
 		t.Error("DSSE without signatures accepted")
 	}
 }
+
+// Several identities, exact and regexp; a certificate without a chain
+// annotation chains through the trusted root's intermediates.
+func TestIdentityListAndMissingChain(t *testing.T) {
+	e := newEnv(t)
+	payload := sigtest.SimpleSigning(ref, subj)
+	p := e.keyless(t, func(p *sigverify.TrustPolicy) {
+		p.Keyless = sigverify.IdentityList{
+			{CertificateIdentity: "someone@example.com", CertificateOIDCIssuer: issuer},
+			{CertificateIdentityRegExp: `^[a-z]+@example\.com$`, CertificateOIDCIssuerRegExp: `^https://issuer\.example\.(com|org)$`},
+		}
+	})
+	ann := e.ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{})
+	delete(ann, sigverify.AnnotationChain)
+	out, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Identity != alice {
+		t.Errorf("identity %q", out.Identity)
+	}
+	_, err = p.Verify(mustEntity(sigverify.CosignSignature(payload, e.ss.CosignSignature(t, "Mallet@example.com", issuer, payload, sigtest.LegacyOptions{}))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckIdentity, `~^[a-z]+@example\.com$`)
+}
+
+func TestPolicyScopes(t *testing.T) {
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	pol := func(name string, scopes ...string) sigverify.TrustPolicy {
+		return sigverify.TrustPolicy{Name: name, Scopes: scopes, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}}
+	}
+	ps, err := sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{
+		pol("global", "*"), pol("org", "reg.example.com/org/*"), pol("team", "reg.example.com/org/team/*"), pol("one", "reg.example.com/org/team/app"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{
+		"reg.example.com/org/team/app:v1":        "one",
+		"reg.example.com/org/team/app@sha256:ab": "one",
+		"reg.example.com/org/team/other":         "team",
+		"reg.example.com/org/x":                  "org",
+		"other.example.com/x":                    "global",
+		"127.0.0.1:5000/org/team/app":            "global",
+	} {
+		p, err := ps.ForSubject(ref)
+		if err != nil || p.Name != want {
+			t.Errorf("%s: got %v %v, want %s", ref, p, err, want)
+		}
+	}
+	_, err = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "*"), pol("b", "*")})
+	var ce *sigverify.ConfigError
+	if !errors.As(err, &ce) || ce.Key != "trustPolicies[1].scopes" {
+		t.Errorf("duplicate scope: %v", err)
+	}
+	ps, _ = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "reg.example.com/a/*")})
+	if _, err := ps.ForSubject("reg.example.com/b/x"); err == nil {
+		t.Error("unmatched subject got a policy")
+	}
+}

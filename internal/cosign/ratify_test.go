@@ -14,6 +14,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
 
 // artifactTypes is what a Ratify config routes to wasm-cosign.
@@ -176,4 +177,53 @@ valid if {
 	if rep := ratifytest.Verify(t, cfg, imgRef); rep.IsSuccess {
 		t.Fatalf("rego policy on a non-WASM subject: want failure\n%s", rep.Raw)
 	}
+}
+
+// TestRatifyKeyless runs keyless signatures (VirtualSigstore certificate,
+// Rekor SET, RFC 3161 timestamp) through `ratify verify` with an offline
+// trusted root: a legacy .sig tag and a bundle referrer on the same subject
+// each get a report, and a wrong identity fails both.
+func TestRatifyKeyless(t *testing.T) {
+	registrytest.ForEach(t, func(t *testing.T, r *registrytest.Registry) {
+		ss := sigtest.New(t)
+		rootPath := ss.WriteTrustedRoot(t, t.TempDir())
+		subj := pushWasm(t, r, "wasm/keyless", nil)
+		ref := r.Ref("wasm/keyless", subj.Digest.String())
+		payload := sigtest.SimpleSigning(ref, subj.Digest)
+		pushSigTag(t, r, "wasm/keyless", subj.Digest, simpleSigningLayer(payload, ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{})))
+		attachBundle(t, r, "wasm/keyless", subj, ss.Bundle(t, alice, issuer, sigtest.Statement(cosign.PredicateCosignSign, ref, subj.Digest, nil), sigtest.LegacyOptions{}))
+
+		cfg := func(identity string) ratifytest.Config {
+			return ratifytest.Config{CosignEnabled: true, Verifiers: []map[string]any{{
+				"name": "wasm-cosign", "artifactTypes": artifactTypes,
+				"trustPolicies": []any{map[string]any{"name": "ci", "scopes": []string{r.Host + "/wasm/*"}, "trustedRoot": rootPath,
+					"keyless":     []any{map[string]any{"certificateIdentity": identity, "certificateOIDCIssuer": issuer}},
+					"requireTlog": true, "requireSignedTimestamp": true}},
+			}}}
+		}
+		rep := ratifytest.Verify(t, cfg(alice), r.Ref("wasm/keyless", "v1"))
+		reports := rep.Named("wasm-cosign")
+		if !rep.IsSuccess || len(reports) != 2 {
+			t.Fatalf("want success with two reports (legacy and bundle)\n%s", rep.Raw)
+		}
+		formats := map[any]bool{}
+		for _, v := range reports {
+			formats[v.Extensions[cosign.ExtFormat]] = true
+			if v.Extensions[cosign.ExtIdentity] != alice || v.Extensions[cosign.ExtTimestampSource] != "rfc3161" {
+				t.Errorf("report %+v", v)
+			}
+		}
+		if !formats[cosign.FormatLegacy] || !formats[cosign.FormatBundle] {
+			t.Errorf("formats %v", formats)
+		}
+		rep = ratifytest.Verify(t, cfg(mallet), r.Ref("wasm/keyless", "v1"))
+		if rep.IsSuccess {
+			t.Fatalf("wrong identity passed\n%s", rep.Raw)
+		}
+		for _, v := range rep.Named("wasm-cosign") {
+			if v.IsSuccess || !strings.HasPrefix(v.Message, "identity: ") {
+				t.Errorf("report %+v", v)
+			}
+		}
+	})
 }

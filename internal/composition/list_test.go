@@ -185,3 +185,32 @@ func TestDecodeRejects(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecode: arbitrary input never panics, and whatever decodes encodes to
+// a list that decodes again. Seeds are kept small (a core module's list and
+// a one-part, one-import component list): minimizing large inputs stalls
+// the fuzzer.
+func FuzzDecode(f *testing.F) {
+	f.Add(compositiontest.Encoded(f, compositiontest.Fixture(f, "hello.core.wasm")))
+	small := compositiontest.List(f, compositiontest.Fixture(f, "hostcode.wasm"))
+	small.Imports, small.Exports = small.Imports[:1], small.Exports[:0]
+	raw, err := small.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte(`{"mediaType":"application/vnd.ratify-wasm.composition.v1+json"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		l, err := composition.Decode(raw)
+		if err != nil {
+			return
+		}
+		again, err := l.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := composition.Decode(again); err != nil {
+			t.Fatalf("re-encoded list does not decode: %v", err)
+		}
+	})
+}

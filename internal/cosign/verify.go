@@ -243,6 +243,7 @@ type signatureReport struct {
 	Signer      string      `json:"signer,omitempty"`
 	TlogIndex   *int64      `json:"tlogIndex,omitempty"`
 	Timestamps  []timestamp `json:"timestamps,omitempty"`
+	Notes       []string    `json:"notes,omitempty"`
 	FailedCheck string      `json:"failedCheck,omitempty"`
 	Error       string      `json:"error,omitempty"`
 }
@@ -263,7 +264,7 @@ func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) sign
 		r.Error = err.Error()
 		return r
 	}
-	r.Verified, r.Signer = true, out.Signer()
+	r.Verified, r.Signer, r.Notes = true, out.Signer(), out.Notes
 	if len(out.Tlog) > 0 {
 		idx := out.Tlog[0].LogIndex
 		r.TlogIndex = &idx

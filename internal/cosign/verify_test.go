@@ -335,3 +335,24 @@ func TestScopesAndConfig(t *testing.T) {
 		wantFailure(t, runPlugin(t, s.ref, s.referrer, c.cfg), plugin.CheckConfig, c.want)
 	}
 }
+
+// TestUncheckedEvidenceIsReported: a key-signed signature that also carries
+// a Rekor entry verifies under a key-only policy (as with Ratify's
+// tLogVerify false), and the report says the entry was not checked.
+func TestUncheckedEvidenceIsReported(t *testing.T) {
+	r := registrytest.StartReferrers(t)
+	subj := pushWasm(t, r, "wasm/notes", nil)
+	ref := r.Ref("wasm/notes", subj.Digest.String())
+	payload := sigtest.SimpleSigning(ref, subj.Digest)
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	ann := k.SignCosign(t, payload)
+	ann[sigverify.AnnotationBundle] = sigtest.New(t).CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{})[sigverify.AnnotationBundle]
+	cfg := map[string]any{"trustPolicies": []any{map[string]any{"name": "k", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(k.PublicPEM(t))}}}}}
+	res := runPlugin(t, ref, pushSigTag(t, r, "wasm/notes", subj.Digest, simpleSigningLayer(payload, ann)), cfg)
+	wantSuccess(t, res, map[string]any{cosign.ExtTimestampSource: "none"})
+	sig := res.Extensions[cosign.ExtSignatures].([]any)[0].(map[string]any)
+	notes, _ := sig["notes"].([]any)
+	if len(notes) != 1 || !strings.Contains(notes[0].(string), "not in the trusted root") || res.Extensions[cosign.ExtTlogIndex] != nil {
+		t.Errorf("want one note about the unchecked log entry and no tlogIndex, got %v", res.Extensions)
+	}
+}

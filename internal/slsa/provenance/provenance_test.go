@@ -16,7 +16,7 @@ import (
 // vectorStatement returns the in-toto statement inside one of the real
 // slsa-verifier bundles in ../shared/testdata/slsa-verifier (signature not
 // checked here; internal/slsa verifies them offline).
-func vectorStatement(t *testing.T, rel string) []byte {
+func vectorStatement(t testing.TB, rel string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
 	if err != nil {

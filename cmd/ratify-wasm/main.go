@@ -18,7 +18,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInspectCmd(), newCompositionCmd())
+	root.AddCommand(newInspectCmd(), newCompositionCmd(), newVerifyBundleCmd())
 	return root
 }
 

@@ -66,6 +66,20 @@ func TestCosignV2AttestationTag(t *testing.T) {
 		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"attestationTagFor": []string{}})),
 			"discovery", "holds no sigstore bundle, DSSE envelope or in-toto statement")
 
+		// The .att tag is append-only: other attestations share it. Only
+		// they: not provenance; then a provenance layer next to them passes.
+		mixed, _ := pushApp(t, r, "mixed", "sockets.wasm")
+		mixedRef := r.Ref(repo, mixed.Digest.String())
+		c.attestV2(t, mixedRef, "custom", c.writePredicate(t, "custom.json", map[string]any{"reviewed": true}))
+		wantFail(t, runPlugin(t, r.Ref(repo, "mixed"), sig, entry(keyTrust(c.pub), nil)),
+			"predicateType", "https://cosign.sigstore.dev/attestation/v1", "not SLSA provenance")
+		c.attestV2(t, mixedRef, "slsaprovenance1", c.writePredicate(t, "v1.json", predicateV1("v1.2.0")))
+		res = runPlugin(t, r.Ref(repo, "mixed"), sig, entry(keyTrust(c.pub), nil))
+		wantPass(t, res)
+		if res.Extensions["documents"] != float64(2) {
+			t.Errorf("documents %v, want 2", res.Extensions["documents"])
+		}
+
 		// A subject with no .att tag.
 		pushApp(t, r, "bare", "plug.wasm")
 		wantFail(t, runPlugin(t, r.Ref(repo, "bare"), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1, ArtifactType: artifactTypeSig}, entry(keyTrust(c.pub), nil)),

@@ -207,6 +207,11 @@ func TestOrasAttachedProvenance(t *testing.T) {
 		t.Errorf("jsonl: %s %v", res.Message, res.Extensions)
 	}
 
+	// When no document passes, the one that got furthest is reported: the
+	// second line's policy failure, not the first line's other subject.
+	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), lines, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/other"})),
+		"source", "none of the 2 provenance documents", "line 2")
+
 	// Subject digest mismatch: provenance of another artifact.
 	foreign := attach(t, "foreign.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(digest.FromString("another artifact"), predicateV1("v1.2.0"))))
 	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), foreign, entry(keyTrust(pub), nil)), "subject", digest.FromString("another artifact").String())

@@ -119,7 +119,7 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 			return plugin.Pass(fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
 				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), pass)
 		}
-		if f.other {
+		if f.other != "" {
 			others++
 		}
 		req.Log.Infof("%s: %s: %s", subject.Ref, docs[i].Where(), f.err)
@@ -127,8 +127,8 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	}
 	if others == len(docs) {
 		types := map[string]bool{}
-		for _, d := range docs {
-			types[or(d.PredicateType, "unknown")] = true
+		for _, f := range failures {
+			types[f.other] = true
 		}
 		msg := fmt.Sprintf("%s holds attestations of type %s for %s, not SLSA provenance (%s)", where, strings.Join(sortedKeys(types), ", "), subject.Ref, strings.Join(slsaTypes, " or "))
 		if cfg.NonProvenance == NonProvenanceSkip {
@@ -139,7 +139,7 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	// Report the failure that got furthest, ignoring other attestations.
 	best := failures[0]
 	for _, f := range failures {
-		if best.other || (!f.other && f.stage > best.stage) {
+		if best.other != "" || (f.other == "" && f.stage > best.stage) {
 			best = f
 		}
 	}
@@ -189,7 +189,7 @@ type failure struct {
 	doc   *discover.Document
 	err   *checkError
 	stage int
-	other bool // an attestation of another predicate type
+	other string // the predicate type of an attestation that is not provenance
 	ext   map[string]any
 }
 
@@ -209,7 +209,7 @@ func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []t
 	}
 	if doc.PredicateType != "" && !provenance.IsSLSA(doc.PredicateType) {
 		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)
-		f.other = true
+		f.other = doc.PredicateType
 		return nil, f
 	}
 	var entity *sigverify.Entity
@@ -233,9 +233,9 @@ func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []t
 	if err != nil {
 		return nil, fail(stageFormat, CheckStatement, "%v", err)
 	}
-	if !provenance.IsSLSA(unverified.GetPredicateType()) {
-		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", unverified.GetPredicateType())
-		f.other = true
+	if pt := unverified.GetPredicateType(); !provenance.IsSLSA(pt) {
+		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", pt)
+		f.other = pt
 		return nil, f
 	}
 	want, ok := match(unverified, targets)

@@ -70,7 +70,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	if err != nil {
 		return plugin.Fail(CheckParse, "layer %s of %s is not a well-formed WebAssembly binary: %v", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}
-	found := composition.FromBinary(bin, listed.Generator)
+	found := composition.FromBinary(bin, composition.ThisGenerator())
 	var declared *composition.Declared
 	if c := subject.CNCFConfig; c != nil && c.Component != nil {
 		declared = &composition.Declared{Imports: c.Component.Imports, Exports: c.Component.Exports}

@@ -366,3 +366,70 @@ func TestAllowlistOnly(t *testing.T) {
 		t.Fatalf("got %s", res.Message)
 	}
 }
+
+// A Spin-style artifact with two WASM layers: a list verifies the layer it
+// names; a list naming neither layer fails the layer check.
+func TestMultiLayerArtifact(t *testing.T) {
+	e := newEnv(t, registrytest.StartReferrers(t))
+	nested, plug := compositiontest.Fixture(t, "nested.wasm"), compositiontest.Fixture(t, "plug.wasm")
+	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{
+		Format:      registrytest.Spin,
+		ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: plug}},
+	})
+	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, plug)), composition.MediaType, nil)
+	if !res.IsSuccess || ext(res)["layerDigest"] != compositiontest.List(t, plug).Layer.Digest {
+		t.Fatalf("list of the second layer: %s %v", res.Message, ext(res))
+	}
+	sockets := compositiontest.Encoded(t, compositiontest.Fixture(t, "sockets.wasm"))
+	res = e.run(ref, e.attach("wasm/spin", subj, sockets), composition.MediaType, nil)
+	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "which is none of the 2 WASM layers of") {
+		t.Fatalf("list of neither layer: %s", res.Message)
+	}
+}
+
+// manyModules is a component embedding n empty core modules.
+func manyModules(n int) []byte {
+	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}
+	for i := 0; i < n; i++ {
+		b = append(b, 0x01, 0x08, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
+	}
+	return b
+}
+
+// Extensions stay bounded: unknownParts is capped, unknownPartCount is not.
+func TestUnknownPartsCapped(t *testing.T) {
+	e := newEnv(t, registrytest.StartReferrers(t))
+	wasm := manyModules(101)
+	subj, ref := e.push("wasm/many", wasm, registrytest.WasmLayout{Format: registrytest.Runwasi})
+	// The list of a one-module component knows the module's digest, so all
+	// 101 identical modules are known; only the layer differs...
+	res := e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, manyModules(1))), composition.MediaType, nil)
+	if x := ext(res); res.IsSuccess || x["failedCheck"] != "layer" || x["unknownPartCount"] != 0.0 {
+		t.Fatalf("got %s %v", res.Message, x["unknownPartCount"])
+	}
+	// ...unless only the allowlist counts and it is empty.
+	allow := filepath.Join(t.TempDir(), "allow.json")
+	if err := os.WriteFile(allow, []byte(`{"mediaType":"`+composition.AllowlistMediaType+`","parts":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, wasm)), composition.MediaType,
+		map[string]any{"trustListParts": false, "allowlistPath": allow})
+	x := ext(res)
+	if res.IsSuccess || len(x["unknownParts"].([]any)) != 100 || x["unknownPartCount"] != 101.0 || !strings.Contains(res.Message, "101 of 101 nested parts") {
+		t.Fatalf("got %s: %d listed, count %v", res.Message, len(x["unknownParts"].([]any)), x["unknownPartCount"])
+	}
+}
+
+func TestOversizedListIsNotFetched(t *testing.T) {
+	e := newEnv(t, registrytest.StartReferrers(t))
+	subj, ref := e.push("wasm/nested", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
+	huge := make([]byte, composition.MaxListBytes+1)
+	desc, err := registrytest.Attach(context.Background(), e.reg, "wasm/nested", subj, composition.MediaType, []registrytest.Blob{{MediaType: composition.MediaType, Data: huge}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.run(ref, desc, composition.MediaType, nil)
+	if res.IsSuccess || ext(res)["failedCheck"] != "list" || !strings.Contains(res.Message, "more than the limit of 8388608") {
+		t.Fatalf("got %s", res.Message)
+	}
+}

@@ -85,11 +85,11 @@ func (c *Config) Validate() error {
 		return err
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
-	var ce *sigverify.ConfigError
-	if errors.As(err, &ce) {
-		return &plugin.ConfigError{Key: ce.Key, Reason: ce.Reason}
-	}
 	if err != nil {
+		var ce *plugin.ConfigError
+		if errors.As(err, &ce) {
+			return ce
+		}
 		return &plugin.ConfigError{Key: "trustPolicies", Reason: err.Error()}
 	}
 	c.policy, c.policies = pol, ps

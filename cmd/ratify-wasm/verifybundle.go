@@ -12,6 +12,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
@@ -132,7 +133,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 // flagError names the flag behind a trust-policy configuration error.
 func flagError(err error) string {
-	var ce *sigverify.ConfigError
+	var ce *plugin.ConfigError
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}

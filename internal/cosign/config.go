@@ -38,12 +38,12 @@ func (c *Config) Validate() error {
 		return &plugin.ConfigError{Key: "layers", Reason: fmt.Sprintf("is %q; expected \"any\" or \"all\"", c.Layers)}
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
-	var ce *sigverify.ConfigError
-	if errors.As(err, &ce) {
-		return &plugin.ConfigError{Key: ce.Key, Reason: ce.Reason}
+	var ce *plugin.ConfigError
+	if err != nil && !errors.As(err, &ce) {
+		return &plugin.ConfigError{Key: "trustPolicies", Reason: err.Error()}
 	}
 	if err != nil {
-		return &plugin.ConfigError{Key: "trustPolicies", Reason: err.Error()}
+		return err
 	}
 	c.policies = ps
 	return nil

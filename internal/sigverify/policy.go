@@ -10,6 +10,9 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/oci"
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // TrustPolicy is the JSON configuration of one trust policy: which
@@ -79,17 +82,6 @@ func (l *IdentityList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ConfigError is a configuration problem tied to one key, named by its path
-// (e.g. "trustPolicies[0].keys[1].file").
-type ConfigError struct {
-	Key    string
-	Reason string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("invalid configuration: key %q %s", e.Key, e.Reason)
-}
-
 // Policy is a compiled TrustPolicy: files loaded, keys parsed, identities
 // and scopes checked. It is safe for concurrent use.
 type Policy struct {
@@ -109,18 +101,18 @@ type Policy struct {
 func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	at := func(k string) string { return path + "." + k }
 	if p.Name == "" {
-		return nil, &ConfigError{Key: at("name"), Reason: "is required"}
+		return nil, &plugin.ConfigError{Key: at("name"), Reason: "is required"}
 	}
 	if len(p.Scopes) == 0 {
-		return nil, &ConfigError{Key: at("scopes"), Reason: `is required (use ["*"] for every subject)`}
+		return nil, &plugin.ConfigError{Key: at("scopes"), Reason: `is required (use ["*"] for every subject)`}
 	}
 	for i, s := range p.Scopes {
 		if err := checkScope(s); err != nil {
-			return nil, &ConfigError{Key: fmt.Sprintf("%s[%d]", at("scopes"), i), Reason: err.Error()}
+			return nil, &plugin.ConfigError{Key: fmt.Sprintf("%s[%d]", at("scopes"), i), Reason: err.Error()}
 		}
 	}
 	if len(p.Keys) == 0 && len(p.Keyless) == 0 {
-		return nil, &ConfigError{Key: path, Reason: `trusts nobody: set "keys" and/or "keyless"`}
+		return nil, &plugin.ConfigError{Key: path, Reason: `trusts nobody: set "keys" and/or "keyless"`}
 	}
 	out := &Policy{Name: p.Name, scopes: p.Scopes, identities: p.Keyless,
 		requireTlog: p.RequireTlog, requireSCT: p.RequireSCT, requireSignedTimestamp: p.RequireSignedTimestamp}
@@ -141,11 +133,11 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	if p.TrustedRoot != "" {
 		raw, err := os.ReadFile(p.TrustedRoot)
 		if err != nil {
-			return nil, &ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+			return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
 		}
 		tr, err := root.NewTrustedRootFromJSON(raw)
 		if err != nil {
-			return nil, &ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("is not a sigstore trusted root (%s): %v", p.TrustedRoot, err)}
+			return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("is not a sigstore trusted root (%s): %v", p.TrustedRoot, err)}
 		}
 		out.trustedRoot = tr
 	}
@@ -155,14 +147,14 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	switch {
 	case out.trustedRoot != nil:
 	case len(p.Keyless) > 0:
-		return nil, &ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs to check certificates against)`}
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs to check certificates against)`}
 	case p.RequireTlog:
-		return nil, &ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireTlog" (the Rekor keys to check log entries against)`}
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireTlog" (the Rekor keys to check log entries against)`}
 	case p.RequireSignedTimestamp:
-		return nil, &ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireSignedTimestamp" (the TSAs to check timestamps against)`}
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireSignedTimestamp" (the TSAs to check timestamps against)`}
 	}
 	if p.RequireSCT && len(p.Keyless) == 0 {
-		return nil, &ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
+		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
 	}
 	return out, nil
 }
@@ -170,18 +162,18 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 func (id Identity) matcher(path string) (verify.CertificateIdentity, error) {
 	switch {
 	case (id.CertificateIdentity == "") == (id.CertificateIdentityRegExp == ""):
-		return verify.CertificateIdentity{}, &ConfigError{Key: path, Reason: `needs exactly one of "certificateIdentity" and "certificateIdentityRegExp"`}
+		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateIdentity" and "certificateIdentityRegExp"`}
 	case (id.CertificateOIDCIssuer == "") == (id.CertificateOIDCIssuerRegExp == ""):
-		return verify.CertificateIdentity{}, &ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
+		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
 	}
 	for k, re := range map[string]string{"certificateIdentityRegExp": id.CertificateIdentityRegExp, "certificateOIDCIssuerRegExp": id.CertificateOIDCIssuerRegExp} {
 		if _, err := regexp.Compile(re); re != "" && err != nil {
-			return verify.CertificateIdentity{}, &ConfigError{Key: path + "." + k, Reason: fmt.Sprintf("is not a valid regular expression: %v", err)}
+			return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf("is not a valid regular expression: %v", err)}
 		}
 	}
 	m, err := verify.NewShortCertificateIdentity(id.CertificateOIDCIssuer, id.CertificateOIDCIssuerRegExp, id.CertificateIdentity, id.CertificateIdentityRegExp)
 	if err != nil {
-		return verify.CertificateIdentity{}, &ConfigError{Key: path, Reason: err.Error()}
+		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: err.Error()}
 	}
 	return m, nil
 }
@@ -225,7 +217,7 @@ type Policies []*Policy
 // configuration key holding the list (e.g. "trustPolicies").
 func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 	if len(ps) == 0 {
-		return nil, &ConfigError{Key: key, Reason: "needs at least one trust policy"}
+		return nil, &plugin.ConfigError{Key: key, Reason: "needs at least one trust policy"}
 	}
 	var out Policies
 	seenScope := map[string]string{}
@@ -237,12 +229,12 @@ func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 			return nil, err
 		}
 		if seenName[c.Name] {
-			return nil, &ConfigError{Key: path + ".name", Reason: fmt.Sprintf("%q is used by another trust policy", c.Name)}
+			return nil, &plugin.ConfigError{Key: path + ".name", Reason: fmt.Sprintf("%q is used by another trust policy", c.Name)}
 		}
 		seenName[c.Name] = true
 		for _, s := range c.scopes {
 			if other, dup := seenScope[s]; dup {
-				return nil, &ConfigError{Key: path + ".scopes", Reason: fmt.Sprintf("scope %q is also claimed by trust policy %q", s, other)}
+				return nil, &plugin.ConfigError{Key: path + ".scopes", Reason: fmt.Sprintf("scope %q is also claimed by trust policy %q", s, other)}
 			}
 			seenScope[s] = c.Name
 		}
@@ -256,7 +248,7 @@ func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 // scope, then "*". It returns an error naming the subject when no scope
 // matches.
 func (ps Policies) ForSubject(repository string) (*Policy, error) {
-	repository = trimReference(repository)
+	repository = oci.Repository(repository)
 	var best *Policy
 	bestRank := -1
 	for _, p := range ps {
@@ -279,17 +271,4 @@ func (ps Policies) ForSubject(repository string) (*Policy, error) {
 		return nil, fmt.Errorf("no trust policy has a scope matching %s", repository)
 	}
 	return best, nil
-}
-
-// trimReference drops "@digest" and ":tag" from a reference.
-func trimReference(ref string) string {
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
-	}
-	if slash := strings.LastIndexByte(ref, '/'); slash >= 0 {
-		if colon := strings.LastIndexByte(ref[slash:], ':'); colon >= 0 {
-			ref = ref[:slash+colon]
-		}
-	}
-	return ref
 }

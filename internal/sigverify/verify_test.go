@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
@@ -364,7 +365,7 @@ func TestPolicyScopes(t *testing.T) {
 		}
 	}
 	_, err = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "*"), pol("b", "*")})
-	var ce *sigverify.ConfigError
+	var ce *plugin.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "trustPolicies[1].scopes" {
 		t.Errorf("duplicate scope: %v", err)
 	}

@@ -230,9 +230,10 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), unsigned, entry(keyTrust(pub), nil)), "unsigned", "provenance must be signed")
 }
 
-// cosign legacy .att signed keylessly (Fulcio certificate, Rekor SET in the
-// layer annotations) by a private Sigstore, checked against its trusted root.
-func TestKeylessAttestationTag(t *testing.T) {
+// Keyless provenance from a private Sigstore (Fulcio certificate, Rekor
+// entry), checked against its trusted root: as a cosign legacy .att layer
+// (certificate and SET in the annotations) and as a bundle referrer.
+func TestKeyless(t *testing.T) {
 	r := registrytest.StartReferrers(t)
 	ss := sigtest.New(t)
 	dir := t.TempDir()
@@ -254,6 +255,21 @@ func TestKeylessAttestationTag(t *testing.T) {
 		t.Errorf("signer %v", s)
 	}
 	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(trust("someone-else@example.com"), nil)), "identity")
+
+	// The same, as a keyless sigstore bundle referrer (cosign v3 keyless).
+	b := ss.Bundle(t, identity, issuer, sigtest.Statement("https://slsa.dev/provenance/v1", "", subject.Digest, predicateV1("v1.2.0")), sigtest.LegacyOptions{})
+	ref, err := registrytest.Attach(context.Background(), r, repo, subject, artifactTypeBundle, []registrytest.Blob{{MediaType: artifactTypeBundle, Data: b}},
+		map[string]string{"dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.ArtifactType = artifactTypeBundle
+	res = runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust(identity), nil))
+	wantPass(t, res)
+	if s := res.Extensions["signer"].(map[string]any); s["identity"] != identity || s["rekorLogIndex"] == nil || res.Extensions["storage"] != "bundle-referrer" {
+		t.Errorf("keyless bundle: %v", res.Extensions)
+	}
+	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust("someone-else@example.com"), nil)), "identity")
 }
 
 // pushAttTag writes a cosign-style .att manifest with one DSSE layer.

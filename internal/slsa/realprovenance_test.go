@@ -132,6 +132,9 @@ func TestRealProvenanceOffline(t *testing.T) {
 			if claims := ext[ExtCertificateClaims].([]string); len(claims) < 5 || claims[0] != "buildSignerURI" {
 				t.Errorf("certificate claims %v", claims)
 			}
+			if c := signer["certificate"].(map[string]any); c["sourceRepositoryDigest"] != ext[ExtSourceCommit] || c["buildSignerURI"] != ext[ExtBuilderID] || c["issuer"] != githubIssuer {
+				t.Errorf("signer certificate claims %v", c)
+			}
 
 			// slsa-verifier's negative parameters.
 			wrongSource := base

@@ -10,6 +10,7 @@ package slsa
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -332,6 +333,14 @@ func signer(o *sigverify.Outcome) map[string]any {
 		s["keyId"] = o.KeyID
 	} else {
 		s["identity"], s["issuer"] = o.Identity, o.Issuer
+	}
+	if o.CertSummary != nil {
+		// The Fulcio claims come from the CI's OIDC token, not from the
+		// build: Rego can rely on them where the predicate is forgeable.
+		var claims map[string]any
+		if raw, err := json.Marshal(o.CertSummary.Extensions); err == nil && json.Unmarshal(raw, &claims) == nil && len(claims) > 0 {
+			s["certificate"] = claims
+		}
 	}
 	if len(o.Tlog) > 0 {
 		s["rekorLogIndex"] = o.Tlog[0].LogIndex

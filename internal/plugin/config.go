@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -109,9 +110,14 @@ func DecodeConfig[C any](entry map[string]any, newConfig func() *C) (Common, *C,
 	for k, v := range entry {
 		if ratifyKeys[k] || commonKeys[k] {
 			shared[k] = v
-		} else {
-			own[k] = v
+			continue
 		}
+		for known := range commonKeys {
+			if strings.EqualFold(k, known) {
+				return Common{}, nil, &ConfigError{Key: k, Reason: fmt.Sprintf("is not a known setting (did you mean %q?)", known)}
+			}
+		}
+		own[k] = v
 	}
 	if err := decodeStrict(shared, &common); err != nil {
 		return Common{}, nil, err
@@ -133,6 +139,11 @@ func DecodeConfig[C any](entry map[string]any, newConfig func() *C) (Common, *C,
 }
 
 func decodeStrict(m map[string]any, into any) error {
+	// encoding/json matches keys case-insensitively ("sourceURI" would fill
+	// sourceUri); a misspelt key must be an error, so check exact names first.
+	if err := checkKeyCase(m, reflect.TypeOf(into), ""); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)

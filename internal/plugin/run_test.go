@@ -26,6 +26,9 @@ type testConfig struct {
 	Limit int             `json:"limit"`
 	Keys  []string        `json:"keys"`
 	Wait  plugin.Duration `json:"wait"`
+	Rules []struct {
+		Pattern string `json:"pattern"`
+	} `json:"rules"`
 }
 
 func (c *testConfig) Validate() error {
@@ -79,7 +82,10 @@ func TestConfigIsStrict(t *testing.T) {
 		cfg  map[string]any
 		want []string // substrings of the message
 	}{
-		{"unknown key", map[string]any{"name": "v", "modee": "pass"}, []string{`config: v: invalid configuration: key "modee" is not a known setting`, "known: keys, limit, mode, wait"}},
+		{"unknown key", map[string]any{"name": "v", "modee": "pass"}, []string{`config: v: invalid configuration: key "modee" is not a known setting`, "known: keys, limit, mode, rules, wait"}},
+		{"key in the wrong case", map[string]any{"name": "v", "Limit": 3}, []string{`key "Limit" is not a known setting (did you mean "limit"?)`}},
+		{"common key in the wrong case", map[string]any{"name": "v", "TimeOut": "1s"}, []string{`key "TimeOut" is not a known setting (did you mean "timeout"?)`}},
+		{"nested key in the wrong case", map[string]any{"name": "v", "rules": []any{map[string]any{"pattern": "a"}, map[string]any{"Pattern": "b"}}}, []string{`key "rules[1].Pattern" is not a known setting (did you mean "pattern"?)`}},
 		{"mistyped key", map[string]any{"name": "v", "limit": "ten"}, []string{`key "limit" has a string value; expected a number`}},
 		{"mistyped list", map[string]any{"name": "v", "keys": "a,b"}, []string{`key "keys" has a string value; expected a list`}},
 		{"plugin validation", map[string]any{"name": "v", "mode": "maybe"}, []string{`key "mode" must be pass`}},

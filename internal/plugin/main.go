@@ -51,6 +51,8 @@ func Main[C any](def Definition[C]) {
 		writeRawFailure(def.Name, err)
 		os.Exit(0)
 	}
+	input, cleanup := privateStoreCache(input)
+	defer cleanup()
 	// skel reads stdin itself and without a bound: hand it the checked copy.
 	r, w, perr := os.Pipe()
 	if perr != nil {

@@ -122,6 +122,35 @@ func TestRevocation(t *testing.T) {
 		defer crl.setDown(false)
 		wantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))
 	})
+	t.Run("cache/corrupt-entry", func(t *testing.T) {
+		dir := t.TempDir()
+		online := with(cfg(), "revocation", map[string]any{"crlCacheDir": dir})
+		wantPass(t, runPlugin(t, goodRef, goodSig, online))
+		files, _ := os.ReadDir(dir)
+		if len(files) != 1 {
+			t.Fatalf("CRL cache folder has %d entries, want 1", len(files))
+		}
+		entry := filepath.Join(dir, files[0].Name())
+		corrupt := func() {
+			if err := os.WriteFile(entry, []byte("not a cache entry"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Online, a broken entry means a fresh download, as in the CLI.
+		corrupt()
+		before := crl.hits.Load()
+		wantPass(t, runPlugin(t, goodRef, goodSig, online))
+		if crl.hits.Load() == before {
+			t.Error("the CRL was not downloaded again after the cache entry broke")
+		}
+		// Offline, it means status unknown.
+		corrupt()
+		res := runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": dir}))
+		wantFail(t, res, "revocation", "unknown")
+		if !strings.Contains(res.Stderr, "cached CRL for "+crl.URL+" is unusable") {
+			t.Errorf("the log does not say the cached CRL is unusable:\n%s", res.Stderr)
+		}
+	})
 }
 
 // TestOCSP: a leaf whose issuer runs an OCSP responder on loopback.

@@ -2,13 +2,20 @@ package notation_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/notaryproject/notation-core-go/signature"
 	"github.com/notaryproject/notation-core-go/signature/cose"
 	"github.com/notaryproject/notation-core-go/signature/jws"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -66,6 +73,21 @@ func TestSignatureManifestShape(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: "application/json", Data: envelope})
 		wantFail(t, res, "signatureManifest", `"application/json"`, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
 	})
+	t.Run("no-subject", func(t *testing.T) {
+		// notation's manifest shape, but attached to nothing.
+		config := []byte("{}")
+		m, _ := json.Marshal(ocispec.Manifest{
+			Versioned: specs.Versioned{SchemaVersion: 2},
+			MediaType: ocispec.MediaTypeImageManifest,
+			Config:    ocispec.Descriptor{MediaType: notation.ArtifactType, Digest: digest.FromBytes(config), Size: int64(len(config))},
+			Layers:    []ocispec.Descriptor{{MediaType: jws.MediaTypeEnvelope, Digest: digest.FromBytes(envelope), Size: int64(len(envelope))}},
+		})
+		d, err := registrytest.PushManifest(ctx, r, "wasm/shape", "loose", m, map[digest.Digest][]byte{digest.FromBytes(config): config, digest.FromBytes(envelope): envelope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFail(t, runPlugin(t, ref, d, c.config()), "signatureManifest", "no subject")
+	})
 	t.Run("jws-envelope-labelled-cose", func(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: cose.MediaTypeEnvelope, Data: envelope})
 		wantFail(t, res, "integrity")
@@ -99,4 +121,57 @@ func TestDeadline(t *testing.T) {
 	if res.Elapsed > 1500*time.Millisecond {
 		t.Errorf("took %v with a 500ms timeout", res.Elapsed)
 	}
+}
+
+// TestSigningAuthorityScheme: a notary.x509.signingAuthority signature (what
+// signing services produce; the notation CLI cannot, so it is made here with
+// notation-core-go) chains to signingAuthority stores, never to ca stores.
+func TestSigningAuthorityScheme(t *testing.T) {
+	t.Parallel()
+	r := registrytest.StartReferrers(t)
+	root := newRootCA(t, "Authority Root")
+	inter := root.newIntermediateCA(t, "Authority Intermediate")
+	leaf, key := inter.issueLeaf(t, "service.acme", leafOptions{})
+	subject := pushWasm(t, r, "wasm/authority")
+
+	payload, err := json.Marshal(map[string]any{"targetArtifact": ocispec.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := signature.NewLocalSigner([]*x509.Certificate{leaf, inter.cert, root.cert}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := signature.NewEnvelope(jws.MediaTypeEnvelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := env.Sign(&signature.SignRequest{
+		Payload:       signature.Payload{ContentType: "application/vnd.cncf.notary.payload.v1+json", Content: payload},
+		Signer:        signer,
+		SigningTime:   time.Now(),
+		SigningScheme: signature.SigningSchemeX509SigningAuthority,
+		SigningAgent:  "ratify-wasm-test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := attachEnvelope(t, r, "wasm/authority", subject, blob)
+	ref := r.Ref("wasm/authority", subject.Digest.String())
+	rootPEM := writePEM(t, t.TempDir(), "root.pem", root.cert)
+	id := fmt.Sprintf(testIdentityFmt, "service.acme")
+
+	res := runPlugin(t, ref, sig, map[string]any{
+		"trustPolicyDoc": strictPolicy([]string{"signingAuthority:service"}, id),
+		"trustStores":    map[string]any{"signingAuthority": map[string]any{"service": []string{rootPEM}}},
+	})
+	wantPass(t, res)
+	if res.Extensions["signingScheme"] != "notary.x509.signingAuthority" {
+		t.Errorf("signingScheme = %v", res.Extensions["signingScheme"])
+	}
+	// The same root as a ca store does not vouch for this scheme.
+	wantFail(t, runPlugin(t, ref, sig, map[string]any{
+		"trustPolicyDoc": strictPolicy([]string{"ca:service"}, id),
+		"trustStores":    map[string]any{"ca": map[string]any{"service": []string{rootPEM}}},
+	}), "authenticity")
 }

@@ -1,6 +1,7 @@
 package notation_test
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"os"
@@ -48,6 +49,12 @@ func TestCLISignatures(t *testing.T) {
 					args = append(args, "--force-referrers-tag=false")
 				}
 				sig := cli.sign(t, r, repo, subject, args...)
+				// Which path notation took: the sha256-<hex> referrers tag
+				// exists exactly when the registry has no Referrers API.
+				_, _, tagErr := registrytest.Fetch(context.Background(), r, repo, strings.Replace(subject.Digest.String(), ":", "-", 1))
+				if (tagErr == nil) == r.ReferrersAPI {
+					t.Errorf("referrers tag present=%t on a registry with ReferrersAPI=%t", tagErr == nil, r.ReferrersAPI)
+				}
 				cfg := map[string]any{
 					"trustPolicyDoc": strictPolicy([]string{"ca:wasm.example"}, identity),
 					"trustStores":    map[string]any{"ca": map[string]any{"wasm.example": []string{cli.testCertPath()}}},

@@ -159,6 +159,14 @@ func TestFaults(t *testing.T) {
 			_, err := c.Resolve(ctx, s.repository()+"@"+s.manifest.Digest.String())
 			return err
 		}, "digest mismatch"},
+		{"claim-size", faultproxy.Match{Kind: faultproxy.Manifest, Method: http.MethodHead}, faultproxy.ClaimSize(1 << 40), func(ctx context.Context, c *oci.Client) error {
+			d, err := c.Resolve(ctx, s.repository()+":v1")
+			if err != nil {
+				return err
+			}
+			_, err = c.FetchManifest(ctx, s.repository(), d)
+			return err
+		}, "size 1099511627776 is outside the limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.proxy.Clear()
@@ -178,7 +186,7 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("rule %s never matched:\n%s", tc.match, s.proxy.LogString())
 			}
 			// The other kind of object is untouched.
-			if strings.Contains(tc.name, "manifest") || tc.name == "claim-digest" {
+			if strings.Contains(tc.name, "manifest") || strings.HasPrefix(tc.name, "claim-") {
 				if err := fetchBlob(context.Background(), c); err != nil {
 					t.Errorf("blob fetch hit by a manifest rule: %v", err)
 				}

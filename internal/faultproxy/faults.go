@@ -143,6 +143,19 @@ func ClaimDigest(d digest.Digest) Fault {
 	}}
 }
 
+// ClaimSize passes a HEAD answer through with Content-Length set to n: a
+// registry that says a manifest (or blob) is far larger than it is, so the
+// client's descriptor carries that size.
+func ClaimSize(n int64) Fault {
+	return faultFunc{"claim-size", func(x *exchange) {
+		x.p.forward(x.w, x.req, func(r *upstreamResponse) {
+			if x.req.Method == http.MethodHead {
+				r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
+			}
+		})
+	}}
+}
+
 // Endless answers 200 with the real headers but no Content-Length, and a
 // body that never ends: the real bytes, then zeros, until the client stops
 // reading (or limit bytes were sent). BytesSent reports how much went out.

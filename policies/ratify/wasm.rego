@@ -135,10 +135,11 @@ failure_reasons(reports) := {sprintf("%s failed on %s referrer %s of %s: %s", [
 	failed(v)
 }
 
-# A plugin that crashed has no message; Ratify puts its error in errorReason.
-detail(v) := v.message if {
+# detail is a report's message on one line. A plugin that crashed has no
+# message; Ratify puts its (multi-line) error in errorReason.
+detail(v) := regex.replace(trim_space(v.message), `\s+`, " ") if {
 	v.message != ""
-} else := v.errorReason if {
+} else := regex.replace(trim_space(v.errorReason), `\s+`, " ") if {
 	v.errorReason != ""
 } else := "no message"
 

@@ -227,14 +227,17 @@ test_denylist_needs_a_known_manifest_digest if {
 	not some_reason_contains(policy.deny_reasons(tagged, policy.defaults), ["tag reference"])
 }
 
+# verified_tag is the verified release asked about by tag: the
+# provenance's statement subject names the manifest digest it resolved to,
+# so the denylist still applies.
 test_tag_reference_resolved_by_provenance if {
-	# The provenance's statement subject names the manifest digest, so a tag
-	# reference can still be checked against the denylist.
+	valid_with("verified_tag", {})
+	not policy.digest(subject_of("verified_tag"))
 	d := policy.digest(subject_of("verified"))
-	tagged := [object.union(node, {"subject": concat(":", [repo_of("verified"), "v1.2.0"])}) | some node in reports("verified")]
-	rs := policy.deny_reasons(tagged, object.union(policy.defaults, {"deniedDigests": [d]}))
-	some_reason_contains(rs, [d, "deniedDigests"])
-	count(policy.deny_reasons(tagged, object.union(policy.defaults, {"deniedDigests": ["sha256:00"]}))) == 0
+	params := {"deniedDigests": [d]}
+	not valid_with("verified_tag", params)
+	some_reason_contains(reasons("verified_tag", params), [subject_of("verified_tag"), d, "deniedDigests"])
+	valid_with("verified_tag", {"deniedDigests": ["sha256:0000000000000000000000000000000000000000000000000000000000000000"]})
 }
 
 # ---- replay: version floor -------------------------------------------------
@@ -294,6 +297,7 @@ test_every_failure_names_verifier_referrer_and_message if {
 test_crashed_plugin_message_comes_from_error_reason if {
 	policy.detail({"isSuccess": false, "message": "", "errorReason": "plugin failed with error: 'exit status 2'"}) == "plugin failed with error: 'exit status 2'"
 	policy.detail({"isSuccess": false, "message": ""}) == "no message"
+	policy.detail({"isSuccess": false, "message": "plugin failed with error: 'exit status 1', msg from stdOut '{\n    \"code\": 7\n}'\n"}) == "plugin failed with error: 'exit status 1', msg from stdOut '{ \"code\": 7 }'"
 }
 
 test_no_reports_at_all_is_invalid if {

@@ -1,0 +1,258 @@
+// Command demo is the main job on built-in defaults: a local registry, a
+// real WASM component (examples/fixtures/hello.component.wasm, Go + jco)
+// published, signed (cosign and notation), attested (SLSA provenance) and
+// listed (signed composition list), `ratify verify` (Ratify v1.4.6, the
+// four plugins, policies/ratify/wasm.rego) showing it pass, then two
+// tampered variants showing it fail, with a summary. It exits 1 unless
+// the release passes and both variants fail. `make policy-demo`.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+)
+
+func main() {
+	ok, err := run(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// variant is one artifact the demo asks Ratify about.
+type variant struct {
+	name, story, image string
+	wantPass           bool
+}
+
+func run(ctx context.Context) (bool, error) {
+	tools, err := harness.FindTools()
+	if err != nil {
+		return false, err
+	}
+	dir, err := os.MkdirTemp("", "ratify-wasm-demo-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+	reg, err := harness.StartRegistry(ctx, tools, filepath.Join(dir, "registry"))
+	if err != nil {
+		return false, err
+	}
+	defer reg.Stop()
+	fmt.Printf("registry     distribution v3.1.2 at %s (no referrers API: tag-schema fallback)\n", reg.Host)
+
+	pub, err := supplychain.NewPublisher(ctx, tools, reg, dir)
+	if err != nil {
+		return false, err
+	}
+	hello, err := os.ReadFile(tools.Fixture("hello.component.wasm"))
+	if err != nil {
+		return false, err
+	}
+	release := supplychain.Provenance{Builder: supplychain.ReleaseWorkflow, Tag: "v1.2.0"}
+
+	step := func(what string, f func() error) error {
+		start := time.Now()
+		if err := f(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		fmt.Printf("  %-58s %6s\n", what, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+
+	// 1. The release, as the pipeline publishes it.
+	fmt.Printf("\nrelease      hello.component.wasm (%d bytes, Go wasip1 + jco) as %s/demo/hello:v1.2.0\n", len(hello), reg.Host)
+	var a *supplychain.Artifact
+	if err := step("oras push (CNCF WASM artifact)", func() (err error) {
+		a, err = pub.Push(ctx, "demo/hello", "v1.2.0", hello)
+		return err
+	}); err != nil {
+		return false, err
+	}
+	for _, s := range []struct {
+		what string
+		f    func() error
+	}{
+		{"cosign sign (key, legacy .sig)", func() error { return pub.CosignSign(ctx, a.Ref()) }},
+		{"notation sign (test certificate, JWS)", func() error { return pub.NotationSign(ctx, a.Ref()) }},
+		{"cosign attest (SLSA v1 provenance, refs/tags/v1.2.0)", func() error { return pub.Attest(ctx, a.Ref(), release) }},
+		{"ratify-wasm composition create + attach", func() error { return pub.AttachList(ctx, a, hello, true) }},
+		{"cosign sign (the composition list)", func() error { return pub.CosignSign(ctx, a.List) }},
+	} {
+		if err := step(s.what, s.f); err != nil {
+			return false, err
+		}
+	}
+
+	// 2. Tampered: the Go module's data changed ("ratify-wasm" ->
+	// "ratify-w4sm"), rebuilt and re-signed with the stolen release key
+	// and provenance, with the trusted build's signed composition list.
+	patched := bytes.Replace(hello, []byte("from ratify-wasm"), []byte("from ratify-w4sm"), 1)
+	if bytes.Equal(patched, hello) {
+		return false, fmt.Errorf("hello.component.wasm: the string to tamper with is gone")
+	}
+	fmt.Printf("\ntampered     the same component with one string changed in its Go core module, re-signed with the release key\n")
+	var b *supplychain.Artifact
+	if err := step("oras push + cosign sign + notation sign + cosign attest", func() (err error) {
+		if b, err = pub.Push(ctx, "demo/hello", "v1.2.0-patched", patched); err != nil {
+			return err
+		}
+		if err = pub.CosignSign(ctx, b.Ref()); err == nil {
+			err = pub.NotationSign(ctx, b.Ref())
+		}
+		if err == nil {
+			err = pub.Attest(ctx, b.Ref(), release)
+		}
+		return err
+	}); err != nil {
+		return false, err
+	}
+	if err := step("oras attach (the release's list) + cosign sign it", func() error {
+		if err := pub.AttachList(ctx, b, hello, false); err != nil {
+			return err
+		}
+		return pub.CosignSign(ctx, b.List)
+	}); err != nil {
+		return false, err
+	}
+
+	// 3. Replaced: the release tag pushed over with another binary.
+	nested, err := os.ReadFile(tools.Fixture("nested.wasm"))
+	if err != nil {
+		return false, err
+	}
+	fmt.Printf("\nreplaced     %s pushed over with another component (same tag, new digest)\n", a.TagRef())
+	if err := step("oras push", func() error {
+		_, err := pub.Push(ctx, "demo/hello", "v1.2.0", nested)
+		return err
+	}); err != nil {
+		return false, err
+	}
+
+	policy, err := tools.RatifyPolicy(map[string]any{})
+	if err != nil {
+		return false, err
+	}
+	ratify, err := harness.NewRatify(tools, filepath.Join(dir, "ratify"), harness.RatifyConfig{
+		Verifiers: pub.Verifiers(), Policy: policy, Timeout: 20 * time.Second,
+	})
+	if err != nil {
+		return false, err
+	}
+	variants := []variant{
+		{"release", "signed, attested, listed", a.Ref(), true},
+		{"tampered", "changed part, re-signed", b.Ref(), false},
+		{"replaced", "tag moved to another binary", a.TagRef(), false},
+	}
+	fmt.Printf("\nratify verify (Ratify v1.4.6; wasm-cosign, wasm-notation, wasm-slsa, wasm-composition; policies/ratify/wasm.rego)\n")
+	ok := true
+	var summary []string
+	for _, v := range variants {
+		res, err := ratify.Verify(ctx, v.image)
+		if err != nil {
+			return false, err
+		}
+		verdict := "FAIL"
+		if res.Success {
+			verdict = "PASS"
+		}
+		expected := res.Success == v.wantPass
+		ok = ok && expected
+		fmt.Printf("\n%s  %-9s %s  (%s)\n", verdict, v.name, v.image, res.Elapsed.Round(time.Millisecond))
+		printReports(res.Report)
+		if !res.Success {
+			reasons, err := tools.PolicyReasons(ctx, dir, policy, res.Report)
+			if err != nil {
+				return false, err
+			}
+			fmt.Println("      why:")
+			for _, r := range reasons {
+				fmt.Printf("        - %s\n", shorten(r, 600))
+			}
+		}
+		mark := "as expected"
+		if !expected {
+			mark = "UNEXPECTED"
+		}
+		summary = append(summary, fmt.Sprintf("  %-9s %-28s %s  %s", v.name, v.story, verdict, mark))
+	}
+	fmt.Printf("\nsummary\n%s\n", strings.Join(summary, "\n"))
+	return ok, nil
+}
+
+// printReports prints one line per verifier report, nested ones indented.
+func printReports(raw []byte) {
+	var doc struct {
+		VerifierReports []node `json:"verifierReports"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		fmt.Printf("      (report is not JSON: %v)\n", err)
+		return
+	}
+	if len(doc.VerifierReports) == 0 {
+		fmt.Println("      no referrers: nothing is signed, attested or listed for this digest")
+	}
+	for _, n := range sorted(doc.VerifierReports) {
+		n.print("      ")
+	}
+}
+
+// sorted orders referrers by artifact type (Ratify lists them in
+// completion order) so the output reads the same every run.
+func sorted(ns []node) []node {
+	sort.SliceStable(ns, func(i, j int) bool { return ns[i].ArtifactType < ns[j].ArtifactType })
+	for _, n := range ns {
+		sort.SliceStable(n.VerifierReports, func(i, j int) bool { return n.VerifierReports[i].Name < n.VerifierReports[j].Name })
+	}
+	return ns
+}
+
+type node struct {
+	ArtifactType    string `json:"artifactType"`
+	VerifierReports []struct {
+		Name       string         `json:"name"`
+		IsSuccess  bool           `json:"isSuccess"`
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"verifierReports"`
+	NestedReports []node `json:"nestedReports"`
+}
+
+func (n node) print(indent string) {
+	for _, v := range n.VerifierReports {
+		mark := "ok  "
+		switch {
+		case !v.IsSuccess:
+			mark = "FAIL"
+		case v.Extensions["skipped"] != nil:
+			mark = "skip"
+		}
+		fmt.Printf("%s%s %-16s %s\n", indent, mark, v.Name, shorten(v.Message, 140))
+	}
+	for _, c := range sorted(n.NestedReports) {
+		c.print(indent + "  ")
+	}
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,93 @@
+package wasmimagereferences_test
+
+import data.wasmimagereferences as template
+
+d := "sha256:9c39b206c3c2909e09ef0c8f3e65300fd80890bcbcb34611089e3b1193a2c573"
+
+pod(runtime_class, containers) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": {"runtimeClassName": runtime_class, "containers": containers}}
+
+violations(obj, params) := vs if {
+	vs := template.violation with input as {"review": {"object": obj}, "parameters": params}
+}
+
+allowed := {"allowedPrefixes": ["registry.example:5000/myorg"]}
+
+messages(vs) := {v.msg | some v in vs}
+
+some_message_contains(vs, parts) if {
+	some m in messages(vs)
+	every part in parts {
+		contains(m, part)
+	}
+}
+
+test_pinned_image_under_prefix_is_admitted if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["registry.example:5000/myorg/payments", d])}]), allowed)) == 0
+}
+
+test_lookalike_repository_is_denied if {
+	img := concat("@", ["registry.example:5000/myorg-payments", d])
+	vs := violations(pod("wasmtime", [{"name": "app", "image": img}]), allowed)
+	count(vs) == 1
+	some_message_contains(vs, ["container \"app\"", img, "repository registry.example:5000/myorg-payments is not under an allowed prefix (registry.example:5000/myorg)"])
+}
+
+test_lookalike_registry_is_denied if {
+	vs := violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["registry.example:5000.evil.example/myorg/payments", d])}]), allowed)
+	some_message_contains(vs, ["not under an allowed prefix"])
+}
+
+test_tag_reference_is_denied if {
+	vs := violations(pod("wasmtime", [{"name": "app", "image": "registry.example:5000/myorg/payments:v1.2.0"}]), allowed)
+	count(vs) == 1
+	some_message_contains(vs, ["registry.example:5000/myorg/payments:v1.2.0 is not pinned by digest", "registry.example:5000/myorg/payments@sha256:<digest>"])
+}
+
+test_tag_and_digest_is_pinned if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["registry.example:5000/myorg/payments:v1.2.0", d])}]), allowed)) == 0
+}
+
+test_short_digest_is_not_pinned if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": "registry.example:5000/myorg/payments@sha256:abc"}]), allowed)) == 1
+}
+
+test_digest_requirement_can_be_off if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": "registry.example:5000/myorg/payments:v1"}]), object.union(allowed, {"requireDigest": false}))) == 0
+}
+
+test_docker_hub_names_are_normalized if {
+	params := {"allowedPrefixes": ["docker.io/library"]}
+	count(violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["alpine", d])}]), params)) == 0
+	some_message_contains(violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["myorg/alpine", d])}]), params), ["repository docker.io/myorg/alpine is not under"])
+}
+
+test_init_and_ephemeral_containers_are_checked if {
+	obj := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": {
+		"runtimeClassName": "spin",
+		"containers": [{"name": "app", "image": concat("@", ["registry.example:5000/myorg/payments", d])}],
+		"initContainers": [{"name": "init", "image": "registry.example:5000/other/init:v1"}],
+		"ephemeralContainers": [{"name": "debug", "image": "busybox"}],
+	}}
+	vs := violations(obj, allowed)
+	count(vs) == 4
+	some_message_contains(vs, ["init container \"init\"", "not under an allowed prefix"])
+	some_message_contains(vs, ["init container \"init\"", "not pinned by digest"])
+	some_message_contains(vs, ["ephemeral container \"debug\"", "docker.io/library/busybox is not under"])
+}
+
+test_runtime_class_filter if {
+	params := object.union(allowed, {"runtimeClassNames": ["wasmtime"]})
+	count(violations(pod("runc", [{"name": "app", "image": "nginx"}]), params)) == 0
+	count(violations(pod("wasmtime", [{"name": "app", "image": "nginx"}]), params)) == 2
+
+	# No filter: every pod.
+	count(violations(pod("runc", [{"name": "app", "image": "nginx"}]), allowed)) == 2
+}
+
+test_no_prefixes_means_any_repository if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": concat("@", ["anywhere.example/x", d])}]), {})) == 0
+}
+
+test_overlong_digest_is_not_pinned if {
+	count(violations(pod("wasmtime", [{"name": "app", "image": concat("", ["registry.example:5000/myorg/payments@", d, "0"])}]), allowed)) == 1
+}

@@ -1,0 +1,189 @@
+# Tests of RatifyWasmVerification with external_data mocked (opa test
+# --capabilities with the external_data builtin declared; see policies.mk).
+# Ratify's answers are the reports recorded from real `ratify verify` runs
+# (policies/ratify/testdata/golden, loaded as data.golden).
+package ratifywasmverification_test
+
+import data.ratifywasmverification as template
+
+golden := data.golden
+
+image_of(name) := golden[name].verifierReports[0].subject
+
+host := split(image_of("verified"), "/")[0]
+
+pod(runtime_class, spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": object.union(
+	{"runtimeClassName": runtime_class},
+	spec,
+)}
+
+wasm_pod(images) := pod("wasmtime", {"containers": [{"name": sprintf("c%d", [i]), "image": img} | some i, img in images]})
+
+review(obj, params) := {"review": {"object": obj}, "parameters": params}
+
+# answer is what the external_data builtin returns for a Ratify response
+# whose items are [image, report] pairs.
+answer(items) := {"responses": items, "errors": [], "status_code": 200, "system_error": ""}
+
+answer_for(names) := answer([[image_of(n), golden[n]] | some n in names])
+
+# The provider's answer for the current test; external_data is replaced by
+# a function returning it (OPA mocks builtins with functions or constants).
+current_answer := {}
+
+provider_mock(_) := current_answer
+
+violations(obj, params, resp) := vs if {
+	vs := template.violation with input as review(obj, params)
+		with current_answer as resp
+		with external_data as provider_mock
+}
+
+messages(vs) := {v.msg | some v in vs}
+
+some_message_contains(vs, parts) if {
+	some m in messages(vs)
+	every part in parts {
+		contains(m, part)
+	}
+}
+
+# ---- selection ---------------------------------------------------------
+
+down := {"responses": [], "errors": [], "status_code": 0, "system_error": "failed to send external data request: connection refused"}
+
+test_pod_without_runtime_class_is_untouched if {
+	obj := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+	count(violations(obj, {}, down)) == 0
+}
+
+test_pod_of_another_runtime_class_is_untouched if {
+	count(violations(pod("runc", {"containers": [{"name": "c", "image": "nginx"}]}), {}, down)) == 0
+}
+
+test_default_runtime_classes if {
+	every rc in ["wasmtime", "spin", "wasmcloud", "wasmedge"] {
+		count(violations(pod(rc, {"containers": [{"name": "c", "image": "x"}]}), {}, down)) == 1
+	}
+}
+
+test_runtime_classes_are_a_parameter if {
+	params := {"runtimeClassNames": ["wasmtime-v2"]}
+	count(violations(pod("wasmtime-v2", {"containers": [{"name": "c", "image": "x"}]}), params, down)) == 1
+	count(violations(pod("wasmtime", {"containers": [{"name": "c", "image": "x"}]}), params, down)) == 0
+}
+
+# ---- Ratify's answers ----------------------------------------------------
+
+test_verified_image_is_admitted if {
+	count(violations(wasm_pod([image_of("verified")]), {}, answer_for(["verified"]))) == 0
+}
+
+test_ratify_unreachable_is_denied if {
+	vs := violations(wasm_pod([image_of("verified")]), {}, down)
+	count(vs) == 1
+	some_message_contains(vs, ["pod app (runtimeClassName wasmtime)", "could not verify images", image_of("verified"), "connection refused"])
+}
+
+test_provider_http_error_is_denied if {
+	vs := violations(wasm_pod([image_of("verified")]), {}, {"responses": [], "errors": [], "status_code": 500, "system_error": ""})
+	some_message_contains(vs, ["answered with status 500", image_of("verified")])
+}
+
+test_provider_item_error_is_denied if {
+	img := concat("", [host, "/myorg/nope:v9"])
+	resp := {"responses": [], "errors": [[img, "REFERRER_STORE_FAILURE: could not resolve descriptor for a subject from any stores"]], "status_code": 200, "system_error": ""}
+	vs := violations(wasm_pod([img]), {}, resp)
+	count(vs) == 1
+	some_message_contains(vs, [img, "Ratify could not verify it: REFERRER_STORE_FAILURE"])
+}
+
+test_image_without_an_answer_is_denied if {
+	other := image_of("unsigned")
+	vs := violations(wasm_pod([image_of("verified"), other]), {}, answer_for(["verified"]))
+	count(vs) == 1
+	some_message_contains(vs, [other, "returned no result"])
+}
+
+# A mock provider answering only requests to "my-ratify".
+my_ratify(req) := answer_for(["verified"]) if req.provider == "my-ratify"
+
+test_provider_name_is_a_parameter if {
+	count(template.violation) == 0 with input as review(wasm_pod([image_of("verified")]), {"provider": "my-ratify"})
+		with external_data as my_ratify
+}
+
+three_images := sort([image_of("verified"), image_of("unsigned"), image_of("sockets")])
+
+# A mock provider that answers only a request for exactly these keys.
+three_answers(req) := answer_for(["verified", "unsigned", "sockets"]) if req.keys == three_images
+
+# Every container, init and ephemeral container image is sent, once.
+test_all_images_are_verified if {
+	obj := pod("spin", {
+		"containers": [{"name": "app", "image": image_of("verified")}, {"name": "again", "image": image_of("verified")}],
+		"initContainers": [{"name": "init", "image": image_of("unsigned")}],
+		"ephemeralContainers": [{"name": "debug", "image": image_of("sockets")}],
+	})
+	vs := template.violation with input as review(obj, {}) with external_data as three_answers
+	some_message_contains(vs, [image_of("unsigned"), "no passing signature report"])
+	some_message_contains(vs, [image_of("sockets"), "wasm-composition failed"])
+	not some_message_contains(vs, [concat("", ["image ", image_of("verified")])])
+}
+
+# ---- the threat matrix, as Ratify reported it ------------------------------
+
+test_unsigned_names_the_missing_signature if {
+	some_message_contains(violations(wasm_pod([image_of("unsigned")]), {}, answer_for(["unsigned"])), [
+		concat("", ["image ", image_of("unsigned"), " in pod app: "]),
+		"no passing signature report (from wasm-cosign or wasm-notation)",
+	])
+}
+
+test_failed_verifiers_are_named if {
+	some_message_contains(violations(wasm_pod([image_of("forked_builder")]), {}, answer_for(["forked_builder"])), ["wasm-slsa failed", "builder: "])
+	some_message_contains(violations(wasm_pod([image_of("unknown_part")]), {}, answer_for(["unknown_part"])), ["wasm-composition failed", "parts: "])
+	some_message_contains(violations(wasm_pod([image_of("sockets")]), {}, answer_for(["sockets"])), ["wasm-composition failed", "wasi:sockets/tcp@0.2.0"])
+}
+
+test_unsigned_composition_list if {
+	some_message_contains(violations(wasm_pod([image_of("unsigned_list")]), {}, answer_for(["unsigned_list"])), ["composition list sha256:", "carries no passing signature report"])
+}
+
+test_replaced_tag if {
+	img := concat("", [host, "/myorg/replaced:v1"])
+	vs := violations(wasm_pod([img]), {}, answer([[img, golden.replaced]]))
+	some_message_contains(vs, [img, "no passing signature report"])
+}
+
+# The version floor, the denylist and the allowed repositories are
+# constraint parameters. The recorded reports of older and denylisted were
+# rejected by Ratify's policy (rendered with the e2e parameters): without
+# the same constraint parameters the denial can only say so.
+test_floor_is_a_constraint_parameter if {
+	repo := split(image_of("older"), "@")[0]
+	params := {"policy": {"minimumVersions": {repo: "1.2.0"}}}
+	some_message_contains(violations(wasm_pod([image_of("older")]), {}, answer_for(["older"])), ["Ratify's policy rejected it although no verifier failed"])
+	some_message_contains(violations(wasm_pod([image_of("older")]), params, answer_for(["older"])), ["refs/tags/v1.0.0", "below the minimum version 1.2.0"])
+}
+
+test_denylist_is_a_constraint_parameter if {
+	d := split(image_of("denylisted"), "@")[1]
+	some_message_contains(violations(wasm_pod([image_of("denylisted")]), {}, answer_for(["denylisted"])), ["Ratify's policy rejected it"])
+	some_message_contains(violations(wasm_pod([image_of("denylisted")]), {"policy": {"deniedDigests": [d]}}, answer_for(["denylisted"])), [d, "deniedDigests"])
+}
+
+test_allowed_repositories_is_a_constraint_parameter if {
+	params := {"policy": {"allowedRepositories": [concat("/", [host, "myorg"])]}}
+	some_message_contains(violations(wasm_pod([image_of("typosquat")]), params, answer_for(["typosquat"])), ["myorg-payments", "not under an allowed prefix"])
+	count(violations(wasm_pod([image_of("verified")]), params, answer_for(["verified"]))) == 0
+}
+
+# Ratify's decision stands even when this constraint's parameters find
+# nothing wrong (e.g. the Ratify policy has a floor the constraint lacks).
+test_ratify_policy_rejection_without_reason_is_denied if {
+	resp := answer([[image_of("verified"), object.union(golden.verified, {"isSuccess": false})]])
+	vs := violations(wasm_pod([image_of("verified")]), {}, resp)
+	count(vs) == 1
+	some_message_contains(vs, ["Ratify's policy rejected it although no verifier failed"])
+}

@@ -13,9 +13,10 @@ import (
 // "debug: …" (Ratify re-logs them at that level). Lines never contain JSON
 // objects on their own: Ratify would read them as results.
 type Logger struct {
-	mu    sync.Mutex
-	w     io.Writer
-	debug bool
+	mu     sync.Mutex
+	w      io.Writer
+	debug  bool
+	closed bool
 }
 
 // NewLogger returns a Logger writing to w.
@@ -32,7 +33,17 @@ func (l *Logger) line(level, format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, "%s: %s\n", level, msg)
+	if !l.closed {
+		fmt.Fprintf(l.w, "%s: %s\n", level, msg)
+	}
+}
+
+// close drops later lines: after a deadline the abandoned verification may
+// still log, and its writer belongs to the caller again.
+func (l *Logger) close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
 }
 
 // Infof logs at info level.

@@ -103,6 +103,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		return out
 	}
 	log := NewLogger(stderr, common.LogLevel == "debug")
+	defer log.close()
 	var storeEntry map[string]any
 	if store != nil && store.GetConfig() != nil {
 		storeEntry = store.GetConfig().Store

@@ -49,7 +49,10 @@ var testPlugin = plugin.Definition[testConfig]{
 			var p *testConfig
 			_ = p.Limit
 		case "hang":
-			select {} // ignores ctx on purpose: the runtime must still return
+			for { // ignores ctx on purpose and keeps logging: the runtime must still return
+				req.Log.Infof("still verifying")
+				time.Sleep(time.Millisecond)
+			}
 		case "big":
 			list := make([]string, 20000)
 			for i := range list {

@@ -182,7 +182,7 @@ func run(ctx context.Context) (bool, error) {
 			}
 			fmt.Println("      why:")
 			for _, r := range reasons {
-				fmt.Printf("        - %s\n", shorten(r, 600))
+				fmt.Printf("        - %s\n", shorten(r, 1000))
 			}
 		}
 		mark := "as expected"

@@ -294,11 +294,14 @@ func opaEval(t testing.TB, file, query string) map[string]any {
 }
 
 // TestGatekeeperTemplatesAreTheFiles checks that the ConstraintTemplates
-// are the documents of policies/gatekeeper/*.yaml, unchanged, and that the
-// constraints are the sample constraints there with only the values'
-// overrides applied.
+// are the documents of policies/gatekeeper/<name>/template.yaml, unchanged,
+// and that the constraints are the samples next to them with exactly the
+// documented values applied: enforcementAction and runtimeClassNames; for
+// RatifyWasmVerification the provider and the Policy's own parameters; for
+// WasmImageReferences the allowed repositories and requireDigest; then
+// gatekeeper.constraints.<name>.
 func TestGatekeeperTemplatesAreTheFiles(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "policies", "gatekeeper", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "policies", "gatekeeper", "*", "*.yaml"))
 	var fileTemplates, fileConstraints []object
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -314,30 +317,65 @@ func TestGatekeeperTemplatesAreTheFiles(t *testing.T) {
 			}
 		}
 	}
-	if len(fileTemplates) == 0 {
-		t.Fatal("no ConstraintTemplate in policies/gatekeeper/*.yaml")
+	if len(fileTemplates) == 0 || len(fileConstraints) == 0 {
+		t.Fatalf("policies/gatekeeper/*/*.yaml: %d templates, %d constraints", len(fileTemplates), len(fileConstraints))
 	}
-	vs := filepath.Join(chartDir(t), "ci", "01-oci-inline-trust-values.yaml")
-	values := effectiveValues(t, vs)
-	objs := render(t, []string{vs})
-	rendered := byKind(objs, "ConstraintTemplate")
-	if !reflect.DeepEqual(normalize(rendered), normalize(fileTemplates)) {
-		t.Errorf("rendered ConstraintTemplates differ from policies/gatekeeper:\nrendered %s\nfiles    %s", jsonString(rendered), jsonString(fileTemplates))
-	}
-	constraints, _ := setupObjects(t, objs)
-	var want []object
-	for _, c := range fileConstraints {
-		over, _ := path(values, "gatekeeper", "constraints", c.name()).(map[string]any)
-		if over["enabled"] == false {
-			continue
-		}
-		if spec, ok := over["spec"].(map[string]any); ok {
-			c = object(mergeValues(c, map[string]any{"spec": spec}))
-		}
-		want = append(want, c)
-	}
-	if !reflect.DeepEqual(normalize(constraints), normalize(want)) {
-		t.Errorf("constraints in the setup ConfigMap:\n%s\nwant the samples with the values' overrides:\n%s", jsonString(constraints), jsonString(want))
+	for _, vs := range valueSets(t) {
+		t.Run(filepath.Base(vs), func(t *testing.T) {
+			values := effectiveValues(t, vs)
+			objs := render(t, []string{vs})
+			constraints, _ := setupObjects(t, objs)
+			if path(values, "gatekeeper", "templates") != true {
+				if len(byKind(objs, "ConstraintTemplate"))+len(constraints) != 0 {
+					t.Error("gatekeeper.templates is false, yet Gatekeeper objects were rendered")
+				}
+				return
+			}
+			if rendered := byKind(objs, "ConstraintTemplate"); !reflect.DeepEqual(normalize(rendered), normalize(fileTemplates)) {
+				t.Errorf("rendered ConstraintTemplates differ from policies/gatekeeper:\nrendered %s\nfiles    %s", jsonString(rendered), jsonString(fileTemplates))
+			}
+			gk := func(keys ...string) any { return path(values, append([]string{"gatekeeper"}, keys...)...) }
+			var want []object
+			for _, c := range normalize(fileConstraints) {
+				c := object(c.(map[string]any))
+				params, _ := path(c, "spec", "parameters").(map[string]any)
+				enabled := true
+				c.spec()["enforcementAction"] = gk("enforcementAction")
+				if _, ok := params["runtimeClassNames"]; ok {
+					params["runtimeClassNames"] = gk("runtimeClassNames")
+				}
+				switch c.kind() {
+				case "RatifyWasmVerification":
+					enabled = gk("verification", "enabled") == true
+					params["provider"] = gk("verification", "provider")
+					params["policy"] = path(values, "policy", "parameters")
+				case "WasmImageReferences":
+					enabled = gk("imageReferences", "enabled") == true
+					params["allowedPrefixes"] = path(values, "policy", "parameters", "allowedRepositories")
+					params["requireDigest"] = gk("imageReferences", "requireDigest")
+				}
+				over, _ := gk("constraints", c.name()).(map[string]any)
+				if e, ok := over["enabled"].(bool); ok {
+					enabled = e
+				}
+				if spec, ok := over["spec"].(map[string]any); ok {
+					c = object(mergeValues(c, map[string]any{"spec": spec}))
+				}
+				if enabled {
+					want = append(want, c)
+				}
+			}
+			if !reflect.DeepEqual(normalize(constraints), normalize(want)) {
+				t.Errorf("constraints in the setup ConfigMap:\n%s\nwant the samples with the values applied:\n%s", jsonString(constraints), jsonString(want))
+			}
+			// Gatekeeper judges the reports with the Policy's parameters.
+			for _, c := range byKind(constraints, "RatifyWasmVerification") {
+				text, _ := path(find(t, objs, "Policy", "ratify-policy"), "spec", "parameters", "policy").(string)
+				if !strings.Contains(text, "parameters := "+jsonString(path(c, "spec", "parameters", "policy"))+"\n") {
+					t.Errorf("constraint %s has policy parameters %s, not those of the Policy", c, jsonString(path(c, "spec", "parameters", "policy")))
+				}
+			}
+		})
 	}
 }
 
@@ -515,9 +553,38 @@ func TestChartLint(t *testing.T) {
 	}
 }
 
+// TestPolicyFilesAreLinks checks that the chart holds no copy of a policy:
+// every file under charts/ratify-wasm/policies is a symbolic link to the
+// file at the same path in the repository's policies/.
+func TestPolicyFilesAreLinks(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	dir := filepath.Join(chartDir(t), "policies")
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(chartDir(t), p)
+		target, err := os.Readlink(p)
+		if err != nil {
+			t.Errorf("%s is a copy, not a link to %s", rel, rel)
+			return nil
+		}
+		if got := filepath.Join(filepath.Dir(p), target); got != filepath.Join(root, rel) {
+			t.Errorf("%s links to %s, want %s", rel, got, filepath.Join(root, rel))
+		}
+		n++
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("walking %s: %v (%d links)", dir, err, n)
+	}
+}
+
 // TestPackagedChartIsSelfContained packages the chart (`helm package`
-// follows the policies symlink) and checks that the archive holds the
-// policy sources but not their tests, and renders exactly as the folder.
+// follows the policy links) and checks that the archive holds the
+// policy files the templates read and nothing else of policies/, and
+// renders exactly as the folder.
 func TestPackagedChartIsSelfContained(t *testing.T) {
 	dir := t.TempDir()
 	if out, stderr, err := helm(t, "package", chartDir(t), "--destination", dir); err != nil {
@@ -527,21 +594,28 @@ func TestPackagedChartIsSelfContained(t *testing.T) {
 	if len(archives) != 1 {
 		t.Fatalf("helm package wrote %v", archives)
 	}
-	names := tarNames(t, archives[0])
 	root := testenv.RepoRoot(t)
-	sources, _ := filepath.Glob(filepath.Join(root, "policies", "ratify", "*.rego"))
-	gk, _ := filepath.Glob(filepath.Join(root, "policies", "gatekeeper", "*.yaml"))
-	for _, src := range append(sources, gk...) {
-		rel, _ := filepath.Rel(root, src)
-		in := slices.Contains(names, "ratify-wasm/"+rel)
-		if isTest := strings.HasSuffix(rel, "_test.rego"); in == isTest {
-			t.Errorf("%s in the package: %v, want %v", rel, in, !isTest)
+	var want []string
+	for _, pattern := range []string{"policies/ratify/wasm.rego", "policies/gatekeeper/*/template.yaml", "policies/gatekeeper/*/constraint.yaml"} {
+		matches, _ := filepath.Glob(filepath.Join(root, pattern))
+		for _, m := range matches {
+			rel, _ := filepath.Rel(root, m)
+			want = append(want, "ratify-wasm/"+rel)
 		}
 	}
-	for _, n := range names {
-		if strings.Contains(n, "/ci/") || strings.Contains(n, "testdata/") {
+	var got []string
+	for _, n := range tarNames(t, archives[0]) {
+		if strings.HasPrefix(n, "ratify-wasm/policies/") {
+			got = append(got, n)
+		}
+		if strings.Contains(n, "/ci/") {
 			t.Errorf("%s should not be packaged", n)
 		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("packaged policy files %v, want %v", got, want)
 	}
 	vs := filepath.Join(chartDir(t), "ci", "01-oci-inline-trust-values.yaml")
 	fromDir, _, err1 := renderRaw(t, []string{vs})

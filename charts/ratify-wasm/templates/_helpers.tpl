@@ -235,13 +235,14 @@ verifier the chart does not install: every subject would be refused.
 {{- end -}}
 
 {{/*
-ratify-wasm.gatekeeperDocs: the YAML documents of policies/gatekeeper/*.yaml
-as a JSON list of {file, text, object}, read through the chart's policies
-symlink (one copy of every template and sample constraint).
+ratify-wasm.gatekeeperDocs: the YAML documents of the template.yaml and
+constraint.yaml files under policies/gatekeeper as a JSON list of {file,
+text, object}, read through the links in the chart's policies folder (one
+copy of every template and sample constraint).
 */}}
 {{- define "ratify-wasm.gatekeeperDocs" -}}
 {{- $out := list -}}
-{{- range $path, $_ := .Files.Glob "policies/gatekeeper/*.yaml" -}}
+{{- range $path, $_ := .Files.Glob "policies/gatekeeper/*/*.yaml" -}}
 {{- range $text := regexSplit "(?m)^---[ \t]*$" ($.Files.Get $path) -1 -}}
 {{- $obj := fromYaml $text -}}
 {{- if hasKey $obj "Error" -}}
@@ -256,18 +257,41 @@ symlink (one copy of every template and sample constraint).
 {{- end -}}
 
 {{/*
-ratify-wasm.constraints: the enabled sample constraints with
-gatekeeper.constraints.<metadata.name>.spec merged over their spec (maps
-merge, lists replace), as a JSON list.
+ratify-wasm.constraints: the sample constraints of policies/gatekeeper with
+the values applied, as a JSON list: enforcementAction and runtimeClassNames
+for all; the verification constraint gets policy.parameters (so Gatekeeper
+judges the reports with the same rules as Ratify's Policy) and the provider;
+the image reference constraint gets policy.parameters.allowedRepositories
+as its prefixes. gatekeeper.constraints.<name> has the last word.
 */}}
 {{- define "ratify-wasm.constraints" -}}
+{{- $gk := .Values.gatekeeper -}}
 {{- $out := list -}}
 {{- range $d := include "ratify-wasm.gatekeeperDocs" . | fromJsonArray -}}
-{{- $obj := $d.object -}}
+{{- $obj := deepCopy $d.object -}}
 {{- if hasPrefix "constraints.gatekeeper.sh/" (toString $obj.apiVersion) -}}
-{{- $o := get $.Values.gatekeeper.constraints $obj.metadata.name | default dict -}}
-{{- if ne (toString $o.enabled) "false" -}}
-{{- $obj = mergeOverwrite (deepCopy $obj) (dict "spec" (deepCopy ($o.spec | default dict))) -}}
+{{- $enabled := true -}}
+{{- $params := $obj.spec.parameters | default dict -}}
+{{- if hasKey $params "runtimeClassNames" -}}
+{{- $_ := set $params "runtimeClassNames" $gk.runtimeClassNames -}}
+{{- end -}}
+{{- if eq $obj.kind "RatifyWasmVerification" -}}
+{{- $enabled = $gk.verification.enabled -}}
+{{- $_ := set $params "provider" $gk.verification.provider -}}
+{{- $_ := set $params "policy" (deepCopy $.Values.policy.parameters) -}}
+{{- else if eq $obj.kind "WasmImageReferences" -}}
+{{- $enabled = $gk.imageReferences.enabled -}}
+{{- $_ := set $params "allowedPrefixes" $.Values.policy.parameters.allowedRepositories -}}
+{{- $_ := set $params "requireDigest" $gk.imageReferences.requireDigest -}}
+{{- end -}}
+{{- $_ := set $obj.spec "parameters" $params -}}
+{{- $_ := set $obj.spec "enforcementAction" $gk.enforcementAction -}}
+{{- $o := get $gk.constraints $obj.metadata.name | default dict -}}
+{{- if hasKey $o "enabled" -}}
+{{- $enabled = $o.enabled -}}
+{{- end -}}
+{{- if $enabled -}}
+{{- $obj = mergeOverwrite $obj (dict "spec" (deepCopy ($o.spec | default dict))) -}}
 {{- $out = append $out $obj -}}
 {{- end -}}
 {{- end -}}

@@ -1,0 +1,1 @@
+../../../../policies/ratify/wasm.rego

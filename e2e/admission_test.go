@@ -8,6 +8,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -160,6 +162,19 @@ func TestAdmissionThreatMatrix(t *testing.T) {
 		if err := json.Unmarshal(raw, &resp); err != nil || len(resp.Response.Items) != 1 || !resp.Response.Items[0].Value.IsSuccess {
 			t.Fatalf("ratify serve answer for the verified image: %v %s", err, raw)
 		}
+		// TLS 1.2 is refused: the provider speaks TLS 1.3 only.
+		host := strings.TrimPrefix(strings.TrimSuffix(e.server.URL, harness.VerifyPath), "https://")
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(e.server.CAPEM)
+		if c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS12}); err == nil {
+			c.Close()
+			t.Fatal("ratify serve accepted a TLS 1.2 connection")
+		}
+		c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13})
+		if err != nil {
+			t.Fatalf("TLS 1.3 with the generated CA: %v", err)
+		}
+		c.Close()
 	})
 
 	// Last: Ratify goes away. Admission fails closed.

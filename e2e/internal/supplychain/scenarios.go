@@ -202,10 +202,15 @@ func digestOf(ref string) string {
 	return ref
 }
 
+// pluginTimeout replaces the plugins' 2.5 s default deadline: on a loaded
+// 2-core CI machine a plugin process can take longer to start, and these
+// tests are about decisions (latency is measured and logged separately).
+const pluginTimeout = "10s"
+
 // Verifiers returns Ratify verifier entries trusting this publisher's keys.
 func (p *Publisher) Verifiers() []map[string]any {
 	keyTrust := []map[string]any{{"name": "release", "scopes": []string{"*"}, "keys": []map[string]any{{"file": p.CosignPub}}}}
-	return []map[string]any{
+	entries := []map[string]any{
 		{
 			"name": "wasm-cosign", "artifactTypes": TypeCosignSignature,
 			"trustPolicies": keyTrust, "nonWasmSubjects": "skip",
@@ -240,4 +245,8 @@ func (p *Publisher) Verifiers() []map[string]any {
 			}},
 		},
 	}
+	for _, e := range entries[:4] {
+		e["timeout"] = pluginTimeout
+	}
+	return entries
 }

@@ -187,3 +187,11 @@ test_ratify_policy_rejection_without_reason_is_denied if {
 	count(vs) == 1
 	some_message_contains(vs, ["Ratify's policy rejected it although no verifier failed"])
 }
+
+# The constraint's parameters apply even when Ratify's policy said yes.
+test_constraint_parameters_apply_when_ratify_says_yes if {
+	golden.verified.isSuccess == true
+	repo := split(image_of("verified"), "@")[0]
+	vs := violations(wasm_pod([image_of("verified")]), {"policy": {"minimumVersions": {repo: "2.0.0"}}}, answer_for(["verified"]))
+	some_message_contains(vs, ["refs/tags/v1.2.0", "below the minimum version 2.0.0"])
+}

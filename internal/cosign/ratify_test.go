@@ -15,6 +15,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // artifactTypes is what a Ratify config routes to wasm-cosign.
@@ -104,7 +105,7 @@ func TestRatifyParity(t *testing.T) {
 
 		// The built-in sets no ClaimVerifier on its trust-policy path: a
 		// signature copied to another artifact verifies there.
-		moved := pushWasm(t, r, tagged.repo, fixture(t, "hello.core.wasm"))
+		moved := pushWasm(t, r, tagged.repo, testenv.Fixture(t, "hello.core.wasm"))
 		pushSigTag(t, r, tagged.repo, moved.Digest, simpleSigningLayer(payload, m.Layers[0].Annotations))
 		b, o = verifyBoth(t, r.Ref(tagged.repo, moved.Digest.String()), pub2)
 		if !b.IsSuccess || o.IsSuccess {

@@ -16,6 +16,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 const (
@@ -179,7 +180,7 @@ func TestNegativeKeyed(t *testing.T) {
 		}
 
 		t.Run("moved legacy signature", func(t *testing.T) {
-			other := pushWasm(t, r, legacy.repo, fixture(t, "hello.core.wasm"))
+			other := pushWasm(t, r, legacy.repo, testenv.Fixture(t, "hello.core.wasm"))
 			otherRef := r.Ref(legacy.repo, other.Digest.String())
 			desc := pushSigTag(t, r, legacy.repo, other.Digest, simpleSigningLayer(payload, layer.Annotations))
 			wantFailure(t, runPlugin(t, otherRef, desc, trusted), sigverify.CheckSubject,
@@ -208,7 +209,7 @@ func TestNegativeKeyed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			other := pushWasm(t, r, bundle.repo, fixture(t, "hello.core.wasm"))
+			other := pushWasm(t, r, bundle.repo, testenv.Fixture(t, "hello.core.wasm"))
 			desc := attachBundle(t, r, bundle.repo, other, b)
 			wantFailure(t, runPlugin(t, r.Ref(bundle.repo, other.Digest.String()), desc, trusted), sigverify.CheckSubject,
 				"do not include the subject "+other.Digest.String())

@@ -102,3 +102,20 @@ func SharedDir(t testing.TB) string {
 	}
 	return p
 }
+
+// Fixture reads examples/fixtures/<name>, a WASM fixture built by the
+// project (`make fixtures`).
+func Fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(FixturePath(t, name))
+	if err != nil {
+		t.Fatalf("fixture %s: %v", name, err)
+	}
+	return b
+}
+
+// FixturePath is the path of examples/fixtures/<name>.
+func FixturePath(t testing.TB, name string) string {
+	t.Helper()
+	return filepath.Join(RepoRoot(t), "examples", "fixtures", name)
+}

@@ -3,17 +3,12 @@ package slsa_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
@@ -109,35 +104,6 @@ func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, cfg
 	return ratifytest.RunPlugin(t, slsa.Plugin, subjectRef, referrer, cfg)
 }
 
-func wantPass(t testing.TB, r result) {
-	t.Helper()
-	if !r.IsSuccess {
-		t.Fatalf("want pass, got failure: %s\nstderr: %s", r.Message, r.Stderr)
-	}
-	if r.Extensions[plugin.ExtSkipped] != nil {
-		t.Fatalf("want a verified pass, got a skip: %s", r.Message)
-	}
-}
-
-// wantFail asserts a failure of check whose message contains every part.
-func wantFail(t testing.TB, r result, check string, parts ...string) {
-	t.Helper()
-	if r.IsSuccess {
-		t.Fatalf("want %s failure, got pass: %s", check, r.Message)
-	}
-	if got := r.Extensions[plugin.ExtFailedCheck]; got != check {
-		t.Fatalf("failed check %v, want %s: %s", got, check, r.Message)
-	}
-	if !strings.HasPrefix(r.Message, check+": ") {
-		t.Errorf("message does not start with the check: %s", r.Message)
-	}
-	for _, p := range parts {
-		if !strings.Contains(r.Message, p) {
-			t.Errorf("message does not mention %q: %s", p, r.Message)
-		}
-	}
-}
-
 // pushApp pushes a small real WASM component from examples/fixtures
 // (nested.wasm unless another is named) in the CNCF layout and returns its
 // manifest descriptor and its WASM layer digest.
@@ -147,10 +113,7 @@ func pushApp(t testing.TB, r *registrytest.Registry, tag string, fixture ...stri
 	if len(fixture) > 0 {
 		name = fixture[0]
 	}
-	wasm, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := testenv.Fixture(t, name)
 	desc, err := registrytest.PushWasm(context.Background(), r, repo, tag, wasm, registrytest.WasmLayout{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,45 +121,28 @@ func pushApp(t testing.TB, r *registrytest.Registry, tag string, fixture ...stri
 	return desc, digest.FromBytes(wasm)
 }
 
-// cosignEnv is a private cosign home with a generated key pair.
+// cosignEnv is a private cosign home (internal/clitest) with a key pair.
 type cosignEnv struct {
-	dir, key, pub string
-	env           []string
+	*clitest.Cosign
+	key, pub string
 }
 
 func newCosign(t testing.TB) *cosignEnv {
 	t.Helper()
-	dir := t.TempDir()
-	c := &cosignEnv{dir: dir, key: filepath.Join(dir, "cosign.key"), pub: filepath.Join(dir, "cosign.pub"),
-		env: append(os.Environ(), "COSIGN_PASSWORD=test", "HOME="+dir, "DOCKER_CONFIG="+filepath.Join(dir, ".docker"), "TUF_ROOT="+filepath.Join(dir, ".sigstore"))}
-	c.run(t, "cosign2", "generate-key-pair")
-	return c
+	c := clitest.NewCosign(t)
+	key, pub := c.KeyPair(t, "cosign")
+	return &cosignEnv{Cosign: c, key: key, pub: pub}
 }
 
 func (c *cosignEnv) run(t testing.TB, bin string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(testenv.Bin(t, bin), args...)
-	cmd.Dir, cmd.Env = c.dir, c.env
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
-	}
-	t.Logf("%s %s (%v)", bin, args[0], time.Since(start).Round(time.Millisecond))
+	c.Run(t, bin, nil, args...)
 }
 
 // writePredicate writes a predicate file for cosign attest.
 func (c *cosignEnv) writePredicate(t testing.TB, name string, pred any) string {
 	t.Helper()
-	b, err := json.Marshal(pred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(c.dir, name)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return c.WriteJSON(t, name, pred)
 }
 
 // attestV2 runs cosign v2.6.5 attest, which writes the sha256-<hex>.att tag.

@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -36,7 +37,7 @@ func TestCosignV2AttestationTag(t *testing.T) {
 		sig.ArtifactType = artifactTypeSig // as Ratify's store lists .sig tags
 
 		res := runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), nil))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		want := map[string]any{
 			"storage": "att-tag", "subjectMatch": "manifest", "subjectDigest": subject.Digest.String(),
 			"predicateType": "https://slsa.dev/provenance/v1", "statementType": "https://in-toto.io/Statement/v0.1",
@@ -55,15 +56,15 @@ func TestCosignV2AttestationTag(t *testing.T) {
 
 		// Another key.
 		other := newCosign(t)
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(other.pub), nil)), "signature", "not signed by any of the 1 trusted key(s)")
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(other.pub), nil)), "signature", "not signed by any of the 1 trusted key(s)")
 		// Another source repository.
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"sourceUri": "github.com/ratify-wasm/other"})),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"sourceUri": "github.com/ratify-wasm/other"})),
 			"source", `provenance source repository is "git+https://github.com/ratify-wasm/hello", expected "github.com/ratify-wasm/other"`)
 		// Another tag.
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"sourceRef": nil, "sourceVersionedTag": "v2"})),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"sourceRef": nil, "sourceVersionedTag": "v2"})),
 			"sourceRef", `provenance tag "v1.2.0" does not match v2`)
 		// With the .att route switched off the .sig is just a signature.
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"attestationTagFor": []string{}})),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"attestationTagFor": []string{}})),
 			"discovery", "holds no sigstore bundle, DSSE envelope or in-toto statement")
 
 		// The .att tag is append-only: other attestations share it. Only
@@ -71,18 +72,18 @@ func TestCosignV2AttestationTag(t *testing.T) {
 		mixed, _ := pushApp(t, r, "mixed", "sockets.wasm")
 		mixedRef := r.Ref(repo, mixed.Digest.String())
 		c.attestV2(t, mixedRef, "custom", c.writePredicate(t, "custom.json", map[string]any{"reviewed": true}))
-		wantFail(t, runPlugin(t, r.Ref(repo, "mixed"), sig, entry(keyTrust(c.pub), nil)),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "mixed"), sig, entry(keyTrust(c.pub), nil)),
 			"predicateType", "https://cosign.sigstore.dev/attestation/v1", "not SLSA provenance")
 		c.attestV2(t, mixedRef, "slsaprovenance1", c.writePredicate(t, "v1.json", predicateV1("v1.2.0")))
 		res = runPlugin(t, r.Ref(repo, "mixed"), sig, entry(keyTrust(c.pub), nil))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if res.Extensions["documents"] != float64(2) {
 			t.Errorf("documents %v, want 2", res.Extensions["documents"])
 		}
 
 		// A subject with no .att tag.
 		pushApp(t, r, "bare", "plug.wasm")
-		wantFail(t, runPlugin(t, r.Ref(repo, "bare"), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1, ArtifactType: artifactTypeSig}, entry(keyTrust(c.pub), nil)),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "bare"), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1, ArtifactType: artifactTypeSig}, entry(keyTrust(c.pub), nil)),
 			"discovery", "no cosign attestation tag", ".att")
 	})
 }
@@ -97,7 +98,7 @@ func TestCosignV3BundleReferrer(t *testing.T) {
 		bundle := referrerOfType(t, r, subject, artifactTypeBundle)
 
 		res := runPlugin(t, r.Ref(repo, "v1"), bundle, entry(keyTrust(c.pub), nil))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if res.Extensions["storage"] != "bundle-referrer" || res.Extensions["subjectMatch"] != "manifest" || res.Extensions["sourceCommit"] != commit {
 			t.Errorf("extensions %v", res.Extensions)
 		}
@@ -105,23 +106,23 @@ func TestCosignV3BundleReferrer(t *testing.T) {
 		// the plugin reads the manifest, not the listing.
 		empty := bundle
 		empty.ArtifactType = "application/vnd.oci.empty.v1+json"
-		wantPass(t, runPlugin(t, r.Ref(repo, "v1"), empty, entry(keyTrust(c.pub), nil)))
+		ratifytest.WantPass(t, runPlugin(t, r.Ref(repo, "v1"), empty, entry(keyTrust(c.pub), nil)))
 
 		// A second WASM artifact: the bundle is not about it.
 		pushApp(t, r, "other", "plug.wasm")
-		wantFail(t, runPlugin(t, r.Ref(repo, "other"), bundle, entry(keyTrust(c.pub), nil)), "referrer", "is attached to")
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "other"), bundle, entry(keyTrust(c.pub), nil)), "referrer", "is attached to")
 
 		// A v0.2 provenance from a builder that is not allowed.
 		c.attestV3(t, ref, "slsaprovenance02", c.writePredicate(t, "v02.json", predicateV02("https://github.com/evil/builder/.github/workflows/b.yml@refs/tags/v1.0.0", "v1.2.0")))
 		v02 := referrerWithPredicate(t, r, subject, "https://slsa.dev/provenance/v0.2")
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), v02, entry(keyTrust(c.pub), nil)),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), v02, entry(keyTrust(c.pub), nil)),
 			"builder", `builder ID "https://github.com/evil/builder/.github/workflows/b.yml@refs/tags/v1.0.0" is not allowed`)
 
 		// A bundle whose predicate is not provenance: cosign v3 signs images
 		// with a bundle of predicate type https://sigstore.dev/cosign/sign/v1.
 		c.run(t, "cosign3", "sign", "--key", c.key, "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry", "-y", ref)
 		sig := referrerWithPredicate(t, r, subject, sigtest.CosignSignPredicate)
-		wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), nil)), "predicateType", "https://sigstore.dev/cosign/sign/v1", "not SLSA provenance")
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), nil)), "predicateType", "https://sigstore.dev/cosign/sign/v1", "not SLSA provenance")
 		skipped := runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), map[string]any{"nonProvenance": "skip"}))
 		if !skipped.IsSuccess || skipped.Extensions[plugin.ExtSkipped] != "not-provenance" {
 			t.Errorf("nonProvenance skip: %+v", skipped)
@@ -190,11 +191,11 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	// manifest writes it.
 	signed := attach(t, "layer.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(layer, predicateV1("v1.2.0"))))
 	res := runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"artifactTypes": artifactTypeDSSE}))
-	wantPass(t, res)
+	ratifytest.WantPass(t, res)
 	if res.Extensions["storage"] != "dsse-referrer" || res.Extensions["subjectMatch"] != "wasmLayer" || res.Extensions["subjectDigest"] != layer.String() {
 		t.Errorf("extensions %v", res.Extensions)
 	}
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"subjectDigest": "manifest"})),
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"subjectDigest": "manifest"})),
 		"subject", "name neither the manifest digest "+subject.Digest.String())
 
 	// The same predicate in a .intoto.jsonl file (in-toto media type, one
@@ -202,19 +203,19 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	jsonl := append(append(key.SignDSSE(t, statement(digest.FromString("earlier build"), predicateV1("v1.1.0"))), '\n'), key.SignDSSE(t, statement(subject.Digest, predicateV1("v1.2.0")))...)
 	lines := attach(t, "prov.intoto.jsonl", "application/vnd.in-toto+json", "application/vnd.in-toto+json", jsonl)
 	res = runPlugin(t, r.Ref(repo, "v1"), lines, entry(keyTrust(pub), nil))
-	wantPass(t, res)
+	ratifytest.WantPass(t, res)
 	if res.Extensions["subjectMatch"] != "manifest" || res.Extensions["documents"] != float64(2) || !strings.Contains(res.Message, "line 2") {
 		t.Errorf("jsonl: %s %v", res.Message, res.Extensions)
 	}
 
 	// When no document passes, the one that got furthest is reported: the
 	// second line's policy failure, not the first line's other subject.
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), lines, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/other"})),
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), lines, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/other"})),
 		"source", "none of the 2 provenance documents", "line 2")
 
 	// Subject digest mismatch: provenance of another artifact.
 	foreign := attach(t, "foreign.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(digest.FromString("another artifact"), predicateV1("v1.2.0"))))
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), foreign, entry(keyTrust(pub), nil)), "subject", digest.FromString("another artifact").String())
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), foreign, entry(keyTrust(pub), nil)), "subject", digest.FromString("another artifact").String())
 
 	// Tampered predicate: the payload no longer matches the signature.
 	var env map[string]any
@@ -223,11 +224,11 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	env["payload"] = base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(string(payload), "ratify-wasm/hello", "ratify-wasm/hellp")))
 	tamperedJSON, _ := json.Marshal(env)
 	tampered := attach(t, "tampered.dsse.json", artifactTypeDSSE, artifactTypeDSSE, tamperedJSON)
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), tampered, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/hellp"})), "signature")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), tampered, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/hellp"})), "signature")
 
 	// Unsigned provenance never passes.
 	unsigned := attach(t, "unsigned.intoto.json", "application/vnd.in-toto+json", "application/vnd.in-toto+json", statement(subject.Digest, predicateV1("v1.2.0")))
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), unsigned, entry(keyTrust(pub), nil)), "unsigned", "provenance must be signed")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), unsigned, entry(keyTrust(pub), nil)), "unsigned", "provenance must be signed")
 }
 
 // Keyless provenance from a private Sigstore (Fulcio certificate, Rekor
@@ -250,11 +251,11 @@ func TestKeyless(t *testing.T) {
 	}
 	sig := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("sig"), Size: 1, ArtifactType: artifactTypeSig}
 	res := runPlugin(t, r.Ref(repo, "v1"), sig, entry(trust(identity), nil))
-	wantPass(t, res)
+	ratifytest.WantPass(t, res)
 	if s := res.Extensions["signer"].(map[string]any); s["identity"] != identity || s["issuer"] != issuer {
 		t.Errorf("signer %v", s)
 	}
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(trust("someone-else@example.com"), nil)), "identity")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), sig, entry(trust("someone-else@example.com"), nil)), "identity")
 
 	// The same, as a keyless sigstore bundle referrer (cosign v3 keyless).
 	b := ss.Bundle(t, identity, issuer, sigtest.Statement("https://slsa.dev/provenance/v1", "", subject.Digest, predicateV1("v1.2.0")), sigtest.LegacyOptions{})
@@ -265,11 +266,11 @@ func TestKeyless(t *testing.T) {
 	}
 	ref.ArtifactType = artifactTypeBundle
 	res = runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust(identity), nil))
-	wantPass(t, res)
+	ratifytest.WantPass(t, res)
 	if s := res.Extensions["signer"].(map[string]any); s["identity"] != identity || s["rekorLogIndex"] == nil || res.Extensions["storage"] != "bundle-referrer" {
 		t.Errorf("keyless bundle: %v", res.Extensions)
 	}
-	wantFail(t, runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust("someone-else@example.com"), nil)), "identity")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust("someone-else@example.com"), nil)), "identity")
 }
 
 // pushAttTag writes a cosign-style .att manifest with one DSSE layer.
@@ -303,7 +304,7 @@ func TestNonWasmSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref.ArtifactType = artifactTypeDSSE
-	wantFail(t, runPlugin(t, r.Ref(repo, "image"), ref, entry(keyTrust(pub), nil)), "subject", "is not a WASM artifact")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "image"), ref, entry(keyTrust(pub), nil)), "subject", "is not a WASM artifact")
 	res := runPlugin(t, r.Ref(repo, "image"), ref, entry(keyTrust(pub), map[string]any{"nonWasmSubjects": "skip"}))
 	if !res.IsSuccess || res.Extensions[plugin.ExtSkipped] != "not-wasm" {
 		t.Errorf("nonWasmSubjects skip: %+v", res)
@@ -331,7 +332,7 @@ func TestConfigErrors(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			res := runPlugin(t, "127.0.0.1:1/wasm/app@"+digest.FromString("s").String(), desc, entry(keyTrust(pub), tc.extra))
-			wantFail(t, res, "config", tc.want)
+			ratifytest.WantFail(t, res, "config", tc.want)
 		})
 	}
 }

@@ -15,7 +15,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // chain is a root → intermediate → leaf code-signing chain made in Go, with
@@ -84,7 +86,7 @@ func TestChain(t *testing.T) {
 
 	t.Run("valid", func(t *testing.T) {
 		res := runPlugin(t, ref, sig, c.config())
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		chain, _ := res.Extensions["certificateChain"].([]any)
 		if len(chain) != 3 || chain[0] != c.leaf.Subject.String() || chain[2] != c.root.cert.Subject.String() {
 			t.Errorf("certificateChain = %v", chain)
@@ -95,28 +97,28 @@ func TestChain(t *testing.T) {
 	})
 	t.Run("by-tag", func(t *testing.T) {
 		// Gatekeeper passes tags; the policy is applied to repo@digest.
-		wantPass(t, runPlugin(t, r.Ref("wasm/chain", "v1"), sig, c.config()))
+		ratifytest.WantPass(t, runPlugin(t, r.Ref("wasm/chain", "v1"), sig, c.config()))
 	})
 	t.Run("wrong-identity", func(t *testing.T) {
 		cfg := with(c.config(), "trustPolicyDoc", strictPolicy([]string{"ca:acme"}, fmt.Sprintf(testIdentityFmt, "other.acme")))
-		wantFail(t, runPlugin(t, ref, sig, cfg), "authenticity", "does not match the X.509 trusted identities", `"wasm"`)
+		ratifytest.WantFail(t, runPlugin(t, ref, sig, cfg), "authenticity", "does not match the X.509 trusted identities", `"wasm"`)
 	})
 	t.Run("identity-subset-matches", func(t *testing.T) {
 		// notation: the leaf DN must contain every attribute of the identity
 		// (C, ST and O at least), here without the CN.
 		cfg := with(c.config(), "trustPolicyDoc", strictPolicy([]string{"ca:acme"}, "x509.subject: C=US, ST=WA, O=ratify-wasm tests"))
-		wantPass(t, runPlugin(t, ref, sig, cfg))
+		ratifytest.WantPass(t, runPlugin(t, ref, sig, cfg))
 	})
 	t.Run("untrusted-root", func(t *testing.T) {
 		other := newRootCA(t, "Other Root")
 		cfg := with(c.config(), "trustStores", map[string]any{"ca": map[string]any{"acme": []string{writePEM(t, t.TempDir(), "other.pem", other.cert)}}})
-		wantFail(t, runPlugin(t, ref, sig, cfg), "authenticity", "trust")
+		ratifytest.WantFail(t, runPlugin(t, ref, sig, cfg), "authenticity", "trust")
 	})
 	t.Run("intermediate-as-anchor", func(t *testing.T) {
 		// A trust store may hold an intermediate CA: the chain only has to
 		// contain one trusted certificate.
 		cfg := with(c.config(), "trustStores", map[string]any{"ca": map[string]any{"acme": []string{writePEM(t, t.TempDir(), "inter.pem", c.inter.cert)}}})
-		wantPass(t, runPlugin(t, ref, sig, cfg))
+		ratifytest.WantPass(t, runPlugin(t, ref, sig, cfg))
 	})
 	t.Run("audit-logs-untrusted-root", func(t *testing.T) {
 		other := newRootCA(t, "Other Root")
@@ -125,7 +127,7 @@ func TestChain(t *testing.T) {
 			"trustStores":    map[string]any{"ca": map[string]any{"acme": []string{writePEM(t, t.TempDir(), "other.pem", other.cert)}}},
 		}
 		res := runPlugin(t, ref, sig, cfg)
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if res.Extensions["verificationLevel"] != "audit" || !strings.Contains(res.Message, "failures logged but not enforced at this level: authenticity") {
 			t.Errorf("audit pass does not report the logged authenticity failure: %s", res.Message)
 		}
@@ -147,7 +149,7 @@ func TestChain(t *testing.T) {
 			statement("any", []string{"*"}, map[string]any{"level": "strict"}, []string{"ca:acme"}, c.identity),
 		)
 		res := runPlugin(t, ref, sig, with(c.config(), "trustPolicyDoc", doc))
-		wantFail(t, res, "authenticity", `"exact"`)
+		ratifytest.WantFail(t, res, "authenticity", `"exact"`)
 		if res.Extensions["trustPolicy"] != "exact" {
 			t.Errorf("trustPolicy = %v, want exact", res.Extensions["trustPolicy"])
 		}
@@ -158,14 +160,14 @@ func TestChain(t *testing.T) {
 			statement("other", []string{r.Host + "/wasm/other"}, map[string]any{"level": "strict"}, []string{"ca:acme"}, fmt.Sprintf(testIdentityFmt, "other.acme")),
 		)
 		res := runPlugin(t, ref, sig, with(c.config(), "trustPolicyDoc", doc))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if res.Extensions["trustPolicy"] != "exact" {
 			t.Errorf("trustPolicy = %v, want exact", res.Extensions["trustPolicy"])
 		}
 	})
 	t.Run("scopes-none-apply", func(t *testing.T) {
 		doc := policyDoc(statement("elsewhere", []string{r.Host + "/wasm/other"}, map[string]any{"level": "strict"}, []string{"ca:acme"}, c.identity))
-		wantFail(t, runPlugin(t, ref, sig, with(c.config(), "trustPolicyDoc", doc)), "trustPolicy", "wasm/chain", "registryScopes")
+		ratifytest.WantFail(t, runPlugin(t, ref, sig, with(c.config(), "trustPolicyDoc", doc)), "trustPolicy", "wasm/chain", "registryScopes")
 	})
 	t.Run("trust-policy-file", func(t *testing.T) {
 		raw, _ := json.Marshal(strictPolicy([]string{"ca:acme"}, c.identity))
@@ -175,7 +177,7 @@ func TestChain(t *testing.T) {
 		}
 		cfg := c.config()
 		delete(cfg, "trustPolicyDoc")
-		wantPass(t, runPlugin(t, ref, sig, with(cfg, "trustPolicyFile", p)))
+		ratifytest.WantPass(t, runPlugin(t, ref, sig, with(cfg, "trustPolicyFile", p)))
 	})
 	t.Run("trust-store-folder", func(t *testing.T) {
 		// A Kubernetes Secret mount: files are links into a hidden ..data
@@ -190,7 +192,7 @@ func TestChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := with(c.config(), "trustStores", map[string]any{"ca": map[string]any{"acme": []string{dir}}})
-		wantPass(t, runPlugin(t, ref, sig, cfg))
+		ratifytest.WantPass(t, runPlugin(t, ref, sig, cfg))
 	})
 	t.Run("trust-store-der", func(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "root.der")
@@ -198,10 +200,10 @@ func TestChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := with(c.config(), "trustStores", map[string]any{"ca": map[string]any{"acme": []string{p}}})
-		wantPass(t, runPlugin(t, ref, sig, cfg))
+		ratifytest.WantPass(t, runPlugin(t, ref, sig, cfg))
 	})
 	t.Run("user-metadata-required", func(t *testing.T) {
-		wantFail(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42"})), "userMetadata", "buildId=42 (absent)")
+		ratifytest.WantFail(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42"})), "userMetadata", "buildId=42 (absent)")
 	})
 }
 
@@ -227,9 +229,9 @@ func TestUserMetadata(t *testing.T) {
 	sig := c.sign(t, r, "wasm/meta", subject, "-m", "buildId=42", "-m", "team=wasm")
 	ref := r.Ref("wasm/meta", subject.Digest.String())
 
-	wantPass(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42"})))
-	wantPass(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42", "team": "wasm"})))
-	wantFail(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "43"})), "userMetadata", `buildId=43 (signed value "42")`)
+	ratifytest.WantPass(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42"})))
+	ratifytest.WantPass(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "42", "team": "wasm"})))
+	ratifytest.WantFail(t, runPlugin(t, ref, sig, with(c.config(), "userMetadata", map[string]string{"buildId": "43"})), "userMetadata", `buildId=43 (signed value "42")`)
 }
 
 // TestForgedSignatures covers signatures that must never verify, whatever
@@ -265,30 +267,30 @@ func TestForgedSignatures(t *testing.T) {
 		forgedSig := attachEnvelope(t, r, "wasm/forge", subject, tampered)
 		for _, level := range []string{"strict", "permissive", "audit"} {
 			cfg := with(c.config(), "trustPolicyDoc", policyDoc(statement("wasm", []string{"*"}, map[string]any{"level": level}, []string{"ca:acme"}, c.identity)))
-			wantFail(t, runPlugin(t, ref, forgedSig, cfg), "integrity", "signature")
+			ratifytest.WantFail(t, runPlugin(t, ref, forgedSig, cfg), "integrity", "signature")
 		}
 	})
 	t.Run("signature-of-another-artifact", func(t *testing.T) {
-		other, err := registrytest.PushWasm(ctx, r, "wasm/forge", "other", fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
+		other, err := registrytest.PushWasm(ctx, r, "wasm/forge", "other", testenv.Fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		otherSig := c.sign(t, r, "wasm/forge", other, "--signature-format", "jws")
 		moved := attachEnvelope(t, r, "wasm/forge", subject, signatureEnvelope(t, r, "wasm/forge", otherSig))
 		res := runPlugin(t, ref, moved, c.config())
-		wantFail(t, res, "subjectMatch", other.Digest.String(), subject.Digest.String())
+		ratifytest.WantFail(t, res, "subjectMatch", other.Digest.String(), subject.Digest.String())
 		// The same envelope still verifies for the artifact it was made for.
-		wantPass(t, runPlugin(t, r.Ref("wasm/forge", other.Digest.String()), otherSig, c.config()))
+		ratifytest.WantPass(t, runPlugin(t, r.Ref("wasm/forge", other.Digest.String()), otherSig, c.config()))
 	})
 	t.Run("referrer-listed-for-another-subject", func(t *testing.T) {
 		// Ratify asks about the signature manifest of another artifact
 		// (e.g. a confused registry listing): refused before verification.
-		other, err := registrytest.PushWasm(ctx, r, "wasm/forge", "third", fixture(t, "plug.wasm"), registrytest.WasmLayout{})
+		other, err := registrytest.PushWasm(ctx, r, "wasm/forge", "third", testenv.Fixture(t, "plug.wasm"), registrytest.WasmLayout{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		otherSig := c.sign(t, r, "wasm/forge", other)
-		wantFail(t, runPlugin(t, ref, otherSig, c.config()), "referrer", "attached to")
+		ratifytest.WantFail(t, runPlugin(t, ref, otherSig, c.config()), "referrer", "attached to")
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 )
 
 // TestConfigErrors: every configuration problem is a failed result whose
@@ -74,13 +75,13 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runPlugin(t, nowhere, nothing, tc.cfg)
-			wantFail(t, res, "config", tc.want...)
+			ratifytest.WantFail(t, res, "config", tc.want...)
 		})
 	}
 	t.Run("valid-config-reaches-the-registry", func(t *testing.T) {
 		// The same configuration without the fault gets past decoding: it
 		// fails on the (absent) registry, not on configuration.
 		res := runPlugin(t, nowhere, nothing, valid)
-		wantFail(t, res, "subject")
+		ratifytest.WantFail(t, res, "subject")
 	})
 }

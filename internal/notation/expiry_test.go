@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
 
@@ -69,14 +70,14 @@ func TestExpiry(t *testing.T) {
 	// Before the leaf expires.
 	t.Run("valid-leaf/afterCertExpiry-does-not-check-timestamp", func(t *testing.T) {
 		res := runPlugin(t, stampedRef, stampedSig, withTSA("afterCertExpiry"))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if ts := timestampOf(t, res); ts["verified"] != false {
 			t.Errorf("timestamp.verified = %v before the leaf expired under afterCertExpiry, want false", ts["verified"])
 		}
 	})
 	t.Run("valid-leaf/always-checks-timestamp", func(t *testing.T) {
 		res := runPlugin(t, stampedRef, stampedSig, withTSA("always"))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if ts := timestampOf(t, res); ts["verified"] != true {
 			t.Errorf("timestamp.verified = %v under always, want true", ts["verified"])
 		}
@@ -86,15 +87,15 @@ func TestExpiry(t *testing.T) {
 	time.Sleep(time.Until(short.leaf.NotAfter.Add(1100 * time.Millisecond)))
 
 	t.Run("expired-leaf/no-timestamp", func(t *testing.T) {
-		wantFail(t, runPlugin(t, plainRef, plainSig, short.config()), "authenticTimestamp", "expired", "short.acme")
+		ratifytest.WantFail(t, runPlugin(t, plainRef, plainSig, short.config()), "authenticTimestamp", "expired", "short.acme")
 	})
 	t.Run("expired-leaf/no-timestamp/tsa-policy", func(t *testing.T) {
-		wantFail(t, runPlugin(t, plainRef, plainSig, withTSA("always")), "authenticTimestamp", "no timestamp countersignature")
+		ratifytest.WantFail(t, runPlugin(t, plainRef, plainSig, withTSA("always")), "authenticTimestamp", "no timestamp countersignature")
 	})
 	t.Run("expired-leaf/no-timestamp/permissive", func(t *testing.T) {
 		cfg := with(short.config(), "trustPolicyDoc", policyDoc(statement("wasm", []string{"*"}, map[string]any{"level": "permissive"}, []string{"ca:acme"}, short.identity)))
 		res := runPlugin(t, plainRef, plainSig, cfg)
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if !failedValidation(res, "authenticTimestamp", "log") {
 			t.Errorf("permissive pass does not list the logged authenticTimestamp failure: %v", res.Extensions["validations"])
 		}
@@ -102,7 +103,7 @@ func TestExpiry(t *testing.T) {
 	for _, vt := range []string{"always", "afterCertExpiry"} {
 		t.Run("expired-leaf/timestamped/"+vt, func(t *testing.T) {
 			res := runPlugin(t, stampedRef, stampedSig, withTSA(vt))
-			wantPass(t, res)
+			ratifytest.WantPass(t, res)
 			if ts := timestampOf(t, res); ts["verified"] != true {
 				t.Errorf("timestamp.verified = %v, want true", ts["verified"])
 			}
@@ -110,7 +111,7 @@ func TestExpiry(t *testing.T) {
 	}
 	t.Run("expired-leaf/timestamped/policy-without-tsa", func(t *testing.T) {
 		res := runPlugin(t, stampedRef, stampedSig, short.config())
-		wantFail(t, res, "authenticTimestamp", "expired")
+		ratifytest.WantFail(t, res, "authenticTimestamp", "expired")
 		if ts := timestampOf(t, res); ts["verified"] != false {
 			t.Errorf("timestamp.verified = %v without a tsa store, want false", ts["verified"])
 		}
@@ -121,14 +122,14 @@ func TestExpiry(t *testing.T) {
 			"ca":  map[string]any{"acme": []string{short.rootPath}},
 			"tsa": map[string]any{"tsa": []string{writePEM(t, t.TempDir(), "other.pem", newRootCA(t, "Other TSA Root").cert)}},
 		}
-		wantFail(t, runPlugin(t, stampedRef, stampedSig, cfg), "authenticTimestamp", "timestamp")
+		ratifytest.WantFail(t, runPlugin(t, stampedRef, stampedSig, cfg), "authenticTimestamp", "timestamp")
 	})
 
 	// Signature expiry (notation sign --expiry), independent of certificates.
 	expiringRef := r.Ref("wasm/signature-expiry", expiring.Digest.String())
 	t.Run("signature-expired/strict", func(t *testing.T) {
 		res := runPlugin(t, expiringRef, expiringSig, long.config())
-		wantFail(t, res, "expiry", "digital signature has expired")
+		ratifytest.WantFail(t, res, "expiry", "digital signature has expired")
 		if _, ok := res.Extensions["signatureExpiry"]; !ok {
 			t.Errorf("no signatureExpiry extension: %v", res.Extensions)
 		}
@@ -137,7 +138,7 @@ func TestExpiry(t *testing.T) {
 		v := map[string]any{"level": "strict", "override": map[string]any{"expiry": "log"}}
 		cfg := with(long.config(), "trustPolicyDoc", policyDoc(statement("wasm", []string{"*"}, v, []string{"ca:acme"}, long.identity)))
 		res := runPlugin(t, expiringRef, expiringSig, cfg)
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if !failedValidation(res, "expiry", "log") || !strings.Contains(res.Message, "expiry: digital signature has expired") {
 			t.Errorf("override expiry=log pass does not report the logged failure: %s %v", res.Message, res.Extensions["validations"])
 		}

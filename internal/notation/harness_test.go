@@ -17,7 +17,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -187,20 +186,10 @@ func containsDigest(ds []ocispec.Descriptor, d ocispec.Descriptor) bool {
 	return false
 }
 
-// fixture reads examples/fixtures/<name>.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // pushWasm pushes nested.wasm (a real component) in the CNCF layout, tagged v1.
 func pushWasm(t testing.TB, r *registrytest.Registry, repo string) ocispec.Descriptor {
 	t.Helper()
-	d, err := registrytest.PushWasm(context.Background(), r, repo, "v1", fixture(t, "nested.wasm"), registrytest.WasmLayout{})
+	d, err := registrytest.PushWasm(context.Background(), r, repo, "v1", testenv.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,35 +233,6 @@ func statement(name string, scopes []string, verification map[string]any, stores
 		"signatureVerification": verification,
 		"trustStores":           stores,
 		"trustedIdentities":     identities,
-	}
-}
-
-// wantPass and wantFail check a result and, for failures, the check named.
-func wantPass(t testing.TB, res result) {
-	t.Helper()
-	if !res.IsSuccess {
-		t.Fatalf("want success, got failure: %s\nextensions: %v\nstderr: %s", res.Message, res.Extensions, res.Stderr)
-	}
-	if _, skipped := res.Extensions[plugin.ExtSkipped]; skipped {
-		t.Fatalf("want a verified success, got a skip: %s", res.Message)
-	}
-}
-
-func wantFail(t testing.TB, res result, check string, msgParts ...string) {
-	t.Helper()
-	if res.IsSuccess {
-		t.Fatalf("want failure (%s), got success: %s\nextensions: %v", check, res.Message, res.Extensions)
-	}
-	if got := res.Extensions[plugin.ExtFailedCheck]; got != check {
-		t.Fatalf("want failedCheck %q, got %v: %s", check, got, res.Message)
-	}
-	if !strings.HasPrefix(res.Message, check+": ") {
-		t.Fatalf("message does not start with %q: %s", check+": ", res.Message)
-	}
-	for _, p := range msgParts {
-		if !strings.Contains(res.Message, p) {
-			t.Fatalf("message lacks %q: %s", p, res.Message)
-		}
 	}
 }
 

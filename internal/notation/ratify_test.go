@@ -15,6 +15,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // sideBySide is one artifact and one trust configuration, given to both
@@ -89,13 +90,13 @@ func TestRatifySideBySide(t *testing.T) {
 		// Forged: a tampered payload and another artifact's signature.
 		// (Another artifact: other content, since a signature binds the
 		// digest, not the repository.)
-		forgedSubject, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-forged", "v1", fixture(t, "plug.wasm"), registrytest.WasmLayout{})
+		forgedSubject, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-forged", "v1", testenv.Fixture(t, "plug.wasm"), registrytest.WasmLayout{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		envelope := signatureEnvelope(t, r, "wasm/builtin-good", goodSig)
 		attachEnvelope(t, r, "wasm/builtin-forged", forgedSubject, envelope)
-		tamperedSubject, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-tampered", "v1", fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
+		tamperedSubject, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-tampered", "v1", testenv.Fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func TestRatifySideBySide(t *testing.T) {
 		tampered[len(tampered)-1] ^= 0xff // the last byte of the COSE signature
 		// The same content in another repository, whose only referrer is
 		// the tampered envelope.
-		moved, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-tampered-cose", "v1", fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
+		moved, err := registrytest.PushWasm(context.Background(), r, "wasm/builtin-tampered-cose", "v1", testenv.Fixture(t, "sockets.wasm"), registrytest.WasmLayout{})
 		if err != nil {
 			t.Fatal(err)
 		}

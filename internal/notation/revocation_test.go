@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
 
@@ -42,24 +43,24 @@ func TestRevocation(t *testing.T) {
 	// run in order.
 	t.Run("good/online", func(t *testing.T) {
 		before := crl.hits.Load()
-		wantPass(t, runPlugin(t, goodRef, goodSig, cfg()))
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, cfg()))
 		if crl.hits.Load() == before {
 			t.Error("the CRL was not downloaded")
 		}
 	})
 	t.Run("revoked/online", func(t *testing.T) {
-		wantFail(t, runPlugin(t, badRef, badSig, cfg()), "revocation", "revoked.acme", "is revoked")
+		ratifytest.WantFail(t, runPlugin(t, badRef, badSig, cfg()), "revocation", "revoked.acme", "is revoked")
 	})
 	t.Run("revoked/permissive-logs", func(t *testing.T) {
 		res := runPlugin(t, badRef, badSig, withLevel(map[string]any{"level": "permissive"}))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		if !failedValidation(res, "revocation", "log") || !strings.Contains(res.Message, "revocation: signing certificate") {
 			t.Errorf("permissive pass hides the revocation: %s", res.Message)
 		}
 	})
 	t.Run("revoked/override-skip", func(t *testing.T) {
 		res := runPlugin(t, badRef, badSig, withLevel(map[string]any{"level": "strict", "override": map[string]any{"revocation": "skip"}}))
-		wantPass(t, res)
+		ratifytest.WantPass(t, res)
 		for _, v := range res.Extensions["validations"].([]any) {
 			if v.(map[string]any)["type"] == "revocation" {
 				t.Errorf("revocation ran although skipped: %v", v)
@@ -69,14 +70,14 @@ func TestRevocation(t *testing.T) {
 
 	cache := t.TempDir()
 	t.Run("cache/online-fills-folder", func(t *testing.T) {
-		wantFail(t, runPlugin(t, badRef, badSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})), "revocation", "is revoked")
+		ratifytest.WantFail(t, runPlugin(t, badRef, badSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})), "revocation", "is revoked")
 		if files, _ := os.ReadDir(cache); len(files) != 1 {
 			t.Fatalf("CRL cache folder has %d entries, want the one CRL", len(files))
 		}
 	})
 	t.Run("cache/online-reuses-folder", func(t *testing.T) {
 		before := crl.hits.Load()
-		wantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})))
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"crlCacheDir": cache})))
 		if crl.hits.Load() != before {
 			t.Error("the CRL was downloaded again although the cache holds a current one")
 		}
@@ -84,13 +85,13 @@ func TestRevocation(t *testing.T) {
 
 	crl.setDown(true)
 	t.Run("server-down/online", func(t *testing.T) {
-		wantFail(t, runPlugin(t, goodRef, goodSig, cfg()), "revocation", "revocation status is unknown")
+		ratifytest.WantFail(t, runPlugin(t, goodRef, goodSig, cfg()), "revocation", "revocation status is unknown")
 	})
 	t.Run("server-down/offline-from-cache", func(t *testing.T) {
 		before := crl.hits.Load()
 		offline := with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cache})
-		wantPass(t, runPlugin(t, goodRef, goodSig, offline))
-		wantFail(t, runPlugin(t, badRef, badSig, offline), "revocation", "is revoked")
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, offline))
+		ratifytest.WantFail(t, runPlugin(t, badRef, badSig, offline), "revocation", "is revoked")
 		if crl.hits.Load() != before {
 			t.Error("offline mode contacted the CRL server")
 		}
@@ -100,7 +101,7 @@ func TestRevocation(t *testing.T) {
 		before := crl.hits.Load()
 		offline := with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": t.TempDir()})
 		res := runPlugin(t, goodRef, goodSig, offline)
-		wantFail(t, res, "revocation", "revocation status is unknown", "revocation.mode is offline")
+		ratifytest.WantFail(t, res, "revocation", "revocation status is unknown", "revocation.mode is offline")
 		if crl.hits.Load() != before {
 			t.Error("offline mode contacted the CRL server")
 		}
@@ -120,12 +121,12 @@ func TestRevocation(t *testing.T) {
 		cliCache := filepath.Join(cli.home, "cache", "notation", "crl")
 		crl.setDown(true)
 		defer crl.setDown(false)
-		wantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))
 	})
 	t.Run("cache/corrupt-entry", func(t *testing.T) {
 		dir := t.TempDir()
 		online := with(cfg(), "revocation", map[string]any{"crlCacheDir": dir})
-		wantPass(t, runPlugin(t, goodRef, goodSig, online))
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, online))
 		files, _ := os.ReadDir(dir)
 		if len(files) != 1 {
 			t.Fatalf("CRL cache folder has %d entries, want 1", len(files))
@@ -139,14 +140,14 @@ func TestRevocation(t *testing.T) {
 		// Online, a broken entry means a fresh download, as in the CLI.
 		corrupt()
 		before := crl.hits.Load()
-		wantPass(t, runPlugin(t, goodRef, goodSig, online))
+		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, online))
 		if crl.hits.Load() == before {
 			t.Error("the CRL was not downloaded again after the cache entry broke")
 		}
 		// Offline, it means status unknown.
 		corrupt()
 		res := runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": dir}))
-		wantFail(t, res, "revocation", "unknown")
+		ratifytest.WantFail(t, res, "revocation", "unknown")
 		if !strings.Contains(res.Stderr, "cached CRL for "+crl.URL+" is unusable") {
 			t.Errorf("the log does not say the cached CRL is unusable:\n%s", res.Stderr)
 		}
@@ -169,17 +170,17 @@ func TestOCSP(t *testing.T) {
 	badSubject := pushWasm(t, r, "wasm/ocsp-revoked")
 	badSig := bad.sign(t, r, "wasm/ocsp-revoked", badSubject)
 
-	wantPass(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, good.config()))
+	ratifytest.WantPass(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, good.config()))
 	if responder.hits.Load() == 0 {
 		t.Fatal("the OCSP responder was not asked")
 	}
-	wantFail(t, runPlugin(t, r.Ref("wasm/ocsp-revoked", badSubject.Digest.String()), badSig, bad.config()), "revocation", "is revoked")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref("wasm/ocsp-revoked", badSubject.Digest.String()), badSig, bad.config()), "revocation", "is revoked")
 
 	// Offline, OCSP is not attempted; with no CRL to fall back on the
 	// status is unknown.
 	before := responder.hits.Load()
 	offline := with(good.config(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": t.TempDir()})
-	wantFail(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, offline), "revocation", "unknown")
+	ratifytest.WantFail(t, runPlugin(t, r.Ref("wasm/ocsp-good", goodSubject.Digest.String()), goodSig, offline), "revocation", "unknown")
 	if responder.hits.Load() != before {
 		t.Error("offline mode contacted the OCSP responder")
 	}

@@ -18,6 +18,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
 
@@ -34,7 +35,7 @@ func TestNonWasmSubject(t *testing.T) {
 	sig := c.sign(t, r, "images/app", image)
 	ref := r.Ref("images/app", image.Digest.String())
 
-	wantFail(t, runPlugin(t, ref, sig, c.config()), "subject", "not a WASM artifact", "nonWasmSubjects")
+	ratifytest.WantFail(t, runPlugin(t, ref, sig, c.config()), "subject", "not a WASM artifact", "nonWasmSubjects")
 	res := runPlugin(t, ref, sig, with(c.config(), "nonWasmSubjects", "skip"))
 	if !res.IsSuccess || res.Extensions["skipped"] != "not-wasm" {
 		t.Fatalf("nonWasmSubjects skip: want an explicit skip, got %t %s %v", res.IsSuccess, res.Message, res.Extensions)
@@ -63,15 +64,15 @@ func TestSignatureManifestShape(t *testing.T) {
 	}
 	t.Run("other-artifact-type", func(t *testing.T) {
 		res := attach(t, "application/vnd.example.sbom.v1+json", registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope})
-		wantFail(t, res, "signatureManifest", "application/vnd.example.sbom.v1+json", notation.ArtifactType)
+		ratifytest.WantFail(t, res, "signatureManifest", "application/vnd.example.sbom.v1+json", notation.ArtifactType)
 	})
 	t.Run("two-envelopes", func(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope}, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: append([]byte(" "), envelope...)})
-		wantFail(t, res, "signatureManifest", "2 layers", "exactly one")
+		ratifytest.WantFail(t, res, "signatureManifest", "2 layers", "exactly one")
 	})
 	t.Run("unknown-envelope-type", func(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: "application/json", Data: envelope})
-		wantFail(t, res, "signatureManifest", `"application/json"`, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
+		ratifytest.WantFail(t, res, "signatureManifest", `"application/json"`, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
 	})
 	t.Run("no-subject", func(t *testing.T) {
 		// notation's manifest shape, but attached to nothing.
@@ -86,15 +87,15 @@ func TestSignatureManifestShape(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantFail(t, runPlugin(t, ref, d, c.config()), "signatureManifest", "no subject")
+		ratifytest.WantFail(t, runPlugin(t, ref, d, c.config()), "signatureManifest", "no subject")
 	})
 	t.Run("jws-envelope-labelled-cose", func(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: cose.MediaTypeEnvelope, Data: envelope})
-		wantFail(t, res, "integrity")
+		ratifytest.WantFail(t, res, "integrity")
 	})
 	t.Run("garbage-envelope", func(t *testing.T) {
 		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: []byte(`{"payload":"e30","protected":"e30","signature":"AAAA"}`)})
-		wantFail(t, res, "integrity")
+		ratifytest.WantFail(t, res, "integrity")
 	})
 }
 
@@ -117,7 +118,7 @@ func TestDeadline(t *testing.T) {
 	sig := c.sign(t, r, "wasm/slow", subject)
 
 	res := runPlugin(t, r.Ref("wasm/slow", subject.Digest.String()), sig, with(c.config(), "timeout", "500ms"))
-	wantFail(t, res, "deadline", "500ms", `"timeout"`)
+	ratifytest.WantFail(t, res, "deadline", "500ms", `"timeout"`)
 	if res.Elapsed > 1500*time.Millisecond {
 		t.Errorf("took %v with a 500ms timeout", res.Elapsed)
 	}
@@ -165,12 +166,12 @@ func TestSigningAuthorityScheme(t *testing.T) {
 		"trustPolicyDoc": strictPolicy([]string{"signingAuthority:service"}, id),
 		"trustStores":    map[string]any{"signingAuthority": map[string]any{"service": []string{rootPEM}}},
 	})
-	wantPass(t, res)
+	ratifytest.WantPass(t, res)
 	if res.Extensions["signingScheme"] != "notary.x509.signingAuthority" {
 		t.Errorf("signingScheme = %v", res.Extensions["signingScheme"])
 	}
 	// The same root as a ca store does not vouch for this scheme.
-	wantFail(t, runPlugin(t, ref, sig, map[string]any{
+	ratifytest.WantFail(t, runPlugin(t, ref, sig, map[string]any{
 		"trustPolicyDoc": strictPolicy([]string{"ca:service"}, id),
 		"trustStores":    map[string]any{"ca": map[string]any{"service": []string{rootPEM}}},
 	}), "authenticity")

@@ -12,6 +12,7 @@ import (
 	"github.com/notaryproject/notation-core-go/signature/cose"
 	"github.com/notaryproject/notation-core-go/signature/jws"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
 
@@ -60,7 +61,7 @@ func TestCLISignatures(t *testing.T) {
 					"trustStores":    map[string]any{"ca": map[string]any{"wasm.example": []string{cli.testCertPath()}}},
 				}
 				res := runPlugin(t, r.Ref(repo, subject.Digest.String()), sig, cfg)
-				wantPass(t, res)
+				ratifytest.WantPass(t, res)
 				ext := res.Extensions
 				for k, want := range map[string]any{
 					"trustPolicy":        "wasm",

@@ -53,7 +53,7 @@ chart-lint: $(CH_BIN)/helm
 	  $(CH_BIN)/helm lint --strict $(CH_CHART) --namespace gatekeeper-system -f $$f; \
 	done
 
-chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify $(CH_BIN)/registry
+chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify
 	GOTOOLCHAIN=local go test -count=1 -timeout 10m ./internal/charttest/
 
 # The binaries in bin/plugins (`make plugins`) are built for this machine with

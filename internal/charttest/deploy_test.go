@@ -1,6 +1,7 @@
 package charttest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 
 	configv1beta1 "github.com/ratify-project/ratify/api/v1beta1"
 	cutils "github.com/ratify-project/ratify/pkg/controllers/utils"
+	// Registers the Rego policy provider, as Ratify's binary does.
+	_ "github.com/ratify-project/ratify/pkg/policyprovider/regopolicy"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -349,5 +352,61 @@ func TestDecodingReadsTheMountedFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want[v.Name]) {
 			t.Errorf("%s without its files: %v, want an error naming %s", o, err, want[v.Name])
 		}
+	}
+}
+
+// TestRatifyLoadsRenderedPolicy hands the rendered Policy to Ratify's own
+// Policy controller code (the Rego compiled by Ratify v1.4.6's OPA) and
+// evaluates reports recorded from real `ratify verify` runs
+// (policies/ratify/testdata/golden) with it: the parameters from the values
+// decide the verdict.
+func TestRatifyLoadsRenderedPolicy(t *testing.T) {
+	golden := func(name string) []any {
+		raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "testdata", "golden", name, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			VerifierReports []any `json:"verifierReports"`
+		}
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.VerifierReports
+	}
+	verified, unsigned := golden("verified"), golden("unsigned")
+	// The verified artifact (notation, cosign and built-in cosign
+	// signatures, provenance, a signed composition list, in
+	// 127.0.0.1:<port>/myorg/payments) passes the chart's default
+	// parameters (02) and a cosign-only policy without composition (03),
+	// not 01, which allows only ghcr.io/myorg and registry.example.com.
+	wantVerified := map[string]bool{
+		"01-oci-inline-trust-values.yaml":              false,
+		"02-init-container-existing-trust-values.yaml": true,
+		"03-preinstalled-inline-keys-values.yaml":      true,
+	}
+	for _, vs := range valueSets(t) {
+		t.Run(filepath.Base(vs), func(t *testing.T) {
+			pol := find(t, render(t, []string{vs}), "Policy", "ratify-policy")
+			var p configv1beta1.Policy
+			raw, _ := json.Marshal(pol)
+			if err := json.Unmarshal(raw, &p); err != nil {
+				t.Fatal(err)
+			}
+			enforcer, err := cutils.SpecToPolicyEnforcer(p.Spec.Parameters.Raw, p.Spec.Type)
+			if err != nil {
+				t.Fatalf("Ratify refuses the Policy: %v", err)
+			}
+			want, ok := wantVerified[filepath.Base(vs)]
+			if !ok {
+				t.Fatalf("no expectation for value set %s", filepath.Base(vs))
+			}
+			if got := enforcer.OverallVerifyResult(context.Background(), verified); got != want {
+				t.Errorf("verified artifact: valid=%v, want %v", got, want)
+			}
+			if enforcer.OverallVerifyResult(context.Background(), unsigned) {
+				t.Error("unsigned artifact: valid")
+			}
+		})
 	}
 }

@@ -92,6 +92,20 @@ test_signature_verifiers_are_a_parameter if {
 	some_reason_contains(rs, ["no passing signature report (from my-signer)"])
 }
 
+# A container image, not WASM, signed with the release key: the WASM
+# plugins skipped it (nonWasmSubjects: skip) and Ratify's built-in cosign
+# verifier passed it; skips are not evidence, and the built-in is not a
+# subject signature verifier by default.
+test_container_image_is_invalid if {
+	not valid_with("container_image", {})
+	rs := reasons("container_image", {})
+	some_reason_contains(rs, [subject_of("container_image"), "no passing signature report"])
+	not some_reason_contains(rs, ["failed on"])
+	rs2 := reasons("container_image", {"signature": {"verifiers": ["cosign"]}})
+	not some_reason_contains(rs2, ["no passing signature report"])
+	some_reason_contains(rs2, ["no passing provenance report"])
+}
+
 # ---- replay: the tag moved to an unsigned digest ---------------------------
 
 test_replaced_tag_has_no_evidence if {

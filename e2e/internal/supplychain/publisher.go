@@ -6,7 +6,12 @@
 package supplychain
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -299,4 +304,52 @@ func (p *Publisher) referrer(ctx context.Context, a *Artifact, artifactType stri
 		return "", fmt.Errorf("%s has %d referrers of type %s, want 1: %s", a.Ref(), len(ds), artifactType, out)
 	}
 	return ds[0], nil
+}
+
+// PushContainerImage pushes a minimal Linux container image (one gzip
+// layer holding one file), not a WASM artifact, to repo:tag.
+func (p *Publisher) PushContainerImage(ctx context.Context, repo, tag string) (*Artifact, error) {
+	work, err := os.MkdirTemp(p.dir, "image-")
+	if err != nil {
+		return nil, err
+	}
+	var tarball bytes.Buffer
+	tw := tar.NewWriter(&tarball)
+	body := []byte("#!/bin/sh\necho hello\n")
+	if err := tw.WriteHeader(&tar.Header{Name: "hello.sh", Mode: 0o755, Size: int64(len(body))}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(tarball.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	diffID := sha256.Sum256(tarball.Bytes())
+	cfg, _ := json.Marshal(map[string]any{"architecture": "amd64", "os": "linux",
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + hex.EncodeToString(diffID[:])}}})
+	if err := os.WriteFile(filepath.Join(work, "config.json"), cfg, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(work, "layer.tar.gz"), gz.Bytes(), 0o600); err != nil {
+		return nil, err
+	}
+	a := &Artifact{Repository: p.reg.Host + "/" + repo, Tag: tag}
+	cmd := p.oras("push", "--plain-http", "--config", "config.json:application/vnd.oci.image.config.v1+json",
+		"--format", "go-template={{.digest}}", a.TagRef(), "layer.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip")
+	cmd.Dir = work
+	out, err := cmd.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Digest = strings.TrimSpace(out)
+	return a, nil
 }

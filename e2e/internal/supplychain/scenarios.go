@@ -160,6 +160,16 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 		return nil, err
 	}
 
+	// Not WASM at all, on a WASM runtime class: the WASM plugins skip it
+	// and a skip is no evidence, even with a valid signature next to it.
+	image, err := p.PushContainerImage(ctx, "myorg/tools", "v1")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CosignSign(ctx, image.Ref()); err != nil {
+		return nil, err
+	}
+
 	w.AllowedPrefixes = []string{host + "/myorg"}
 	w.Params = map[string]any{
 		"allowedRepositories": w.AllowedPrefixes,
@@ -187,6 +197,8 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 			Why: []string{"wasm-composition", "wasi:sockets/tcp@0.2.0"}},
 		{Name: "unsigned_list", Threat: "composition list unsigned", Image: unsignedList.Ref(),
 			Why: []string{"composition list " + digestOf(unsignedList.List), "no passing signature report"}},
+		{Name: "container_image", Threat: "a container image (not WASM) on a WASM runtime class, signed with the release key", Image: image.Ref(),
+			Why: []string{image.Ref(), "no passing signature report"}},
 		{Name: "forked_builder", Threat: "provenance from a disallowed builder", Image: forked.Ref(),
 			Why: []string{"wasm-slsa", "builder: ", ForkWorkflow}},
 	}

@@ -28,15 +28,11 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func fixture(t *testing.T, name string) string {
-	return filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", name)
-}
-
 // TestInspectJSONDigests checks the jco-built component: its nested core
 // modules are listed and every digest is the sha256 of the bytes at the
 // reported offset and size.
 func TestInspectJSONDigests(t *testing.T) {
-	path := fixture(t, "hello.component.wasm")
+	path := testenv.FixturePath(t, "hello.component.wasm")
 	out, err := runCLI(t, "inspect", "--json", path)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +68,7 @@ func TestInspectJSONDigests(t *testing.T) {
 }
 
 func TestInspectText(t *testing.T) {
-	out, err := runCLI(t, "inspect", fixture(t, "implements.wasm"))
+	out, err := runCLI(t, "inspect", testenv.FixturePath(t, "implements.wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,10 +80,7 @@ func TestInspectText(t *testing.T) {
 }
 
 func TestInspectMalformed(t *testing.T) {
-	raw, err := os.ReadFile(fixture(t, "nested.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testenv.Fixture(t, "nested.wasm")
 	bad := filepath.Join(t.TempDir(), "truncated.wasm")
 	if err := os.WriteFile(bad, raw[:len(raw)/2], 0o644); err != nil {
 		t.Fatal(err)
@@ -103,10 +96,7 @@ func TestInspectMalformed(t *testing.T) {
 
 func TestInspectReference(t *testing.T) {
 	reg := registrytest.StartReferrers(t)
-	raw, err := os.ReadFile(fixture(t, "nested.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testenv.Fixture(t, "nested.wasm")
 	if _, err := registrytest.PushWasm(context.Background(), reg, "wasm/nested", "v1", raw, registrytest.WasmLayout{}); err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestInspectMalformed(t *testing.T) {
 	if err := os.WriteFile(bad, raw[:len(raw)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = runCLI(t, "inspect", bad)
+	_, err := runCLI(t, "inspect", bad)
 	if err == nil {
 		t.Fatal("a truncated component was accepted")
 	}

@@ -49,14 +49,21 @@ var decoders = map[string]func(entry map[string]any) (plugin.Common, error){
 }
 
 // ratifyDeployment renders the Ratify v1.4.6 chart (from the module cache)
-// as `helm install ratify` would, with fullname name, and returns its
-// Deployment.
+// with the settings the chart README's install section gives, and fullname
+// name, and returns its Deployment.
 func ratifyDeployment(t testing.TB, name string) map[string]any {
 	t.Helper()
 	chart := filepath.Join(moduleDir(t, ratifyModule), "charts", "ratify")
+	key := filepath.Join(t.TempDir(), "composition-list-signer.pub")
+	pem := path(readValues(t, filepath.Join(chartDir(t), "ci", "01-oci-inline-trust-values.yaml")), "trust", "sources", "cosign-keys", "files", "release.pub").(string)
+	if err := os.WriteFile(key, []byte(pem), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, stderr, err := helm(t, "template", "ratify", chart, "--namespace", namespace,
 		"--set", "featureFlags.RATIFY_CERT_ROTATION=true",
 		"--set", "featureFlags.RATIFY_EXPERIMENTAL_DYNAMIC_PLUGINS=true",
+		"--set", "notation.enabled=false",
+		"--set-file", "cosignKeys[0]="+key,
 		"--set", "fullnameOverride="+name)
 	if err != nil {
 		t.Fatalf("helm template of Ratify's chart: %v\n%s", err, stderr)

@@ -1,0 +1,53 @@
+//go:build bench
+
+package bench_test
+
+import (
+	"testing"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
+)
+
+// maxPluginOverCLI is issue 9's target: a plugin invocation is no slower
+// than the corresponding CLI.
+const maxPluginOverCLI = 1.0
+
+// benchCLIs times one plugin invocation (exec to result, Ratify's
+// protocol) against the reference CLI verifying the same signature or
+// provenance, interleaved.
+func benchCLIs(t *testing.T, w *world) []report.Comparison {
+	im := w.images[0]
+	pair := func(name, plugin string, entry map[string]any, subject string, referrer ocispec.Descriptor, cliName string, cli func() time.Duration) report.Comparison {
+		mustPass(t, w, w.plugin(plugin), subject, referrer, entry)
+		cli()
+		ours := func() time.Duration { return mustPass(t, w, w.plugin(plugin), subject, referrer, entry).Wall }
+		s := interleave(w.plan.reps, ours, cli)
+		c := report.NewComparison(report.SectionCLI, name, report.NewSeries(plugin, s[0]), report.NewSeries(cliName, s[1]), maxPluginOverCLI)
+		t.Logf("%s: %.2fx (%.1f ms vs %.1f ms)", name, c.Ratio.OfMedians, c.Subject.Summary.Median, c.Baseline.Summary.Median)
+		return c
+	}
+	cosignVerify := func(bin string, ref string) func() time.Duration {
+		return func() time.Duration {
+			return execCLI(t, w.cosignEnv, bin, "verify", "--key", w.pub, "--insecure-ignore-tlog=true", "--allow-http-registry", ref).Wall
+		}
+	}
+	notationVerify := func() time.Duration {
+		return execCLI(t, w.notationEnv, w.notationBin, "verify", "--insecure-registry", im.digestRef).Wall
+	}
+	provenance := func() time.Duration {
+		return execCLI(t, w.cosignEnv, w.probes["sigstore-provenance"], "-key", w.pub, "-subject", im.digestRef,
+			"-bundle", im.provenance.Digest.String(), "-builder-prefix", builderFlow+"@refs/tags/v1.", "-source", sourceRepo, "-plain-http").Wall
+	}
+	bundleEntry := w.wasmCosign()
+	bundleEntry["artifactTypes"] = bundleEntry["artifactTypes"].(string) + ",application/vnd.dev.sigstore.bundle.v0.3+json"
+	b, sig := w.bundleSigned, w.sigOnly
+	return []report.Comparison{
+		pair("cosign v2.6.5 key signature (.sig tag)", "wasm-cosign", w.wasmCosign(), sig.digestRef, sig.sig, "cosign v2.6.5 verify", cosignVerify(w.cosign2, sig.digestRef)),
+		pair("cosign v3.1.3 sigstore bundle", "wasm-cosign", bundleEntry, b.digestRef, b.bundleSig, "cosign v3.1.3 verify", cosignVerify(w.cosign3, b.digestRef)),
+		pair("notation v1.3.2 JWS signature", "wasm-notation", w.wasmNotation(), im.digestRef, im.notationSig, "notation v1.3.2 verify", notationVerify),
+		pair("SLSA v1 provenance (cosign v3 bundle)", "wasm-slsa", w.wasmSLSA(), im.digestRef, im.provenance, "sigstore-go v1.3.0 check (bench/cmd/sigstore-provenance)", provenance),
+	}
+}

@@ -304,7 +304,18 @@ func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Ve
 			want = fmt.Sprintf("%s/%s@%s", repo, v.Name, d)
 		}
 		if v.Spec.Source == nil || v.Spec.Source.Artifact != want || v.Spec.Address != "" {
-			t.Errorf("Verifier %s: source %+v address %q, want artifact %s", v.Name, v.Spec.Source, v.Spec.Address, want)
+			t.Fatalf("Verifier %s: source %+v address %q, want artifact %s", v.Name, v.Spec.Source, v.Spec.Address, want)
+		}
+		var auth map[string]any
+		if raw := v.Spec.Source.AuthProvider.Raw; len(raw) > 0 {
+			if err := json.Unmarshal(raw, &auth); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if want, _ := path(values, "plugins", "oci", "authProvider").(map[string]any); len(want) > 0 || len(auth) > 0 {
+			if jsonString(auth) != jsonString(want) {
+				t.Errorf("Verifier %s: source authProvider %s, values say %s", v.Name, jsonString(auth), jsonString(want))
+			}
 		}
 	case "initContainer":
 		if v.Spec.Source != nil {

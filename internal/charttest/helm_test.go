@@ -1,6 +1,3 @@
-// Package charttest checks the Helm chart charts/ratify-wasm: it renders the
-// chart with the pinned bin/helm and checks what Kubernetes, Ratify v1.4.6,
-// Gatekeeper v3.23.1 and the plugins themselves would do with the output.
 package charttest
 
 import (

@@ -134,7 +134,11 @@ func (p *Publisher) Push(ctx context.Context, repo, tag string, wasm []byte) (*A
 		return nil, err
 	}
 	a := &Artifact{Repository: p.reg.Host + "/" + repo, Tag: tag}
+	// The version annotation keeps manifests of the same binary under
+	// different tags apart: oras's creation time has one-second resolution,
+	// and two equal manifests would share their referrers.
 	cmd := p.oras("push", "--plain-http", "--config", "config.json:"+typeWasmConfig,
+		"--annotation", "org.opencontainers.image.version="+tag,
 		"--format", "go-template={{.digest}}", a.TagRef(), "component.wasm:"+typeWasmLayer)
 	cmd.Dir = work
 	out, err := cmd.Run(ctx)
@@ -344,7 +348,7 @@ func (p *Publisher) PushContainerImage(ctx context.Context, repo, tag string) (*
 	}
 	a := &Artifact{Repository: p.reg.Host + "/" + repo, Tag: tag}
 	cmd := p.oras("push", "--plain-http", "--config", "config.json:application/vnd.oci.image.config.v1+json",
-		"--format", "go-template={{.digest}}", a.TagRef(), "layer.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip")
+		"--annotation", "org.opencontainers.image.version="+tag, "--format", "go-template={{.digest}}", a.TagRef(), "layer.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip")
 	cmd.Dir = work
 	out, err := cmd.Run(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 )
@@ -201,6 +202,16 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 			Why: []string{image.Ref(), "no passing signature report"}},
 		{Name: "forked_builder", Threat: "provenance from a disallowed builder", Image: forked.Ref(),
 			Why: []string{"wasm-slsa", "builder: ", ForkWorkflow}},
+	}
+	// Equal manifests would share referrers and blur the rows.
+	seen := map[string]string{}
+	for _, s := range w.Scenarios {
+		if d := digestOf(s.Image); strings.HasPrefix(d, "sha256:") {
+			if other, dup := seen[d]; dup {
+				return nil, fmt.Errorf("scenarios %s and %s are the same manifest %s", other, s.Name, d)
+			}
+			seen[d] = s.Name
+		}
 	}
 	return w, nil
 }

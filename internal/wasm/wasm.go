@@ -98,7 +98,20 @@ func (e *ParseError) Error() string {
 	if e.Part == "" {
 		return fmt.Sprintf("wasm: at offset 0x%x: %s", e.Offset, e.Reason)
 	}
-	return fmt.Sprintf("wasm: %s at offset 0x%x: %s", e.Part, e.Offset, e.Reason)
+	return fmt.Sprintf("wasm: %s at offset 0x%x: %s", shortPart(e.Part), e.Offset, e.Reason)
+}
+
+// maxPartInError bounds the part path in Error: a hostile binary nests
+// parts deeply, and a path of thousands of characters would push the
+// reason out of one-line messages (the plugins cap them at 1 KiB).
+const maxPartInError = 160
+
+func shortPart(p string) string {
+	if len(p) <= maxPartInError {
+		return p
+	}
+	const keep = maxPartInError / 2
+	return p[:keep] + "…" + p[len(p)-keep:]
 }
 
 // Limits bound the work and memory a (possibly hostile) binary can demand.

@@ -18,6 +18,11 @@ type Config struct {
 	// manifest combine: "any" (default, as cosign: one verified signature
 	// suffices) or "all" (every layer must verify).
 	Layers string `json:"layers,omitempty"`
+	// NonSignature decides what happens to a sigstore bundle whose statement
+	// is not a cosign signature (provenance, SBOMs: cosign v3 `attest` and
+	// GitHub attestations share the bundle artifact type): "fail" (default)
+	// or "skip", an explicit skip that policies do not count as a signature.
+	NonSignature string `json:"nonSignature,omitempty"`
 
 	policies sigverify.Policies
 }
@@ -28,14 +33,23 @@ const (
 	LayersAll = "all"
 )
 
+// NonSignature rules.
+const (
+	NonSignatureFail = "fail"
+	NonSignatureSkip = "skip"
+)
+
 // NewConfig returns the defaults.
-func NewConfig() *Config { return &Config{Layers: LayersAny} }
+func NewConfig() *Config { return &Config{Layers: LayersAny, NonSignature: NonSignatureFail} }
 
 // Validate compiles the trust policies (reading key files and trusted
 // roots); every error names the configuration key at fault.
 func (c *Config) Validate() error {
 	if c.Layers != LayersAny && c.Layers != LayersAll {
 		return &plugin.ConfigError{Key: "layers", Reason: fmt.Sprintf("is %q; expected \"any\" or \"all\"", c.Layers)}
+	}
+	if c.NonSignature != NonSignatureFail && c.NonSignature != NonSignatureSkip {
+		return &plugin.ConfigError{Key: "nonSignature", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonSignature)}
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
 	var ce *plugin.ConfigError

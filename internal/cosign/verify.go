@@ -2,6 +2,7 @@ package cosign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -68,7 +69,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	if err != nil {
 		return plugin.Fail(plugin.CheckReferrer, "%v", err)
 	}
-	v := &verification{ctx: ctx, req: req, policy: policy, subject: subject.Descriptor, subjectRef: subject.Ref, rf: rf, layersRule: cfg.Layers}
+	v := &verification{ctx: ctx, req: req, policy: policy, subject: subject.Descriptor, subjectRef: subject.Ref, rf: rf, layersRule: cfg.Layers, nonSignature: cfg.NonSignature}
 	switch {
 	case isBundle(rf):
 		return v.bundle()
@@ -109,13 +110,14 @@ func isLegacy(rf *plugin.Referrer) bool {
 }
 
 type verification struct {
-	ctx        context.Context
-	req        *plugin.Request
-	policy     *sigverify.Policy
-	subject    ocispec.Descriptor
-	subjectRef string
-	rf         *plugin.Referrer
-	layersRule string
+	ctx          context.Context
+	req          *plugin.Request
+	policy       *sigverify.Policy
+	subject      ocispec.Descriptor
+	subjectRef   string
+	rf           *plugin.Referrer
+	layersRule   string
+	nonSignature string
 }
 
 // legacy verifies every simple-signing layer and combines them by the
@@ -174,7 +176,19 @@ func (v *verification) bundle() plugin.Result {
 	if len(layers) != 1 {
 		return plugin.FailWith(sigverify.CheckFormat, base, "bundle referrer %s has %d bundle layers, expected exactly one", v.rf.Ref(v.req.Repository()), len(layers))
 	}
-	out, err := v.bundleLayer(layers[0])
+	raw, err := v.fetch(layers[0])
+	if err == nil && v.nonSignature == NonSignatureSkip {
+		// Decided before any signature check: provenance is often signed by
+		// someone these trust policies do not name, and a skip is no evidence.
+		if pt := statementPredicateType(raw); pt != "" && pt != PredicateCosignSign {
+			return plugin.Pass(fmt.Sprintf("skipped: bundle %s is an attestation of predicate type %s, not a cosign signature (nonSignature: skip)", v.rf.Ref(v.req.Repository()), pt),
+				map[string]any{plugin.ExtSkipped: "not-a-signature", ExtFormat: FormatBundle, ExtPredicateType: pt})
+		}
+	}
+	var out *sigverify.Outcome
+	if err == nil {
+		out, err = v.bundleLayer(raw)
+	}
 	reports := []signatureReport{report(0, layers[0], out, err)}
 	if err != nil {
 		err = fmt.Errorf("bundle %s: %w", layers[0].Digest, err)
@@ -182,11 +196,7 @@ func (v *verification) bundle() plugin.Result {
 	return v.combine(base, reports, out, err, 1)
 }
 
-func (v *verification) bundleLayer(l ocispec.Descriptor) (*sigverify.Outcome, error) {
-	raw, err := v.fetch(l)
-	if err != nil {
-		return nil, err
-	}
+func (v *verification) bundleLayer(raw []byte) (*sigverify.Outcome, error) {
 	ent, err := sigverify.ParseBundle(raw)
 	if err != nil {
 		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
@@ -320,3 +330,20 @@ const (
 	ExtTimestamp       = "timestamp"
 	ExtPredicateType   = "predicateType"
 )
+
+// statementPredicateType reads the predicate type of the (unverified) in-toto
+// statement in a DSSE bundle, or "" when there is none to read.
+func statementPredicateType(bundleJSON []byte) string {
+	var b struct {
+		DSSE struct {
+			Payload []byte `json:"payload"`
+		} `json:"dsseEnvelope"`
+	}
+	var st struct {
+		PredicateType string `json:"predicateType"`
+	}
+	if json.Unmarshal(bundleJSON, &b) != nil || json.Unmarshal(b.DSSE.Payload, &st) != nil {
+		return ""
+	}
+	return st.PredicateType
+}

@@ -231,6 +231,20 @@ func TestNegativeKeyed(t *testing.T) {
 			s.referrer = onlyReferrer(t, r, s.repo, s.subject)
 			wantFailure(t, runPlugin(t, s.ref, s.referrer, trusted), sigverify.CheckPredicate,
 				`predicate type is "https://cosign.sigstore.dev/attestation/v1"`, "expected "+cosign.PredicateCosignSign)
+
+			// nonSignature: skip turns it into an explicit skip, decided before
+			// the signature check (provenance is often signed by someone else).
+			skipping := map[string]any{"nonSignature": "skip"}
+			for k, v := range trusted {
+				skipping[k] = v
+			}
+			res := runPlugin(t, s.ref, s.referrer, skipping)
+			if !res.IsSuccess || res.Extensions["skipped"] != "not-a-signature" || res.Extensions[cosign.ExtPredicateType] != "https://cosign.sigstore.dev/attestation/v1" ||
+				!strings.HasPrefix(res.Message, "skipped: bundle ") {
+				t.Fatalf("want an explicit not-a-signature skip, got %+v", res)
+			}
+			// A signature bundle is still verified, not skipped.
+			wantSuccess(t, runPlugin(t, bundle.ref, bundle.referrer, skipping), map[string]any{cosign.ExtFormat: cosign.FormatBundle})
 		})
 	})
 }
@@ -331,6 +345,7 @@ func TestScopesAndConfig(t *testing.T) {
 		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"*"}, "keyless": map[string]any{"certificateIdentity": alice, "certificateOIDCIssuer": issuer}}}}, `key "trustPolicies[0].trustedRoot" is required with "keyless"`},
 		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"*"}, "key": pub}}}, `key "key" is not a known setting`},
 		{map[string]any{"layers": "some", "trustPolicies": []any{}}, `key "layers" is "some"`},
+		{map[string]any{"nonSignature": "ignore", "trustPolicies": []any{}}, `key "nonSignature" is "ignore"; expected "fail" or "skip"`},
 		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"a/*/b"}, "keys": []any{map[string]any{"file": pub}}}}}, `key "trustPolicies[0].scopes[0]"`},
 	} {
 		wantFailure(t, runPlugin(t, s.ref, s.referrer, c.cfg), plugin.CheckConfig, c.want)

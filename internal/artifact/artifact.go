@@ -29,6 +29,10 @@ const (
 	MediaTypeSpinLockedApp     = "application/vnd.fermyon.spin.application.v1+config"
 	MediaTypeDockerManifest    = "application/vnd.docker.distribution.manifest.v2+json"
 	MediaTypeImageConfigDocker = "application/vnd.docker.container.image.v1+json"
+	// MediaTypeCompositionList is the artifact type of ratify-wasm
+	// composition lists (internal/composition): not WASM, but signed like
+	// the artifacts they describe.
+	MediaTypeCompositionList = "application/vnd.ratify-wasm.composition.v1+json"
 )
 
 // Layout names the convention an artifact follows; it is reported to policy.
@@ -41,6 +45,9 @@ const (
 	LayoutRunwasi   Layout = "runwasi"     // image config + component layer
 	LayoutWasmCloud Layout = "wasmcloud"   // legacy wash actor archive
 	LayoutModuleOCI Layout = "module-oci"  // solo-io / Envoy proxy-wasm
+	// LayoutCompositionList is a composition list referrer, not a WASM
+	// artifact: only signature verifiers accept it (Request.LoadSignedSubject).
+	LayoutCompositionList Layout = "composition-list"
 )
 
 // wasmLayerTypes are the layer media types that carry a WASM binary.
@@ -138,6 +145,10 @@ func Load(ctx context.Context, f oci.Fetcher, repository string, desc ocispec.De
 // classify decides the layout from media types alone.
 func (s *Subject) classify() error {
 	m := s.Manifest
+	if m.ArtifactType == MediaTypeCompositionList || m.Config.MediaType == MediaTypeCompositionList {
+		s.Layout = LayoutCompositionList
+		return nil
+	}
 	for _, l := range m.Layers {
 		if wasmLayerTypes[l.MediaType] {
 			s.WasmLayers = append(s.WasmLayers, l)

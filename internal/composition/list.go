@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 )
 
 // MediaType is the media type of a composition list document, used as the
 // referrer's artifactType, its config media type and its layer media type.
-const MediaType = "application/vnd.ratify-wasm.composition.v1+json"
+const MediaType = artifact.MediaTypeCompositionList
 
 // MaxListBytes bounds a composition list. The parser allows 10,000 parts of
 // about 150 bytes each; imports and exports are a few hundred at most.

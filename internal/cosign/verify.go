@@ -57,7 +57,7 @@ var Plugin = plugin.Definition[Config]{
 }
 
 func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
-	subject, res := req.LoadWasmSubject(ctx)
+	subject, res := req.LoadSignedSubject(ctx)
 	if res != nil {
 		return *res
 	}

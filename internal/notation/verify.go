@@ -50,7 +50,7 @@ type envelope struct {
 }
 
 func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
-	subject, res := req.LoadWasmSubject(ctx)
+	subject, res := req.LoadSignedSubject(ctx)
 	if res != nil {
 		return *res
 	}

@@ -115,12 +115,27 @@ func (r *Request) FetchReferrer(ctx context.Context) (*Referrer, error) {
 // by default, or with nonWasmSubjects "skip" a success explicitly marked
 // skipped (extension "skipped") that policies can tell from a verification.
 func (r *Request) LoadWasmSubject(ctx context.Context) (*artifact.Subject, *Result) {
+	return r.loadSubject(ctx, false)
+}
+
+// LoadSignedSubject is LoadWasmSubject for signature verifiers: it also
+// accepts a ratify-wasm composition list (a referrer of a WASM artifact),
+// whose signature is what makes the list trustworthy. Other verifiers must
+// not use it: a list has no provenance or nested parts of its own.
+func (r *Request) LoadSignedSubject(ctx context.Context) (*artifact.Subject, *Result) {
+	return r.loadSubject(ctx, true)
+}
+
+func (r *Request) loadSubject(ctx context.Context, acceptLists bool) (*artifact.Subject, *Result) {
 	desc, err := r.ResolveSubject(ctx)
 	if err != nil {
 		res := Fail(CheckSubject, "cannot resolve subject %s: %v", r.SubjectRef.Original, err)
 		return nil, &res
 	}
 	s, err := artifact.Load(ctx, r.Registry, r.Repository(), desc, artifact.Options{})
+	if err == nil && s.Layout == artifact.LayoutCompositionList && !acceptLists {
+		err = &artifact.NotWasmError{Ref: s.Ref, Reason: "it is a composition list"}
+	}
 	var notWasm *artifact.NotWasmError
 	switch {
 	case errors.As(err, &notWasm) && r.Common.NonWasmSubjects == NonWasmSkip:

@@ -15,6 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ratify-project/ratify/pkg/verifier"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -32,7 +33,7 @@ type testConfig struct {
 }
 
 func (c *testConfig) Validate() error {
-	if c.Mode != "pass" && c.Mode != "fail" && c.Mode != "panic" && c.Mode != "hang" && c.Mode != "big" && c.Mode != "wasm" {
+	if c.Mode != "pass" && c.Mode != "fail" && c.Mode != "panic" && c.Mode != "hang" && c.Mode != "big" && c.Mode != "wasm" && c.Mode != "signed" {
 		return &plugin.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
 	}
 	return nil
@@ -59,12 +60,16 @@ var testPlugin = plugin.Definition[testConfig]{
 				list[i] = digest.FromString(string(rune(i))).String()
 			}
 			return plugin.Pass("big", map[string]any{"format": "bundle", "digests": list})
-		case "wasm":
-			s, res := req.LoadWasmSubject(ctx)
+		case "wasm", "signed":
+			load := req.LoadWasmSubject
+			if cfg.Mode == "signed" {
+				load = req.LoadSignedSubject
+			}
+			s, res := load(ctx)
 			if res != nil {
 				return *res
 			}
-			return plugin.Pass("wasm", map[string]any{"layout": string(s.Layout)})
+			return plugin.Pass(cfg.Mode, map[string]any{"layout": string(s.Layout)})
 		}
 		return plugin.Pass("ok", map[string]any{"limit": cfg.Limit})
 	},
@@ -210,6 +215,26 @@ func TestNonWasmSubjects(t *testing.T) {
 	res, _ = run(t, reg.Ref("app/wasm", "v1"), map[string]any{"name": "v", "mode": "wasm", "nonWasmSubjects": "skip"})
 	if !res.IsSuccess || res.Extensions["layout"] != "cncf" {
 		t.Fatalf("a WASM subject is verified, not skipped: %+v (pushed %s)", res, w.Digest)
+	}
+
+	// A composition list is no WASM artifact, but signature verifiers accept
+	// it: its signature is what makes the list trustworthy.
+	list, err := registrytest.Attach(ctx, reg, "app/wasm", w, artifact.MediaTypeCompositionList, []registrytest.Blob{{MediaType: artifact.MediaTypeCompositionList, Data: []byte(`{}`)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listRef := reg.Ref("app/wasm", list.Digest.String())
+	res, _ = run(t, listRef, map[string]any{"name": "v", "mode": "wasm"})
+	if res.IsSuccess || !strings.Contains(res.Message, "is not a WASM artifact: it is a composition list") {
+		t.Fatalf("LoadWasmSubject must refuse a composition list, got %+v", res)
+	}
+	res, _ = run(t, listRef, map[string]any{"name": "v", "mode": "signed"})
+	if !res.IsSuccess || res.Extensions["layout"] != string(artifact.LayoutCompositionList) {
+		t.Fatalf("LoadSignedSubject must accept a composition list, got %+v", res)
+	}
+	res, _ = run(t, ref, map[string]any{"name": "v", "mode": "signed"})
+	if res.IsSuccess {
+		t.Fatalf("LoadSignedSubject must still refuse a container image, got %+v", res)
 	}
 }
 

@@ -43,9 +43,11 @@ cli:
 vet:
 	go vet ./...
 
-# The test suite: unit tests, real registries, the real Ratify CLI and the
-# real signing CLIs, plus bounded fuzzing of every decoder.
-test: tools plugins vet fixtures-check test-go fuzz-short
+# The test suite: the fixtures rebuilt, the policies under opa, the chart
+# linted, unit and integration tests against real registries with the real
+# Ratify and signing CLIs, the admission path end to end, and bounded
+# fuzzing of every decoder.
+test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test fuzz-short
 
 test-go: tools plugins
 	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...
@@ -63,11 +65,10 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=$(FUZZTIME_LONG) FUZZTIME_WASM=$(FUZZTIME_LONG)
 
-# The main job on built-in defaults (see README).
-demo: cli
-	@for f in examples/fixtures/hello.component.wasm examples/fixtures/nested.wasm; do \
-	  echo "== ratify-wasm inspect $$f"; $(BIN)/ratify-wasm inspect $$f || exit 1; echo; \
-	done
+# The main job on built-in defaults: a WASM component published to a local
+# registry, signed, attested and listed, verified by `ratify verify` with the
+# four plugins and the default policy, then two tampered variants refused.
+demo: policy-demo
 
 clean:
 	rm -rf $(BIN)/plugins $(BIN)/test-plugins $(BIN)/ratify-wasm
@@ -101,3 +102,5 @@ $(BIN)/helm:
 	$(GOINSTALL) helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
 include examples/fixtures.mk
+include policies.mk
+include charts.mk

@@ -59,13 +59,17 @@ var faults = []fault{
 	{name: "corrupt", desc: "one byte flipped: same size, bytes that do not match the digest", body: true, want: regexp.MustCompile(`digest mismatch`),
 		make: func(*world, *pluginSetup, string) faultproxy.Fault { return faultproxy.Corrupt() }},
 	{name: "substitute", desc: "another object's content and headers served under the digest asked for", body: true, want: regexp.MustCompile(`mismatch`),
-		make: func(w *world, p *pluginSetup, obj string) faultproxy.Fault { return faultproxy.Substitute(w.substitute(p, obj)) }},
+		make: func(w *world, p *pluginSetup, obj string) faultproxy.Fault {
+			return faultproxy.Substitute(w.substitute(p, obj))
+		}},
 	{name: "endless", desc: "no Content-Length and a body that never ends (up to 1 GiB)", body: true, want: regexp.MustCompile(`more than the [0-9]+ bytes`),
 		make: func(*world, *pluginSetup, string) faultproxy.Fault { return faultproxy.Endless(1 << 30) }},
 	{name: "redirect-loop", desc: "307 redirects to itself, forever", want: regexp.MustCompile(`redirects`),
 		make: func(*world, *pluginSetup, string) faultproxy.Fault { return faultproxy.RedirectLoop() }},
 	{name: "claim-digest", desc: "HEAD answers that the manifest has another digest", head: true, want: regexp.MustCompile(`digest mismatch`),
-		make: func(w *world, p *pluginSetup, _ string) faultproxy.Fault { return faultproxy.ClaimDigest(w.other[p.repo].Digest) }},
+		make: func(w *world, p *pluginSetup, _ string) faultproxy.Fault {
+			return faultproxy.ClaimDigest(w.other[p.repo].Digest)
+		}},
 	{name: "claim-size", desc: "HEAD answers that the manifest is 1 TiB", head: true, want: regexp.MustCompile(`outside the limit`),
 		make: func(*world, *pluginSetup, string) faultproxy.Fault { return faultproxy.ClaimSize(1 << 40) }},
 }

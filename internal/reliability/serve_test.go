@@ -110,7 +110,7 @@ func TestServeConcurrency(t *testing.T) {
 	}
 	t.Logf("%d verifications (%d clients x %d rounds x %d keys) in %v", n, serveClients, serveRounds, len(keys), elapsed.Round(time.Millisecond))
 	recorder.Add(reliability.Outcome{Section: "serve", Case: "serve/parallel-equals-sequential", Registry: reg.Name,
-		Input: fmt.Sprintf("%d concurrent clients x %d rounds, %d keys each (every plugin, %d passing and %d failing subjects): %d verifications", serveClients, serveRounds, len(keys), len(keys)-failing, failing, n),
+		Input:  fmt.Sprintf("%d concurrent clients x %d rounds, %d keys each (every plugin, %d passing and %d failing subjects): %d verifications", serveClients, serveRounds, len(keys), len(keys)-failing, failing, n),
 		Denied: true, Verdict: "identical to sequential", Check: "-", Message: fmt.Sprintf("every answer equal to the sequential `ratify verify` of the same key; the %d failing subjects were denied every time", failing), Elapsed: elapsed})
 
 	// Ratify's timeout holds in serve mode.

@@ -31,14 +31,14 @@ func benchCLIs(t *testing.T, w *world) []report.Comparison {
 	}
 	cosignVerify := func(bin string, ref string) func() time.Duration {
 		return func() time.Duration {
-			return execCLI(t, w.cosignEnv, bin, "verify", "--key", w.pub, "--insecure-ignore-tlog=true", "--allow-http-registry", ref).Wall
+			return execCLI(t, w, w.cosignEnv, bin, "verify", "--key", w.pub, "--insecure-ignore-tlog=true", "--allow-http-registry", ref).Wall
 		}
 	}
 	notationVerify := func() time.Duration {
-		return execCLI(t, w.notationEnv, w.notationBin, "verify", "--insecure-registry", im.digestRef).Wall
+		return execCLI(t, w, w.notationEnv, w.notationBin, "verify", "--insecure-registry", im.digestRef).Wall
 	}
 	provenance := func() time.Duration {
-		return execCLI(t, w.cosignEnv, w.probes["sigstore-provenance"], "-key", w.pub, "-subject", im.digestRef,
+		return execCLI(t, w, w.cosignEnv, w.probes["sigstore-provenance"], "-key", w.pub, "-subject", im.digestRef,
 			"-bundle", im.provenance.Digest.String(), "-builder-prefix", builderFlow+"@refs/tags/v1.", "-source", sourceRepo, "-plain-http").Wall
 	}
 	bundleEntry := w.wasmCosign()

@@ -95,7 +95,7 @@ func TestBench(t *testing.T) {
 		res.Comparisons = append(res.Comparisons, benchCLIs(t, w)...)
 	}
 	if wants("startup") {
-		res.ExecFloor, res.Startup = benchStartup(t, w)
+		res.ExecFloor, res.Startup, res.Probes = benchStartup(t, w)
 	}
 	if wants("composition") {
 		res.Composition = benchComposition(t, w)
@@ -236,7 +236,7 @@ func runPluginBinary(t *testing.T, w *world, bin, subject string, referrer ocisp
 	env = append(env, extraEnv...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r, err := execstat.Exec(ctx, env, stdin, bin)
+	r, err := w.runner.Exec(ctx, env, stdin, bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,11 +292,11 @@ func mustVerify(t *testing.T, env *ratifytest.Env, subject string, verifiers ...
 }
 
 // execCLI runs a reference CLI and fails unless it exits 0.
-func execCLI(t *testing.T, env []string, bin string, args ...string) execstat.Run {
+func execCLI(t *testing.T, w *world, env []string, bin string, args ...string) execstat.Run {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r, err := execstat.Exec(ctx, env, nil, bin, args...)
+	r, err := w.runner.Exec(ctx, env, nil, bin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,18 +138,17 @@ func (s *server) exited() bool {
 	}
 }
 
-// stop sends SIGTERM, then SIGKILL after 5 s, to the process started here.
+// stop sends SIGTERM, then SIGKILL after 5 s, to the process group of the
+// server started here, so plugin processes still running end with it.
 func (s *server) stop() {
-	if s.exited() {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	pgid := -s.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {
 	case <-s.done:
 	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
 	}
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+	<-s.done
 }
 
 // serve starts `ratify serve --http 127.0.0.1:<free port>` with c and
@@ -169,6 +168,7 @@ func (w *world) serve(t *testing.T, c serveConfig, cache bool) *server {
 			args = append(args, "--cache-enabled", "--cache-type", "ristretto")
 		}
 		cmd := exec.Command(testenv.Bin(t, "ratify"), args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.Env = append(os.Environ(), "RATIFY_CONFIG="+env.Dir, "HOME="+filepath.Join(env.Dir, "home"), "DOCKER_CONFIG="+filepath.Join(env.Dir, "home", ".docker"))
 		s := &server{url: "http://" + addr + "/ratify/gatekeeper/v1/verify", cmd: cmd, done: make(chan struct{}), log: &syncBuffer{}}
 		cmd.Stdout, cmd.Stderr = s.log, s.log

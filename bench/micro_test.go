@@ -18,7 +18,7 @@ import (
 )
 
 // microPackages are the packages whose benchmarks the run includes.
-var microPackages = []string{"./internal/wasm", "./bench/micro"}
+var microPackages = []string{"./internal/wasm", "./internal/oci", "./bench/micro"}
 
 // microBaselines pairs a benchmark with the one it is compared to.
 var microBaselines = map[string]string{

@@ -16,69 +16,77 @@ import (
 // startupTargetMS is issue 9's start-up target per exec.
 const startupTargetMS = 20
 
+// maxTraces bounds the GODEBUG=inittrace=1 runs merged per binary.
+const maxTraces = 5
+
 // benchStartup times exec→result of each plugin on a trivial input: the
-// real protocol (environment, stdin with the oras store configuration),
+// real protocol (environment, stdin with the oras store configuration)
 // with an unknown configuration key, so the plugin starts, runs skel,
 // rebuilds the store, decodes its configuration and answers, with no
-// network. The probes under bench/cmd split the cost: a dependency-free
-// Go program (the exec floor), skel alone, and the plugins' libraries
-// without Ratify's packages.
-func benchStartup(t *testing.T, w *world) (report.Series, []report.Startup) {
-	type target struct{ name, label, bin string }
-	targets := []target{{"noop-plugin", "exec floor: bench/cmd/noop-plugin (Go, no dependencies)", w.probes["noop-plugin"]}}
-	for _, p := range []string{"wasm-cosign", "wasm-notation", "wasm-slsa", "wasm-composition"} {
-		targets = append(targets, target{p, p, w.plugin(p)})
+// network. The probes under bench/cmd, timed in the same rounds, show
+// where that time goes: the exec floor, the protocol layer (skel) alone,
+// and each library the plugins link.
+func benchStartup(t *testing.T, w *world) (report.Series, []report.Startup, []report.Probe) {
+	type target struct{ name, links, bin string }
+	var targets []target
+	for _, p := range importProbes {
+		n := probeName(p.tag)
+		targets = append(targets, target{n, p.links, w.probes[n]})
 	}
-	targets = append(targets,
-		target{"skel-probe", "probe: Ratify skel + oras store, no work (bench/cmd/skel-probe)", w.probes["skel-probe"]},
-		target{"lean-probe", "probe: plugin libraries without Ratify packages (bench/cmd/lean-probe)", w.probes["lean-probe"]})
+	targets = append(targets, target{"skel-probe", "Ratify v1.4.6 skel + oras store, a verify that does nothing (the protocol layer internal/plugin uses)", w.probes["skel-probe"]})
+	plugins := []string{"wasm-cosign", "wasm-notation", "wasm-slsa", "wasm-composition"}
+	for _, p := range plugins {
+		targets = append(targets, target{p, "", w.plugin(p)})
+	}
 
-	referrer := w.images[0].sig
 	run := func(tg target, env ...string) execstat.Run {
-		r := runPluginBinary(t, w, tg.bin, w.images[0].tagRef, referrer, map[string]any{"name": tg.name, "benchUnknownKey": true}, env...)
+		r := runPluginBinary(t, w, tg.bin, w.images[0].tagRef, w.images[0].sig, map[string]any{"name": tg.name, "benchUnknownKey": true}, env...)
 		if r.IsSuccess || !strings.HasPrefix(r.Message, "config: ") {
 			t.Fatalf("%s: want a configuration failure, got %q", tg.name, r.Message)
 		}
 		return r.Run
 	}
 	rss := map[string]int64{}
-	fns := make([]func() (d float64), len(targets))
 	samples := make([][]float64, len(targets))
-	for i, tg := range targets {
+	for _, tg := range targets {
 		run(tg) // warm the page cache
-		fns[i] = func() float64 {
-			r := run(tg)
-			rss[tg.name] = max(rss[tg.name], r.MaxRSS)
-			return ms(r.Wall)
-		}
 	}
 	for r := range w.plan.reps {
 		for i := range targets {
 			j := (i + r) % len(targets)
-			samples[j] = append(samples[j], fns[j]())
+			res := run(targets[j])
+			rss[targets[j].name] = max(rss[targets[j].name], res.MaxRSS)
+			samples[j] = append(samples[j], ms(res.Wall))
 		}
 	}
-	floor := report.NewSeries(targets[0].label, samples[0])
+	floor := report.NewSeries("exec floor (bench/cmd/import-probe, no tags)", samples[0])
+	var probes []report.Probe
 	var out []report.Startup
-	for i, tg := range targets[1:] {
-		i++
+	for i, tg := range targets {
 		fi, err := os.Stat(tg.bin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		trace := run(tg, "GODEBUG=inittrace=1")
-		inits := inittrace.Parse(trace.Stderr)
+		s := report.NewSeries(tg.name, samples[i])
+		if tg.links != "" {
+			probes = append(probes, report.Probe{Name: tg.name, Links: tg.links, BinaryBytes: fi.Size(), Exec: s, OverFloorMS: s.Summary.Median - floor.Summary.Median})
+			continue
+		}
+		var traces [][]inittrace.Init
+		for range min(w.plan.reps, maxTraces) {
+			traces = append(traces, inittrace.Parse(run(tg, "GODEBUG=inittrace=1").Stderr))
+		}
+		inits := inittrace.Median(traces)
 		groups := inittrace.ByRoot(inits)
 		if len(groups) > 8 {
 			groups = groups[:8]
 		}
-		s := report.NewSeries(tg.label, samples[i])
 		out = append(out, report.Startup{
-			Plugin: tg.label, BinaryBytes: fi.Size(), Exec: s, Ratio: stats.Compare(samples[i], samples[0]),
+			Plugin: tg.name, BinaryBytes: fi.Size(), Exec: s, Ratio: stats.Compare(samples[i], samples[0]),
 			TargetMS: startupTargetMS, Met: s.Summary.Median < startupTargetMS, MaxRSS: rss[tg.name],
 			InitMS: inittrace.Total(inits), TopInits: groups,
 		})
 		t.Logf("%s: %.1f ms (floor %.1f ms), init %.1f ms, %d bytes", tg.name, s.Summary.Median, floor.Summary.Median, inittrace.Total(inits), fi.Size())
 	}
-	return floor, out
+	return floor, out, probes
 }

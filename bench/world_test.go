@@ -14,6 +14,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/bench/internal/execstat"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
@@ -47,6 +48,7 @@ type world struct {
 
 	plugins string            // directory of the four plugin binaries
 	probes  map[string]string // bench/cmd binaries by name
+	runner  execstat.Runner   // starts every measured process
 
 	cosign2, cosign3, notationBin string
 	key, pub                      string // cosign key pair (password "bench")
@@ -85,6 +87,7 @@ func newWorld(t *testing.T, p plan) *world {
 	testenv.Bin(t, "ratify")
 	w.plugins = ratifytest.PluginDir(t)
 	w.probes = buildProbes(t, root)
+	w.runner = execstat.Runner{Spawner: w.probes["rusage-exec"]}
 	w.reg = registrytest.StartDistribution(t)
 	w.wasm = fixture(t, "hello.component.wasm")
 
@@ -297,17 +300,50 @@ func (w *world) wasmComposition() map[string]any {
 
 func (w *world) plugin(name string) string { return filepath.Join(w.plugins, name) }
 
-// buildProbes builds the baselines under bench/cmd.
+// importProbes are the builds of bench/cmd/import-probe: build tag → what
+// it links ("" is the exec floor).
+var importProbes = []struct{ tag, links string }{
+	{"", "nothing (exec floor)"},
+	{"probe_wasm", "internal/wasm (the parser)"},
+	{"probe_oras", "oras-go registry client"},
+	{"probe_notation", "notation-go verifier (wasm-notation)"},
+	{"probe_jsonschema", "santhosh-tekuri/jsonschema (wasm-composition)"},
+	{"probe_sigstore", "sigstore-go verify (wasm-cosign, wasm-slsa)"},
+	{"probe_ratify", "Ratify pkg/utils, which imports its Kubernetes API types"},
+	{"lean_cosign", "wasm-cosign's libraries without Ratify: oras-go, sigstore-go, parser"},
+	{"lean_notation", "wasm-notation's libraries without Ratify: oras-go, notation-go, parser"},
+	{"lean_slsa", "wasm-slsa's libraries without Ratify: oras-go, sigstore-go, in-toto, parser"},
+	{"lean_composition", "wasm-composition's libraries without Ratify: oras-go, jsonschema, parser"},
+}
+
+// probeName names the import-probe build for tag.
+func probeName(tag string) string {
+	if tag == "" {
+		return "import-probe"
+	}
+	return "import-probe-" + strings.TrimPrefix(tag, "probe_")
+}
+
+// buildProbes builds the binaries under bench/cmd: the spawner, the
+// sigstore-go provenance check, skel-probe and every import-probe variant.
 func buildProbes(t *testing.T, root string) map[string]string {
 	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-trimpath", "-o", dir+string(os.PathSeparator), "./bench/cmd/...")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./bench/cmd/...: %v\n%s", err, out)
+	build := func(out string, args ...string) {
+		cmd := exec.Command("go", append([]string{"build", "-trimpath", "-o", filepath.Join(dir, out)}, args...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
 	}
 	out := map[string]string{}
-	for _, n := range []string{"noop-plugin", "skel-probe", "lean-probe", "sigstore-provenance"} {
+	for _, n := range []string{"rusage-exec", "sigstore-provenance", "skel-probe"} {
+		build(n, "./bench/cmd/"+n)
+		out[n] = filepath.Join(dir, n)
+	}
+	for _, p := range importProbes {
+		n := probeName(p.tag)
+		build(n, "-tags", p.tag, "./bench/cmd/import-probe")
 		out[n] = filepath.Join(dir, n)
 	}
 	return out

@@ -1,7 +1,7 @@
-// Package micro holds Go micro-benchmarks that span packages: each
+// Package micro holds the Go micro-benchmarks that span the plugins: each
 // plugin's configuration decoding (what every invocation pays before any
-// verification) against plain JSON decoding of the same input, and the
-// digest check of a fetched blob against bare sha256. The parser's own
-// benchmarks live next to it (internal/wasm: BenchmarkParse, BenchmarkWalk,
-// BenchmarkSHA256Floor).
+// verification) against plain JSON decoding of the same input. The parser
+// and the digest check have theirs next to the code (internal/wasm:
+// BenchmarkParse, BenchmarkWalk, BenchmarkSHA256Floor; internal/oci:
+// BenchmarkReadExactly, BenchmarkContentReadAll, BenchmarkSHA256).
 package micro

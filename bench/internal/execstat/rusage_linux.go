@@ -2,6 +2,7 @@ package execstat
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -11,4 +12,11 @@ func maxRSS(ps *os.ProcessState) int64 {
 		return ru.Maxrss * 1024
 	}
 	return 0
+}
+
+// killGroup makes cancellation kill the spawner and its child: the
+// spawner leads a new process group, which the child inherits.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }

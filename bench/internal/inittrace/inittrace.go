@@ -105,3 +105,43 @@ func Root(pkg string) string {
 	}
 	return strings.Join(parts[:n], "/")
 }
+
+// Median merges the traces of several runs of one program: each package's
+// clock, bytes and allocations are the median over the runs (a package
+// missing from a run counts as zero there; one appearing twice in a run
+// counts once with the sum). One trace on a loaded machine can carry a
+// preemption of tens of milliseconds in any package.
+func Median(runs [][]Init) []Init {
+	var order []string
+	perRun := make([]map[string]Init, len(runs))
+	for i, run := range runs {
+		perRun[i] = map[string]Init{}
+		for _, in := range run {
+			sum, seen := perRun[i][in.Package]
+			if !seen && !slices.Contains(order, in.Package) {
+				order = append(order, in.Package)
+			}
+			sum.Package = in.Package
+			sum.ClockMS += in.ClockMS
+			sum.Bytes += in.Bytes
+			sum.Allocs += in.Allocs
+			perRun[i][in.Package] = sum
+		}
+	}
+	out := make([]Init, 0, len(order))
+	for _, pkg := range order {
+		clock := make([]float64, len(runs))
+		bytes := make([]int64, len(runs))
+		allocs := make([]int64, len(runs))
+		for i := range runs {
+			in := perRun[i][pkg]
+			clock[i], bytes[i], allocs[i] = in.ClockMS, in.Bytes, in.Allocs
+		}
+		slices.Sort(clock)
+		slices.Sort(bytes)
+		slices.Sort(allocs)
+		m := len(runs) / 2
+		out = append(out, Init{Package: pkg, ClockMS: clock[m], Bytes: bytes[m], Allocs: allocs[m]})
+	}
+	return out
+}

@@ -54,3 +54,16 @@ func TestRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestMedian(t *testing.T) {
+	runs := [][]Init{
+		{{Package: "a", ClockMS: 1, Bytes: 10, Allocs: 1}, {Package: "b", ClockMS: 50}},
+		{{Package: "a", ClockMS: 2, Bytes: 30, Allocs: 3}, {Package: "b", ClockMS: 0.5}},
+		{{Package: "a", ClockMS: 45, Bytes: 10, Allocs: 1}, {Package: "a", ClockMS: 45, Bytes: 10, Allocs: 1}},
+	}
+	got := Median(runs)
+	want := []Init{{Package: "a", ClockMS: 2, Bytes: 20, Allocs: 2}, {Package: "b", ClockMS: 0.5}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("median %+v, want %+v", got, want)
+	}
+}

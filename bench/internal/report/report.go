@@ -32,6 +32,7 @@ type Results struct {
 	Comparisons []Comparison  `json:"comparisons"`
 	ExecFloor   Series        `json:"execFloor"`
 	Startup     []Startup     `json:"startup"`
+	Probes      []Probe       `json:"startupProbes"`
 	Composition []Composition `json:"composition"`
 	Load        []LoadSweep   `json:"load"`
 	Micro       []Micro       `json:"micro"`
@@ -96,6 +97,18 @@ type Startup struct {
 	TopInits []inittrace.Group `json:"topInits"`
 }
 
+// Probe is a start-up probe binary (bench/cmd): a dependency or the
+// protocol layer alone, timed like the plugins, to show where their
+// start-up goes.
+type Probe struct {
+	Name        string `json:"name"`
+	Links       string `json:"links"`
+	BinaryBytes int64  `json:"binaryBytes"`
+	Exec        Series `json:"exec"`
+	// OverFloorMS is the median exec→exit minus the exec floor's median.
+	OverFloorMS float64 `json:"overFloorMs"`
+}
+
 // Composition is wasm-composition on one generated component.
 type Composition struct {
 	Series string `json:"series"` // "size" or "depth"
@@ -104,18 +117,22 @@ type Composition struct {
 	Parts  int    `json:"parts"`
 	// HashedBytes is what the floor hashes: every part once.
 	HashedBytes int64 `json:"hashedBytes"`
-	// Plugin is the wasm-composition process, exec to result; Floor is
-	// sha256 over every part once; Parse is wasm.Parse in process.
-	Plugin     Series      `json:"plugin"`
-	Floor      Series      `json:"floor"`
-	Parse      Series      `json:"parse"`
-	Ratio      stats.Ratio `json:"ratio"`
-	ParseRatio stats.Ratio `json:"parseRatio"`
-	MaxRatio   float64     `json:"maxRatio"`
-	PeakRSS    int64       `json:"peakRssBytes"`
-	RSSLimit   int64       `json:"rssLimitBytes"`
-	Met        bool        `json:"met"`
-	RSSMet     bool        `json:"rssMet"`
+	// Plugin is the wasm-composition process, exec to result; InProcess the
+	// same verification through plugin.Run in the benchmark process (no
+	// process start-up); Floor is sha256 over every part once; Parse is
+	// wasm.Parse in process.
+	Plugin         Series      `json:"plugin"`
+	InProcess      Series      `json:"inProcess"`
+	Floor          Series      `json:"floor"`
+	Parse          Series      `json:"parse"`
+	Ratio          stats.Ratio `json:"ratio"`
+	InProcessRatio stats.Ratio `json:"inProcessRatio"`
+	ParseRatio     stats.Ratio `json:"parseRatio"`
+	MaxRatio       float64     `json:"maxRatio"`
+	PeakRSS        int64       `json:"peakRssBytes"`
+	RSSLimit       int64       `json:"rssLimitBytes"`
+	Met            bool        `json:"met"`
+	RSSMet         bool        `json:"rssMet"`
 }
 
 // LoadSweep is one `ratify serve` configuration under rising load.
@@ -226,14 +243,25 @@ func (r *Results) Check() error {
 			bad("start-up/%s: size %d, RSS %d, init %v ms, %d init groups", s.Plugin, s.BinaryBytes, s.MaxRSS, s.InitMS, len(s.TopInits))
 		}
 	}
+	if len(r.Probes) < 2 {
+		bad("start-up probes: %d, want the protocol layer and the libraries", len(r.Probes))
+	}
+	for _, p := range r.Probes {
+		series("start-up probe/"+p.Name, p.Exec)
+		if p.BinaryBytes <= 0 || math.IsNaN(p.OverFloorMS) {
+			bad("start-up probe/%s: size %d, over floor %v", p.Name, p.BinaryBytes, p.OverFloorMS)
+		}
+	}
 	kinds := map[string]int{}
 	for _, c := range r.Composition {
 		kinds[c.Series]++
 		where := fmt.Sprintf("composition/%s/%dB/depth%d", c.Series, c.Bytes, c.Depth)
 		series(where, c.Plugin)
+		series(where, c.InProcess)
 		series(where, c.Floor)
 		series(where, c.Parse)
 		ratio(where, c.Ratio)
+		ratio(where, c.InProcessRatio)
 		ratio(where, c.ParseRatio)
 		if c.Bytes <= 0 || c.Parts <= 0 || c.HashedBytes < c.Bytes || c.PeakRSS <= 0 || c.RSSLimit <= c.Bytes {
 			bad("%s: bytes %d, parts %d, hashed %d, RSS %d, limit %d", where, c.Bytes, c.Parts, c.HashedBytes, c.PeakRSS, c.RSSLimit)

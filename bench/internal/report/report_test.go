@@ -26,13 +26,16 @@ func complete() *Results {
 		r.Startup = append(r.Startup, Startup{Plugin: p, BinaryBytes: 1, Exec: s(p, 30, 31), Ratio: stats.Compare([]float64{30, 31}, []float64{1, 1.2}),
 			TargetMS: 20, MaxRSS: 1, InitMS: 5, TopInits: []inittrace.Group{{Root: "k8s.io/client-go", Packages: 1, ClockMS: 4}}})
 	}
+	for _, n := range []string{"floor", "skel"} {
+		r.Probes = append(r.Probes, Probe{Name: n, Links: "x", BinaryBytes: 1, Exec: s(n, 2, 3), OverFloorMS: 1})
+	}
 	for _, c := range []struct {
 		series string
 		depth  int
 	}{{"size", 3}, {"depth", 1}, {"depth", 2}} {
 		r.Composition = append(r.Composition, Composition{Series: c.series, Bytes: 100, Depth: c.depth, Parts: 3, HashedBytes: 250,
-			Plugin: s("p", 3, 4), Floor: s("f", 2, 2), Parse: s("x", 2.1, 2.2), Ratio: stats.Compare([]float64{3, 4}, []float64{2, 2}),
-			ParseRatio: stats.Compare([]float64{2.1, 2.2}, []float64{2, 2}), MaxRatio: 1.5, PeakRSS: 10, RSSLimit: 200})
+			Plugin: s("p", 3, 4), InProcess: s("i", 2.5, 3), Floor: s("f", 2, 2), Parse: s("x", 2.1, 2.2), Ratio: stats.Compare([]float64{3, 4}, []float64{2, 2}),
+			ParseRatio: stats.Compare([]float64{2.1, 2.2}, []float64{2, 2}), InProcessRatio: stats.Compare([]float64{2.5, 3}, []float64{2, 2}), MaxRatio: 1.5, PeakRSS: 10, RSSLimit: 200})
 	}
 	step := loadgen.Result{Rate: 1, Keys: 3, Sent: 5, Answered: 5, Throughput: 1, P99MS: 100}
 	for _, cache := range []bool{false, false, true, true} {
@@ -77,6 +80,7 @@ func TestCheckNamesWhatIsMissing(t *testing.T) {
 		"single-key requests":    {func(r *Results) { r.Load[0].Steps[0].Keys = 1 }, "load/c cache=false"},
 		"wrong schema":           {func(r *Results) { r.Schema = "v0" }, "schema"},
 		"no micro":               {func(r *Results) { r.Micro = nil }, "micro-benchmarks"},
+		"no probes":              {func(r *Results) { r.Probes = nil }, "start-up probes"},
 	} {
 		r := complete()
 		tc.edit(r)

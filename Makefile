@@ -45,9 +45,9 @@ vet:
 
 # The test suite: the fixtures rebuilt, the policies under opa, the chart
 # linted, unit and integration tests against real registries with the real
-# Ratify and signing CLIs, the admission path end to end, and bounded
-# fuzzing of every decoder.
-test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test fuzz-short
+# Ratify and signing CLIs, the admission path end to end, the vulnerability
+# audit, and bounded fuzzing of every decoder.
+test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test audit fuzz-short
 
 test-go: tools plugins
 	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...
@@ -104,3 +104,4 @@ $(BIN)/helm:
 include examples/fixtures.mk
 include policies.mk
 include charts.mk
+include reliability.mk

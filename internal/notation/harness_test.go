@@ -1,21 +1,17 @@
 package notation_test
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -24,56 +20,35 @@ import (
 
 const (
 	// identity is the subject `notation cert generate-test wasm.example` writes.
-	identity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
+	identity = clitest.TestCertIdentity
 	// testIdentity matches the certificates of pki_test.go for cn.
 	testIdentityFmt = "x509.subject: CN=%s, O=ratify-wasm tests, ST=WA, C=US"
 )
 
 // notationCLI is the real notation v1.3.2 binary with a private config
-// home ($XDG_CONFIG_HOME/notation): keys, signingkeys.json, trust store.
+// home (internal/clitest) and the keys this package registers in it.
 type notationCLI struct {
-	bin  string
-	home string
-	env  []string
+	*clitest.Notation
 	keys []map[string]string
 }
 
 func newNotationCLI(t testing.TB) *notationCLI {
 	t.Helper()
-	home := t.TempDir()
-	c := &notationCLI{
-		bin:  testenv.Bin(t, "notation"),
-		home: home,
-		env: append(os.Environ(),
-			"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
-			"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
-			"HOME="+home),
-	}
-	return c
+	return &notationCLI{Notation: clitest.NewNotation(t, t.TempDir())}
 }
 
 func (c *notationCLI) run(t testing.TB, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Env = c.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("notation %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
-	return out.String()
+	return c.Run(t, args...)
 }
 
-// configDir is $XDG_CONFIG_HOME/notation.
-func (c *notationCLI) configDir() string { return filepath.Join(c.home, "config", "notation") }
+func (c *notationCLI) configDir() string { return c.ConfigDir() }
 
 // addKey registers a key and certificate chain (leaf first) under name in
 // signingkeys.json, the file `notation key` manages.
 func (c *notationCLI) addKey(t testing.TB, name string, key crypto.Signer, chain ...*x509.Certificate) {
 	t.Helper()
-	dir := filepath.Join(c.home, "keys")
+	dir := filepath.Join(c.Home, "keys")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -94,54 +69,18 @@ func (c *notationCLI) addKey(t testing.TB, name string, key crypto.Signer, chain
 	}
 }
 
-var (
-	generatedOnce sync.Once
-	generatedCLI  *notationCLI
-	generatedErr  string
-)
-
-// testCertCLI returns a CLI home holding the "wasm.example" key from
-// `notation cert generate-test --default`, shared by the package's tests
-// (RSA key generation is the slow part). Its certificate is testCertPath().
+// testCertCLI returns the shared home holding the "wasm.example" key from
+// `notation cert generate-test --default`; its certificate is TestCertPath().
 func testCertCLI(t testing.TB) *notationCLI {
 	t.Helper()
-	generatedOnce.Do(func() {
-		home, err := os.MkdirTemp("", "wasm-notation-cli-")
-		if err != nil {
-			generatedErr = err.Error()
-			return
-		}
-		cleanups = append(cleanups, func() { os.RemoveAll(home) })
-		c := &notationCLI{bin: testenv.Bin(t, "notation"), home: home, env: append(os.Environ(),
-			"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
-			"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
-			"HOME="+home)}
-		cmd := exec.Command(c.bin, "cert", "generate-test", "--default", "wasm.example")
-		cmd.Env = c.env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			generatedErr = err.Error() + ": " + string(out)
-			return
-		}
-		generatedCLI = c
-	})
-	if generatedCLI == nil {
-		t.Fatalf("notation cert generate-test: %s", generatedErr)
-	}
-	return generatedCLI
+	return &notationCLI{Notation: clitest.TestCertNotation(t)}
 }
 
-func (c *notationCLI) testCertPath() string {
-	return filepath.Join(c.configDir(), "localkeys", "wasm.example.crt")
-}
-
-// cleanups run after all tests (TestMain).
-var cleanups []func()
+func (c *notationCLI) testCertPath() string { return c.TestCertPath() }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, f := range cleanups {
-		f()
-	}
+	clitest.RemoveShared()
 	os.Exit(code)
 }
 

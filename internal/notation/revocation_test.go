@@ -118,7 +118,7 @@ func TestRevocation(t *testing.T) {
 		writeJSON(t, policy, strictPolicy([]string{"ca:acme"}, good.identity))
 		cli.run(t, "policy", "import", "--force", policy)
 		cli.run(t, "verify", "--insecure-registry", goodRef)
-		cliCache := filepath.Join(cli.home, "cache", "notation", "crl")
+		cliCache := filepath.Join(cli.Home, "cache", "notation", "crl")
 		crl.setDown(true)
 		defer crl.setDown(false)
 		ratifytest.WantPass(t, runPlugin(t, goodRef, goodSig, with(cfg(), "revocation", map[string]any{"mode": "offline", "crlCacheDir": cliCache})))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 )
 
 // WriteDocsEnv makes the run write docs/reliability.md from what it
@@ -24,9 +26,7 @@ func TestMain(m *testing.M) {
 		_ = flag.Set("test.parallel", "6")
 	}
 	code := m.Run()
-	for _, f := range cleanups {
-		f()
-	}
+	clitest.RemoveShared()
 	if code == 0 && os.Getenv(WriteDocsEnv) == "1" {
 		if err := writeDocs(); err != nil {
 			fmt.Fprintln(os.Stderr, "reliability: writing docs:", err)

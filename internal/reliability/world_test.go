@@ -4,16 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
@@ -364,100 +362,46 @@ func firstLayer(t testing.TB, reg *registrytest.Registry, repo string, d ocispec
 	return m.Layers[0]
 }
 
-// cosignKeys is a private cosign home with a key pair (empty password).
+// cosignKeys is a private cosign home (internal/clitest) with a key pair.
 type cosignKeys struct {
-	dir, key, pub string
+	*clitest.Cosign
+	key, pub string
 }
 
 func newCosignKeys(t testing.TB) *cosignKeys {
 	t.Helper()
-	dir := t.TempDir()
-	c := &cosignKeys{dir: dir, key: filepath.Join(dir, "cosign.key"), pub: filepath.Join(dir, "cosign.pub")}
-	c.run(t, "cosign2", nil, "generate-key-pair")
-	return c
+	c := clitest.NewCosign(t)
+	key, pub := c.KeyPair(t, "cosign")
+	return &cosignKeys{Cosign: c, key: key, pub: pub}
 }
 
 func (c *cosignKeys) run(t testing.TB, bin string, env []string, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testenv.Bin(t, bin), args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD=", "HOME="+c.dir, "DOCKER_CONFIG="+filepath.Join(c.dir, ".docker"), "TUF_ROOT="+filepath.Join(c.dir, ".sigstore"))
-	cmd.Env = append(cmd.Env, env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
-	}
+	c.Run(t, bin, env, args...)
 }
 
 func (c *cosignKeys) write(t testing.TB, name string, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(c.dir, name)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return c.WriteJSON(t, name, v)
 }
 
 // notationIdentity is the subject `notation cert generate-test wasm.example` writes.
-const notationIdentity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
+const notationIdentity = clitest.TestCertIdentity
 
-type notation_ struct {
-	home string
-}
-
-var (
-	notationOnce sync.Once
-	notationHome *notation_
-	notationErr  string
-	cleanups     []func()
-)
-
-// notationCLI returns a notation home with the generate-test key, shared by
-// the package's tests (RSA key generation is the slow part).
+// notationCLI returns the shared notation home with the generate-test key.
 func notationCLI(t testing.TB) *notation_ {
 	t.Helper()
-	notationOnce.Do(func() {
-		home, err := os.MkdirTemp("", "reliability-notation-")
-		if err != nil {
-			notationErr = err.Error()
-			return
-		}
-		cleanups = append(cleanups, func() { os.RemoveAll(home) })
-		n := &notation_{home: home}
-		if out, err := n.cmd(t, "cert", "generate-test", "--default", "wasm.example").CombinedOutput(); err != nil {
-			notationErr = err.Error() + ": " + string(out)
-			return
-		}
-		notationHome = n
-	})
-	if notationHome == nil {
-		t.Fatalf("notation cert generate-test: %s", notationErr)
-	}
-	return notationHome
+	return &notation_{clitest.TestCertNotation(t)}
 }
 
-func (n *notation_) cmd(t testing.TB, args ...string) *exec.Cmd {
-	cmd := exec.Command(testenv.Bin(t, "notation"), args...)
-	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(n.home, "config"), "XDG_CACHE_HOME="+filepath.Join(n.home, "cache"), "HOME="+n.home)
-	return cmd
-}
+type notation_ struct{ *clitest.Notation }
 
 func (n *notation_) run(t testing.TB, args ...string) {
 	t.Helper()
-	if out, err := n.cmd(t, args...).CombinedOutput(); err != nil {
-		t.Fatalf("notation %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	n.Run(t, args...)
 }
 
-func (n *notation_) certPath() string {
-	return filepath.Join(n.home, "config", "notation", "localkeys", "wasm.example.crt")
-}
+func (n *notation_) certPath() string { return n.TestCertPath() }
 
 // ghost is a referrer descriptor for a manifest that does not exist.
 func ghost(artifactType string) ocispec.Descriptor {

@@ -59,7 +59,7 @@ func newPlan(t *testing.T) plan {
 		p = plan{mode: "full", reps: 11, images: 6,
 			compSizes: []int64{1 << 20, 10 << 20, 100 << 20}, compDepth: 3,
 			compSize: 10 << 20, compDeps: []int{1, 2, 4, 8},
-			ratesOff: []float64{0.5, 1, 2, 4, 8, 16}, ratesOn: []float64{1, 2, 4, 8, 16, 32, 64},
+			ratesOff: []float64{0.5, 1, 2, 4, 8, 16, 32, 64, 128}, ratesOn: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
 			step: 10 * time.Second, keysPerRequest: 3, benchtime: "1s", benchCount: 5}
 	case "smoke":
 		p = plan{mode: "smoke", reps: 1, images: 3,

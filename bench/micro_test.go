@@ -24,7 +24,8 @@ var microPackages = []string{"./internal/wasm", "./internal/oci", "./bench/micro
 var microBaselines = map[string]string{
 	"BenchmarkParse":                         "BenchmarkSHA256Floor",
 	"BenchmarkWalk":                          "BenchmarkSHA256Floor",
-	"BenchmarkFetchDigestCheck":              "BenchmarkSHA256",
+	"BenchmarkReadExactly":                   "BenchmarkSHA256",
+	"BenchmarkContentReadAll":                "BenchmarkSHA256",
 	"BenchmarkDecodeConfig/wasm-cosign":      "BenchmarkDecodeInputJSON/wasm-cosign",
 	"BenchmarkDecodeConfig/wasm-notation":    "BenchmarkDecodeInputJSON/wasm-notation",
 	"BenchmarkDecodeConfig/wasm-slsa":        "BenchmarkDecodeInputJSON/wasm-slsa",

@@ -99,6 +99,7 @@ func TestBench(t *testing.T) {
 	}
 	if wants("composition") {
 		res.Composition = benchComposition(t, w)
+		res.CompositionFits = report.FitComposition(res.Composition)
 	}
 	if wants("load") {
 		res.Load = benchLoad(t, w)

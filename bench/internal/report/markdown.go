@@ -63,6 +63,12 @@ func Markdown(r *Results) string {
 			x(c.InProcessRatio.OfMedians), spread(c.InProcessRatio.Paired),
 			x(c.ParseRatio.OfMedians), spread(c.ParseRatio.Paired), mb(c.PeakRSS), mb(c.RSSLimit), met(c.RSSMet))
 	}
+	p("\nLinear fits over the megabytes the floor hashes (medians): the slope is the marginal cost, the intercept the fixed cost.\n\n")
+	p("| series | plugin process: ms per MB hashed, fixed ms, R² | in process: ms/MB, fixed ms | floor: ms/MB, R² | marginal cost vs floor (target ≤ 1.5×) |\n|---|---|---|---|---|\n")
+	for _, f := range r.CompositionFits {
+		p("| %s | %.3f, %.1f, %.3f | %.3f, %.1f | %.3f, %.3f | **%s** %s |\n", f.Series, f.Plugin.Slope, f.Plugin.Intercept, f.Plugin.R2,
+			f.InProcess.Slope, f.InProcess.Intercept, f.Floor.Slope, f.Floor.R2, x(f.MarginalRatio), met(f.MarginalRatio <= 1.5))
+	}
 	p("\n")
 
 	p("### 5. Admission load (`ratify serve`, Gatekeeper-shaped ProviderRequests)\n\n")

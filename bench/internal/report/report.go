@@ -34,8 +34,10 @@ type Results struct {
 	Startup     []Startup     `json:"startup"`
 	Probes      []Probe       `json:"startupProbes"`
 	Composition []Composition `json:"composition"`
-	Load        []LoadSweep   `json:"load"`
-	Micro       []Micro       `json:"micro"`
+	// CompositionFits fit each composition series (two points or more).
+	CompositionFits []CompositionFit `json:"compositionFits"`
+	Load            []LoadSweep      `json:"load"`
+	Micro           []Micro          `json:"micro"`
 }
 
 // Env describes where and how the run happened.
@@ -133,6 +135,42 @@ type Composition struct {
 	RSSLimit       int64       `json:"rssLimitBytes"`
 	Met            bool        `json:"met"`
 	RSSMet         bool        `json:"rssMet"`
+}
+
+// CompositionFit fits the medians of one composition series as lines over
+// the megabytes the floor hashes: the slopes are the marginal cost per
+// hashed MB (linear growth shows as R² near 1), the plugin's intercept its
+// fixed cost (process start-up, registry round trips).
+type CompositionFit struct {
+	Series    string    `json:"series"`
+	Plugin    stats.Fit `json:"plugin"`
+	InProcess stats.Fit `json:"inProcess"`
+	Floor     stats.Fit `json:"floor"`
+	// MarginalRatio is Plugin.Slope / Floor.Slope.
+	MarginalRatio float64 `json:"marginalRatio"`
+}
+
+// FitComposition fits every series of cs that has two points or more.
+func FitComposition(cs []Composition) []CompositionFit {
+	var out []CompositionFit
+	for _, series := range []string{"size", "depth"} {
+		var x, plugin, inproc, floor []float64
+		for _, c := range cs {
+			if c.Series == series {
+				x = append(x, float64(c.HashedBytes)/1e6)
+				plugin = append(plugin, c.Plugin.Summary.Median)
+				inproc = append(inproc, c.InProcess.Summary.Median)
+				floor = append(floor, c.Floor.Summary.Median)
+			}
+		}
+		if len(x) < 2 {
+			continue
+		}
+		f := CompositionFit{Series: series, Plugin: stats.LinearFit(x, plugin), InProcess: stats.LinearFit(x, inproc), Floor: stats.LinearFit(x, floor)}
+		f.MarginalRatio = f.Plugin.Slope / f.Floor.Slope
+		out = append(out, f)
+	}
+	return out
 }
 
 // LoadSweep is one `ratify serve` configuration under rising load.
@@ -269,6 +307,14 @@ func (r *Results) Check() error {
 	}
 	if kinds["size"] < 1 || kinds["depth"] < 2 {
 		bad("composition: %d size and %d depth points, want at least 1 and 2", kinds["size"], kinds["depth"])
+	}
+	if len(r.CompositionFits) == 0 {
+		bad("composition: no series fitted")
+	}
+	for _, f := range r.CompositionFits {
+		if !positive(f.Plugin.Slope) || !positive(f.Floor.Slope) || math.IsNaN(f.Plugin.R2) || !positive(f.MarginalRatio) {
+			bad("composition fit %s: %+v", f.Series, f)
+		}
 	}
 	caches := map[bool]int{}
 	for _, l := range r.Load {

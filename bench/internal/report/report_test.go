@@ -33,10 +33,11 @@ func complete() *Results {
 		series string
 		depth  int
 	}{{"size", 3}, {"depth", 1}, {"depth", 2}} {
-		r.Composition = append(r.Composition, Composition{Series: c.series, Bytes: 100, Depth: c.depth, Parts: 3, HashedBytes: 250,
-			Plugin: s("p", 3, 4), InProcess: s("i", 2.5, 3), Floor: s("f", 2, 2), Parse: s("x", 2.1, 2.2), Ratio: stats.Compare([]float64{3, 4}, []float64{2, 2}),
+		r.Composition = append(r.Composition, Composition{Series: c.series, Bytes: 100, Depth: c.depth, Parts: 3, HashedBytes: int64(100 * (c.depth + 1)),
+			Plugin: s("p", 3*float64(c.depth), 4*float64(c.depth)), InProcess: s("i", 2.5, 3), Floor: s("f", 2*float64(c.depth), 2*float64(c.depth)), Parse: s("x", 2.1, 2.2), Ratio: stats.Compare([]float64{3, 4}, []float64{2, 2}),
 			ParseRatio: stats.Compare([]float64{2.1, 2.2}, []float64{2, 2}), InProcessRatio: stats.Compare([]float64{2.5, 3}, []float64{2, 2}), MaxRatio: 1.5, PeakRSS: 10, RSSLimit: 200})
 	}
+	r.CompositionFits = FitComposition(r.Composition)
 	step := loadgen.Result{Rate: 1, Keys: 3, Sent: 5, Answered: 5, Throughput: 1, P99MS: 100}
 	for _, cache := range []bool{false, false, true, true} {
 		r.Load = append(r.Load, LoadSweep{Config: "c", Verifiers: []string{"v"}, Cache: cache, Steps: []loadgen.Result{step}})
@@ -81,6 +82,7 @@ func TestCheckNamesWhatIsMissing(t *testing.T) {
 		"wrong schema":           {func(r *Results) { r.Schema = "v0" }, "schema"},
 		"no micro":               {func(r *Results) { r.Micro = nil }, "micro-benchmarks"},
 		"no probes":              {func(r *Results) { r.Probes = nil }, "start-up probes"},
+		"no fits":                {func(r *Results) { r.CompositionFits = nil }, "no series fitted"},
 	} {
 		r := complete()
 		tc.edit(r)

@@ -69,3 +69,43 @@ func Compare(a, b []float64) Ratio {
 	}
 	return Ratio{OfMedians: Summarize(a).Median / Summarize(b).Median, Paired: Summarize(pairs)}
 }
+
+// Fit is a least-squares line y = Intercept + Slope·x.
+type Fit struct {
+	Slope     float64 `json:"slope"`
+	Intercept float64 `json:"intercept"`
+	// R2 is the coefficient of determination: 1 for points on the line.
+	R2 float64 `json:"r2"`
+}
+
+// LinearFit fits a line through (xs[i], ys[i]). Fewer than two distinct
+// x values give NaN.
+func LinearFit(xs, ys []float64) Fit {
+	n := float64(min(len(xs), len(ys)))
+	var sx, sy, sxx, sxy float64
+	for i := range int(n) {
+		sx += xs[i]
+		sy += ys[i]
+		sxx += xs[i] * xs[i]
+		sxy += xs[i] * ys[i]
+	}
+	den := n*sxx - sx*sx
+	if n < 2 || den == 0 {
+		nan := math.NaN()
+		return Fit{Slope: nan, Intercept: nan, R2: nan}
+	}
+	slope := (n*sxy - sx*sy) / den
+	icpt := (sy - slope*sx) / n
+	mean := sy / n
+	var ssRes, ssTot float64
+	for i := range int(n) {
+		d := ys[i] - (icpt + slope*xs[i])
+		ssRes += d * d
+		ssTot += (ys[i] - mean) * (ys[i] - mean)
+	}
+	r2 := 1.0
+	if ssTot > 0 {
+		r2 = 1 - ssRes/ssTot
+	}
+	return Fit{Slope: slope, Intercept: icpt, R2: r2}
+}

@@ -50,3 +50,20 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("unequal lengths paired %d", r.Paired.N)
 	}
 }
+
+func TestLinearFit(t *testing.T) {
+	f := LinearFit([]float64{1, 2, 3, 4}, []float64{12, 14, 16, 18})
+	if math.Abs(f.Slope-2) > 1e-12 || math.Abs(f.Intercept-10) > 1e-12 || math.Abs(f.R2-1) > 1e-12 {
+		t.Fatalf("fit %+v", f)
+	}
+	noisy := LinearFit([]float64{1, 2, 3, 4}, []float64{10, 14, 12, 18})
+	if noisy.R2 >= 1 || noisy.R2 <= 0 || noisy.Slope <= 0 {
+		t.Fatalf("noisy fit %+v", noisy)
+	}
+	if f := LinearFit([]float64{5}, []float64{1}); !math.IsNaN(f.Slope) {
+		t.Fatalf("one point: %+v", f)
+	}
+	if f := LinearFit([]float64{2, 2}, []float64{1, 3}); !math.IsNaN(f.Slope) {
+		t.Fatalf("one distinct x: %+v", f)
+	}
+}

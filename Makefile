@@ -45,9 +45,9 @@ vet:
 
 # The test suite: the fixtures rebuilt, the policies under opa, the chart
 # linted, unit and integration tests against real registries with the real
-# Ratify and signing CLIs, the admission path end to end, the vulnerability
-# audit, and bounded fuzzing of every decoder.
-test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test audit fuzz-short
+# Ratify and signing CLIs, the admission path end to end, a smoke run of the
+# benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
+test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test bench-smoke audit fuzz-short
 
 test-go: tools plugins
 	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...
@@ -105,3 +105,4 @@ include examples/fixtures.mk
 include policies.mk
 include charts.mk
 include reliability.mk
+include bench.mk

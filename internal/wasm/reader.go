@@ -88,38 +88,14 @@ func (r *reader) skip(n int) {
 
 // u32 reads an unsigned LEB128 u32: at most 5 bytes, no bits set beyond the
 // 32nd. Overlong zero-padded encodings are valid.
-func (r *reader) u32() uint32 {
-	if r.err != nil {
-		return 0
-	}
-	start := r.pos
-	var v uint32
-	for shift := uint(0); ; shift += 7 {
-		if r.pos >= r.end {
-			r.eof()
-			return 0
-		}
-		c := r.buf[r.pos]
-		r.pos++
-		if shift == 28 {
-			if c&0x80 != 0 {
-				r.failAt(start, "invalid var_u32: integer representation too long")
-				return 0
-			}
-			if c&0x70 != 0 {
-				r.failAt(start, "invalid var_u32: integer too large")
-				return 0
-			}
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v
-		}
-	}
-}
+func (r *reader) u32() uint32 { return uint32(r.uleb(28, 0x70, "var_u32")) }
 
 // u64 reads an unsigned LEB128 u64 (at most 10 bytes).
-func (r *reader) u64() uint64 {
+func (r *reader) u64() uint64 { return r.uleb(63, 0x7e, "var_u64") }
+
+// uleb reads an unsigned LEB128 integer whose last byte comes at lastShift
+// and may not set the bits in overflow (they lie beyond the integer's width).
+func (r *reader) uleb(lastShift uint, overflow byte, name string) uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -132,13 +108,13 @@ func (r *reader) u64() uint64 {
 		}
 		c := r.buf[r.pos]
 		r.pos++
-		if shift == 63 {
+		if shift == lastShift {
 			if c&0x80 != 0 {
-				r.failAt(start, "invalid var_u64: integer representation too long")
+				r.failAt(start, "invalid %s: integer representation too long", name)
 				return 0
 			}
-			if c&0x7e != 0 {
-				r.failAt(start, "invalid var_u64: integer too large")
+			if c&overflow != 0 {
+				r.failAt(start, "invalid %s: integer too large", name)
 				return 0
 			}
 		}

@@ -36,22 +36,10 @@ type componentState struct {
 func (p *parser) component(r *reader, path string, depth int) {
 	st := componentState{path: path, depth: depth, top: depth == 0}
 	for r.ok() && r.pos < r.end {
-		idOff := r.pos
-		id := r.byte()
-		if id > secExport {
-			r.failAt(idOff, "malformed section id: %d", id)
+		id, _, s, ok := r.section(secExport)
+		if !ok {
 			return
 		}
-		sizeOff := r.pos
-		size := r.u32()
-		if !r.ok() {
-			return
-		}
-		if int64(size) > int64(r.remaining()) {
-			r.failAt(sizeOff, "unexpected end-of-file")
-			return
-		}
-		s := r.sub(int(size))
 		p.componentSection(&s, &st, id)
 		if s.err != nil {
 			r.err = s.err

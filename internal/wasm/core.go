@@ -26,22 +26,10 @@ var coreOrder = [14]int8{
 func (p *parser) module(r *reader, path string) {
 	last := int8(0)
 	for r.ok() && r.pos < r.end {
-		idOff := r.pos
-		id := r.byte()
-		if int(id) >= len(coreOrder) {
-			r.failAt(idOff, "malformed section id: %d", id)
+		id, idOff, s, ok := r.section(byte(len(coreOrder) - 1))
+		if !ok {
 			return
 		}
-		sizeOff := r.pos
-		size := r.u32()
-		if !r.ok() {
-			return
-		}
-		if int64(size) > int64(r.remaining()) {
-			r.failAt(sizeOff, "unexpected end-of-file")
-			return
-		}
-		s := r.sub(int(size))
 		if id == 0 {
 			p.custom(&s, path)
 			if s.err != nil {

@@ -26,6 +26,28 @@ func (r *reader) sub(n int) reader {
 	return s
 }
 
+// section reads a section header (id byte, u32 size) shared by modules and
+// components and returns the id, its offset and a reader bounded to the
+// payload; an id above maxID or a size past the end fails r.
+func (r *reader) section(maxID byte) (id byte, idOff int, payload reader, ok bool) {
+	idOff = r.pos
+	id = r.byte()
+	if r.ok() && id > maxID {
+		r.failAt(idOff, "malformed section id: %d", id)
+		return 0, idOff, reader{}, false
+	}
+	sizeOff := r.pos
+	size := r.u32()
+	if !r.ok() {
+		return 0, idOff, reader{}, false
+	}
+	if int64(size) > int64(r.remaining()) {
+		r.failAt(sizeOff, "unexpected end-of-file")
+		return 0, idOff, reader{}, false
+	}
+	return id, idOff, r.sub(int(size)), true
+}
+
 func (r *reader) ok() bool       { return r.err == nil }
 func (r *reader) remaining() int { return r.end - r.pos }
 

@@ -14,7 +14,7 @@ import (
 func newInspectCmd() *cobra.Command {
 	var (
 		asJSON bool
-		reg    compRegistryFlags
+		reg    registryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "inspect FILE|REFERENCE",
@@ -25,7 +25,7 @@ and component (path, kind, offset, size, sha256) and the top-level imports and
 exports. Malformed input exits non-zero with a one-line reason.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := readWasm(cmd.Context(), args[0], &reg)
+			b, err := readWasm(cmd.Context(), args[0], layerChoice{}, &reg)
 			if err != nil {
 				return err
 			}

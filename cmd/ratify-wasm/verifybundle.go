@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -72,7 +70,7 @@ printed on one line and the status is 1.`,
 			if err != nil {
 				return fmt.Errorf("verify-bundle: %s", flagError(err))
 			}
-			raw, err := readLimited(bundlePath, maxBundleBytes)
+			raw, err := readFileLimited(bundlePath, maxBundleBytes)
 			if err != nil {
 				return fmt.Errorf("verify-bundle: --bundle: %w", err)
 			}
@@ -108,27 +106,11 @@ func subjectOf(arg string) (sigverify.Subject, error) {
 	if sha256Digest.MatchString(arg) {
 		return sigverify.Subject{Digest: digest.Digest(arg)}, nil
 	}
-	b, err := readLimited(arg, maxArtifactBytes)
+	b, err := readFileLimited(arg, maxArtifactBytes)
 	if err != nil {
 		return sigverify.Subject{}, fmt.Errorf("artifact: %w", err)
 	}
 	return sigverify.Subject{Artifact: b}, nil
-}
-
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
 }
 
 // flagError names the flag behind a trust-policy configuration error.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,7 +41,16 @@ type hostileCase struct {
 	name, plugin, desc string
 	want               *regexp.Regexp
 	push               func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault)
+	// config, when set, is merged over the plugin's default entry (for
+	// attacks that need a setting the default entry lacks, e.g. a skip).
+	config map[string]any
 }
+
+// attackCases are hostile cases defined beside the defences they test
+// (attacks_*_test.go files append to it in init), so that each area keeps
+// its own table while every case runs through TestHostileInputs and is
+// listed on the page.
+var attackCases []hostileCase
 
 // pushGood pushes nested.wasm with its declared interface.
 func (h *hostileEnv) pushGood(t *testing.T, repo string) ocispec.Descriptor {
@@ -226,7 +236,7 @@ var hostileCases = []hostileCase{
 func TestHostileInputs(t *testing.T) {
 	t.Parallel()
 	h := newHostileEnv(t)
-	for _, c := range hostileCases {
+	for _, c := range allHostileCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			repo := "hostile/" + c.name
@@ -236,7 +246,7 @@ func TestHostileInputs(t *testing.T) {
 				m.Repo = repo
 				px.Inject(*m, f)
 			}
-			env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: []map[string]any{h.entries[c.plugin]}, PluginDirs: []string{h.smoke}})
+			env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: []map[string]any{h.entry(c)}, PluginDirs: []string{h.smoke}})
 			start := time.Now()
 			rep := env.Verify(t, px.Host+"/"+repo+"@"+d.Digest.String())
 			elapsed := time.Since(start)
@@ -270,9 +280,21 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	return h
 }
 
+// entry is the verifier entry for c: the plugin's default entry with c's
+// config merged over it.
+func (h *hostileEnv) entry(c hostileCase) map[string]any {
+	e := maps.Clone(h.entries[c.plugin])
+	maps.Copy(e, c.config)
+	return e
+}
+
+func allHostileCases() []hostileCase {
+	return slices.Concat(hostileCases, attackCases)
+}
+
 func hostileCaseIDs() []string {
 	var out []string
-	for _, c := range hostileCases {
+	for _, c := range allHostileCases() {
 		out = append(out, "hostile/"+c.name)
 	}
 	return slices.Clip(out)

@@ -101,6 +101,8 @@ var Sections = []Section{
 		"Verifier entries with bad values; the plugin must refuse the entry and name the key."},
 	{"serve", "Parallel verifications through `ratify serve`",
 		"Many concurrent requests to one `ratify serve`; every answer must equal the answer of a sequential `ratify verify` run of the same subject."},
+	{"policy", "Attacks decided by the policies",
+		"Artifacts that pass some verifiers but must not be admitted, verified by `ratify verify` with the plugins and the project's default Rego policy (or the Gatekeeper templates); the verdict is the policy's."},
 	{"secrets", "Secrets in logs",
 		"Failing verifications with credentials and key material configured; the report and every log line are searched for them."},
 }

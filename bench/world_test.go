@@ -175,7 +175,7 @@ func (w *world) signedImage(t *testing.T, repo, predicate string) image {
 }
 
 // bundleImage is an artifact signed by cosign v3.1.3 with its default
-// format, a sigstore bundle referrer, and no service (cosign.md §2).
+// format, a sigstore bundle referrer, and no service (a signing config without Fulcio, Rekor or TSA).
 func (w *world) bundleImage(t *testing.T) image {
 	im := w.push(t, "bench/bundle")
 	sc := filepath.Join(w.home, "signing-config.json")
@@ -195,7 +195,7 @@ func (w *world) bundleImage(t *testing.T) image {
 }
 
 // classify names a referrer by its listed artifactType, or by its layer
-// when the registry lists it as the empty type (cosign.md §1d).
+// when the registry lists it as the empty type (no artifactType, empty config).
 func (w *world) classify(t *testing.T, repo string, d ocispec.Descriptor) string {
 	if d.ArtifactType != "" && d.ArtifactType != artifactTypeEmpty {
 		return d.ArtifactType

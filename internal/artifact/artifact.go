@@ -16,7 +16,9 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 )
 
-// Media types of WASM artifacts (see ../shared/reference/wasm-format.md §5).
+// Media types of WASM artifacts: the CNCF TAG Runtime WASM OCI artifact
+// (https://tag-runtime.cncf.io/wgs/wasm/deliverables/wasm-oci-artifact/) and
+// the layouts of wasm-to-oci, Spin, runwasi and wasmCloud.
 const (
 	MediaTypeCNCFConfig        = "application/vnd.wasm.config.v0+json"
 	MediaTypeCNCFLayer         = "application/wasm"

@@ -51,7 +51,7 @@ func TestListRoundTripFixtures(t *testing.T) {
 	}
 }
 
-// The jco-built component has the structure wasm-format.md §3 reports for a
+// The jco-built component has the structure jco 1.35.0 gives a
 // Go wasip1 program after `jco new --wasi-command`: the main module, the
 // GC-trimmed adapter (19,999 B), shim (783 B) and fixup (606 B) modules and
 // the 63-byte run shim component; 18 WASI 0.2.12 imports and one export.

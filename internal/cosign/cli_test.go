@@ -13,7 +13,8 @@ import (
 )
 
 // signingConfigNoServices makes cosign v3 sign with a key and nothing else:
-// no Fulcio, Rekor or TSA (cosign.md §2).
+// no Fulcio, Rekor or TSA (cosign v3 `--signing-config`, see
+// https://github.com/sigstore/cosign/blob/main/doc/cosign_sign.md).
 const signingConfigNoServices = `{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","rekorTlogConfig":{},"tsaConfig":{}}`
 
 // signed is a WASM artifact signed by a real cosign CLI, with the referrer

@@ -14,7 +14,9 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
-// Media types (cosign.md §1).
+// Media types of cosign's formats
+// (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md and
+// the sigstore bundle media types of sigstore/protobuf-specs).
 const (
 	// ArtifactTypeSignature is what Ratify's oras store reports for cosign
 	// .sig tags and what cosign writes on OCI 1.1 signature referrers.

@@ -23,7 +23,8 @@ type rawResult struct {
 }
 
 // ParseReport parses `ratify verify` output in either policy shape
-// (ratify-plugin-protocol.md §7). A failing top-level isSuccess is absent.
+// (Ratify v1.4.6 pkg/executor/types: the configPolicy and regoPolicy
+// report shapes). A failing top-level isSuccess is absent.
 func ParseReport(out []byte) (*Report, error) {
 	var top struct {
 		IsSuccess       bool        `json:"isSuccess"`

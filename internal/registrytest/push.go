@@ -21,7 +21,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 )
 
-// Media types of the WASM OCI layouts (wasm-format.md §5).
+// Media types of the WASM OCI layouts (CNCF TAG Runtime's WASM OCI artifact,
+// wasm-to-oci, Spin, runwasi and wasmCloud; see internal/artifact).
 const (
 	// CNCF TAG Runtime layout (oci-wasm, wkg, wash v2, cargo-component).
 	MediaTypeWasmConfigV0 = "application/vnd.wasm.config.v0+json"

@@ -19,7 +19,7 @@ import (
 )
 
 // The real GitHub-produced provenance that slsa-verifier tests itself with
-// (../shared/testdata/slsa-verifier), verified offline against the
+// (testdata/third_party/slsa-verifier), verified offline against the
 // public-good trusted root shipped in sigstore-go v1.3.0, with the source,
 // builder and tag parameters of slsa-verifier's own tests.
 
@@ -53,7 +53,7 @@ var realVectors = []realVector{
 
 func readVector(t *testing.T, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	b, err := os.ReadFile(testenv.ThirdParty(t, "slsa-verifier/"+rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,14 +91,14 @@ func Bin(t testing.TB, name string) string {
 	return p
 }
 
-// SharedDir returns <root>/../shared (reference notes and shared fixtures).
-// It fails the test if that directory does not exist.
-func SharedDir(t testing.TB) string {
+// ThirdParty returns the path of testdata/third_party/<rel>: public test
+// vectors copied into the repository with their licences (see the README
+// beside each set). It fails the test if the path does not exist.
+func ThirdParty(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
-	fi, err := os.Stat(p)
-	if err != nil || !fi.IsDir() {
-		t.Fatalf("missing shared directory %s", p)
+	p := filepath.Join(RepoRoot(t), "testdata", "third_party", filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("missing test vectors: %v", err)
 	}
 	return p
 }

@@ -2,8 +2,11 @@ package testenv
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -64,15 +67,24 @@ func TestModulePathEdgeCases(t *testing.T) {
 	}
 }
 
-func TestBinAndSharedDir(t *testing.T) {
+func TestBinAndThirdParty(t *testing.T) {
 	// bin/registry is built by `make tools`; a missing tool must fail, not skip.
 	p := Bin(t, "registry")
 	if filepath.Base(p) != "registry" || filepath.Dir(p) != filepath.Join(RepoRoot(t), "bin") {
 		t.Fatalf("Bin = %s", p)
 	}
-	s := SharedDir(t)
-	if _, err := os.Stat(filepath.Join(s, "reference")); err != nil {
-		t.Fatalf("SharedDir = %s: %v", s, err)
+	for _, set := range []string{"component-model", "slsa-verifier"} {
+		for _, f := range []string{"README.md", "LICENSE"} {
+			ThirdParty(t, set+"/"+f) // every copied vector set carries its source and licence
+		}
+	}
+	tb := &fakeTB{TB: t}
+	func() {
+		defer func() { recover() }()
+		ThirdParty(tb, "no-such-set")
+	}()
+	if !strings.Contains(tb.msg, "missing test vectors") {
+		t.Errorf("ThirdParty of a missing set: %q, want a failure", tb.msg)
 	}
 }
 
@@ -109,5 +121,47 @@ func TestBinMissingFails(t *testing.T) {
 	want := "missing " + filepath.Join(RepoRoot(t), "bin", "definitely-not-a-tool") + ": run `make tools`"
 	if f.msg != want {
 		t.Fatalf("message = %q, want %q", f.msg, want)
+	}
+}
+
+// TestSelfContained fails when any file of the repository reads or links
+// outside it: a user who clones the repository has nothing beside it, so
+// test vectors live under testdata/third_party and notes are upstream links
+// or in-repo docs.
+func TestSelfContained(t *testing.T) {
+	root := RepoRoot(t)
+	outside := regexp.MustCompile(`\.\./` + `shared\b|\bShared` + `Dir\b|\bshared/(testdata|reference)\b`)
+	skip := map[string]bool{".git": true, "bin": true, "node_modules": true}
+	var found []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if skip[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if fi, err := d.Info(); err != nil || fi.Size() > 4<<20 {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if outside.MatchString(line) {
+				rel, _ := filepath.Rel(root, p)
+				found = append(found, fmt.Sprintf("%s:%d: %s", rel, i+1, strings.TrimSpace(line)))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Errorf("the repository reaches outside itself:\n%s", strings.Join(found, "\n"))
 	}
 }

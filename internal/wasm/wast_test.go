@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // wastVector is one `(component … binary …)` form of a .wast script.
@@ -18,29 +19,11 @@ type wastVector struct {
 	Bytes   []byte
 }
 
-// wastPath locates ../shared/testdata/component-model/binary.wast relative
-// to the repository root (the directory holding go.mod).
+// wastPath is the component-model spec's binary.wast, copied into the
+// repository with its licence (testdata/third_party/component-model).
 func wastPath(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("cannot find go.mod above the test's working directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "component-model", "binary.wast")
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("component-model spec vectors missing: %v (expected the shared checkout next to the repository, ../shared relative to %s)", err, dir)
-	}
-	return p
+	return testenv.ThirdParty(tb, "component-model/binary.wast")
 }
 
 // loadWastVectors extracts every binary component form of binary.wast.

@@ -141,7 +141,8 @@ func failedAnswered(r Result) int {
 }
 
 // providerResponse is Gatekeeper's externaldata ProviderResponse as Ratify
-// writes it (ratify-plugin-protocol.md §8).
+// writes it (Ratify v1.4.6 httpserver; Gatekeeper's
+// externaldata.ProviderResponse).
 type providerResponse struct {
 	Kind     string `json:"kind"`
 	Response struct {

@@ -30,7 +30,8 @@ import (
 )
 
 // Media types and annotations of provenance in registries
-// (../shared/reference/slsa.md §4, cosign.md §1).
+// (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md,
+// https://github.com/in-toto/attestation/blob/main/spec/v1/envelope.md).
 const (
 	MediaTypeBundleV03  = "application/vnd.dev.sigstore.bundle.v0.3+json"
 	mediaTypeBundleBase = "application/vnd.dev.sigstore.bundle"

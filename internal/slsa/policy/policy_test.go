@@ -31,7 +31,7 @@ const (
 // internal/slsa's tests; here only the policy logic is under test.
 func vector(t *testing.T, rel string) (*provenance.Provenance, *certificate.Summary) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	raw, err := os.ReadFile(testenv.ThirdParty(t, "slsa-verifier/"+rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,11 +13,11 @@ import (
 )
 
 // vectorStatement returns the in-toto statement inside one of the real
-// slsa-verifier bundles in ../shared/testdata/slsa-verifier (signature not
+// slsa-verifier bundles in testdata/third_party/slsa-verifier (signature not
 // checked here; internal/slsa verifies them offline).
 func vectorStatement(t testing.TB, rel string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	raw, err := os.ReadFile(testenv.ThirdParty(t, "slsa-verifier/"+rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,6 +199,10 @@ type Proxy struct {
 	rules []*Rule
 	log   []Entry
 	auth  *basicAuth
+	// inFlight counts requests whose entry is not logged yet; idle is
+	// signalled when it drops to zero, so Log can wait for them.
+	inFlight int
+	idle     *sync.Cond
 }
 
 // Entry is one request the proxy handled.
@@ -225,6 +229,7 @@ func Start(t testing.TB, upstreamHost string) *Proxy {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	p.idle = sync.NewCond(&p.mu)
 	p.srv = httptest.NewUnstartedServer(p)
 	// A fault may keep a handler waiting for the client; do not let the
 	// test's cleanup wait on such connections for long.
@@ -271,10 +276,28 @@ func (p *Proxy) RequireBasicAuth(user, password string) {
 	p.mu.Unlock()
 }
 
-// Log returns the requests handled so far.
+// logWait bounds how long Log waits for requests still being handled.
+const logWait = 10 * time.Second
+
+// Log returns the requests handled so far. It first waits (at most
+// logWait) for requests still in flight: a client can have its whole
+// answer before the handler that sent it has logged it, and a test that
+// reads the log right after its client finished must see every request.
 func (p *Proxy) Log() []Entry {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.inFlight > 0 {
+		timer := time.AfterFunc(logWait, func() {
+			p.mu.Lock()
+			p.idle.Broadcast()
+			p.mu.Unlock()
+		})
+		deadline := time.Now().Add(logWait)
+		for p.inFlight > 0 && time.Now().Before(deadline) {
+			p.idle.Wait()
+		}
+		timer.Stop()
+	}
 	return append([]Entry(nil), p.log...)
 }
 
@@ -303,6 +326,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	auth := p.auth
+	p.inFlight++
 	p.mu.Unlock()
 
 	rec := &statusRecorder{ResponseWriter: w}
@@ -311,6 +335,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		entry.Status = rec.status
 		p.mu.Lock()
 		p.log = append(p.log, entry)
+		p.inFlight--
+		if p.inFlight == 0 {
+			p.idle.Broadcast()
+		}
 		p.mu.Unlock()
 	}()
 	if auth != nil {

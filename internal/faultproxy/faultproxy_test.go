@@ -300,3 +300,29 @@ func TestRequireBasicAuth(t *testing.T) {
 		t.Fatalf("authenticated read: %v", err)
 	}
 }
+
+// TestLogWaitsForRequestsInFlight: a request whose handler has not
+// finished is in the log Log returns, so a test that reads the log right
+// after its client finished never misses the last request.
+func TestLogWaitsForRequestsInFlight(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	s := newSetup(t, reg)
+	rule := s.proxy.Inject(faultproxy.Match{Kind: faultproxy.Blob, Ref: s.layer.Digest.String()}, faultproxy.Delay(300*time.Millisecond))
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.client(oci.Options{}).FetchBlob(context.Background(), s.repository(), s.layer)
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); rule.Hits() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the blob request never reached the proxy")
+		}
+	}
+	log := s.proxy.Log() // the delayed handler is still running
+	if len(log) == 0 || log[len(log)-1].Call.Kind != faultproxy.Blob || log[len(log)-1].Status != http.StatusOK {
+		t.Fatalf("Log returned before the request in flight was logged:\n%s", s.proxy.LogString())
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

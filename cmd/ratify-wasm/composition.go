@@ -97,7 +97,10 @@ func newCompositionAttachCmd() *cobra.Command {
 		Short:        "Push a composition list as an OCI referrer of the artifact it describes",
 		Long: `Pushes LIST as a referrer of REFERENCE (artifact type ` + composition.MediaType + `).
 The list must describe one of the artifact's WASM layers. Registries without
-the referrers API get the referrers tag index (sha256-<hex>) instead.`,
+the referrers API get the referrers tag index (sha256-<hex>) instead; if such
+a registry refuses to delete the index it replaces, the list is attached and
+a warning says so. Attaching a list the artifact already has pushes nothing
+and prints the existing referrer.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -117,7 +120,9 @@ the referrers API get the referrers tag index (sha256-<hex>) instead.`,
 				return err
 			}
 			desc, err := composition.Attach(ctx, repo, s.Descriptor, raw)
-			if err != nil {
+			if errors.Is(err, composition.ErrCleanup) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", s.Repository, desc.Digest)

@@ -203,3 +203,52 @@ func TestCompositionDiff(t *testing.T) {
 		t.Fatalf("diff against a reference: %v\n%s", err, fromRef)
 	}
 }
+
+// TestCompositionAttachStockDistribution: on a stock distribution registry
+// (DELETE refused) whose subject already has a referrers tag index, attach
+// replaces the index, warns that the old one could not be removed, prints
+// the list's reference and exits 0; attaching the same list again pushes
+// nothing and prints the same reference.
+func TestCompositionAttachStockDistribution(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.StartStockDistribution(t)
+	subj, err := registrytest.PushWasm(ctx, reg, "wasm/nested", "v1", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another referrer first, so the subject has a referrers tag index.
+	if _, err := registrytest.Attach(ctx, reg, "wasm/nested", subj, "application/vnd.example.other", []registrytest.Blob{{MediaType: "application/vnd.example.other", Data: []byte("x")}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Ref("wasm/nested", "v1")
+	list, err := compRun(t, "create", "--plain-http", ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listPath := writeTemp(t, "list.json", []byte(list))
+	attach := func() (string, string) {
+		t.Helper()
+		cmd := newCompositionCmd()
+		var out, errOut bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&errOut)
+		cmd.SetArgs([]string{"attach", "--plain-http", ref, listPath})
+		if err := cmd.ExecuteContext(ctx); err != nil {
+			t.Fatalf("attach: %v\nstderr: %s", err, errOut.String())
+		}
+		return strings.TrimSpace(out.String()), errOut.String()
+	}
+	first, warning := attach()
+	if !strings.Contains(warning, "warning: ") || !strings.Contains(warning, "405") {
+		t.Errorf("stderr = %q, want a warning naming the refused DELETE", warning)
+	}
+	refs, err := registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, composition.MediaType)
+	if err != nil || len(refs) != 1 || first != reg.Host+"/wasm/nested@"+refs[0].Digest.String() {
+		t.Fatalf("attach printed %q; composition referrers %v, %v", first, refs, err)
+	}
+	second, _ := attach()
+	refs, err = registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, composition.MediaType)
+	if err != nil || len(refs) != 1 || second != first {
+		t.Fatalf("second attach printed %q (first %q); composition referrers %v, %v", second, first, refs, err)
+	}
+}

@@ -38,7 +38,7 @@ storage:
   filesystem:
     rootdirectory: %q
   delete:
-    enabled: true
+    enabled: %t
   maintenance:
     uploadpurging:
       enabled: false
@@ -59,6 +59,20 @@ http:
 // tag schema.
 func StartDistribution(t testing.TB) *Registry {
 	t.Helper()
+	return startDistributionWith(t, true)
+}
+
+// StartStockDistribution is StartDistribution with distribution's default
+// storage settings, which refuse DELETE (405): what a user who runs
+// `registry serve` on a stock config gets, and where clients that clean up
+// old referrers tag indexes meet an error.
+func StartStockDistribution(t testing.TB) *Registry {
+	t.Helper()
+	return startDistributionWith(t, false)
+}
+
+func startDistributionWith(t testing.TB, deleteEnabled bool) *Registry {
+	t.Helper()
 	bin := testenv.Bin(t, "registry")
 	dir := t.TempDir()
 	storage := filepath.Join(dir, "storage")
@@ -68,7 +82,7 @@ func StartDistribution(t testing.TB) *Registry {
 
 	var errs []error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
-		r, err := startDistribution(t, bin, dir, storage, attempt)
+		r, err := startDistribution(t, bin, dir, storage, attempt, deleteEnabled)
 		if err == nil {
 			return r
 		}
@@ -88,7 +102,7 @@ type errRetry struct{ error }
 
 func (e errRetry) Unwrap() error { return e.error }
 
-func startDistribution(t testing.TB, bin, dir, storage string, attempt int) (*Registry, error) {
+func startDistribution(t testing.TB, bin, dir, storage string, attempt int, deleteEnabled bool) (*Registry, error) {
 	t.Helper()
 	port, err := pickPort()
 	if err != nil {
@@ -97,7 +111,7 @@ func startDistribution(t testing.TB, bin, dir, storage string, attempt int) (*Re
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	instance := newInstanceID()
 	cfg := filepath.Join(dir, fmt.Sprintf("config-%d.yml", attempt))
-	body := fmt.Sprintf(distributionConfig, storage, host, newInstanceID(), instanceHeader, instance)
+	body := fmt.Sprintf(distributionConfig, storage, deleteEnabled, host, newInstanceID(), instanceHeader, instance)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		return nil, err
 	}

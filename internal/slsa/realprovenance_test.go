@@ -15,11 +15,10 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/discover"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // The real GitHub-produced provenance that slsa-verifier tests itself with
-// (../shared/testdata/slsa-verifier), verified offline against the
+// (testdata/slsa-verifier), verified offline against the
 // public-good trusted root shipped in sigstore-go v1.3.0, with the source,
 // builder and tag parameters of slsa-verifier's own tests.
 
@@ -53,7 +52,7 @@ var realVectors = []realVector{
 
 func readVector(t *testing.T, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	b, err := os.ReadFile(filepath.Join("testdata", "slsa-verifier", rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +68,7 @@ func publicGoodTrust(t *testing.T, identityRegExp string) *sigverify.Policy {
 		t.Fatal(err)
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{{
-		Name: "github", Scopes: []string{"*"}, TrustedRoot: root, RequireTlog: true, RequireSCT: true,
+		Name: "github", Scopes: []string{"*"}, TrustedRoot: root, RequireTlog: true,
 		Keyless: sigverify.IdentityList{{CertificateIdentityRegExp: identityRegExp, CertificateOIDCIssuer: githubIssuer}},
 	}})
 	if err != nil {
@@ -103,7 +102,7 @@ func wantFailure(t *testing.T, f *failure, check string) {
 }
 
 func TestRealProvenanceOffline(t *testing.T) {
-	anyGitHub := publicGoodTrust(t, `^https://github\.com/`)
+	anyGitHub := publicGoodTrust(t, `^https://github\.com/.*$`)
 	for _, v := range realVectors {
 		t.Run(filepath.Base(v.file), func(t *testing.T) {
 			data := readVector(t, v.file)
@@ -157,7 +156,7 @@ func TestRealProvenanceOffline(t *testing.T) {
 			wantFailure(t, f, "subject")
 
 			// A signer other than the configured identity.
-			_, f = verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/trusted-org/`), base, v.subject)
+			_, f = verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/trusted-org/.*$`), base, v.subject)
 			wantFailure(t, f, sigverify.CheckIdentity)
 		})
 	}
@@ -180,6 +179,6 @@ func TestRealProvenanceTampered(t *testing.T) {
 	env["payload"] = base64.StdEncoding.EncodeToString(tampered)
 	data, _ = json.Marshal(b)
 	cfg := policy.Config{BuilderIDs: []string{v.builder}, SourceURI: v.source, SourceVersionedTag: "v15"}
-	_, f := verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/`), cfg, v.subject)
+	_, f := verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/.*$`), cfg, v.subject)
 	wantFailure(t, f, sigverify.CheckSignature)
 }

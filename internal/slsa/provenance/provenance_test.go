@@ -9,16 +9,14 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
-
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // vectorStatement returns the in-toto statement inside one of the real
-// slsa-verifier bundles in ../shared/testdata/slsa-verifier (signature not
+// slsa-verifier bundles in ../testdata/slsa-verifier (signature not
 // checked here; internal/slsa verifies them offline).
 func vectorStatement(t testing.TB, rel string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "testdata", "slsa-verifier", rel))
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "slsa-verifier", rel))
 	if err != nil {
 		t.Fatal(err)
 	}

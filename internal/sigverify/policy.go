@@ -35,6 +35,9 @@ type TrustPolicy struct {
 	// TrustedRoot is the path of a sigstore trusted_root.json (Fulcio CAs,
 	// Rekor logs, CT logs, TSAs). Nothing is fetched from the network.
 	TrustedRoot string `json:"trustedRoot,omitempty"`
+	// TrustedRootJSON is a trusted root given as its contents, used when
+	// TrustedRoot is empty (the CLI's embedded public-good root).
+	TrustedRootJSON []byte `json:"-"`
 	// InsecureIgnoreTlog accepts key-signed signatures that carry no
 	// transparency-log entry or RFC 3161 timestamp (cosign's
 	// --insecure-ignore-tlog). By default every signature needs one of them,
@@ -154,10 +157,12 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 		}
 		out.matchers = append(out.matchers, m)
 	}
-	if p.TrustedRoot != "" {
-		raw, err := os.ReadFile(p.TrustedRoot)
-		if err != nil {
-			return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+	if raw := p.TrustedRootJSON; p.TrustedRoot != "" || raw != nil {
+		if p.TrustedRoot != "" {
+			var err error
+			if raw, err = os.ReadFile(p.TrustedRoot); err != nil {
+				return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+			}
 		}
 		tr, err := root.NewTrustedRootFromJSON(raw)
 		if err != nil {

@@ -189,6 +189,56 @@ func TestNegativeKeyed(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The real CLI's signature and its tampered variants, judged by
+		// cosign's own verifier too: the verdicts must agree.
+		t.Run("against cosign's verifier", func(t *testing.T) {
+			root := sigtest.New(t).TrustedRootJSON(t)
+			read := func(p string) []byte {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			tampered := []byte(strings.Replace(string(payload), `"optional":null`, `"optional":{"tampered":"yes"}`, 1))
+			for _, c := range []struct {
+				name       string
+				payload    []byte
+				subject    digest.Digest
+				pub        string
+				ignoreTlog bool
+				accept     bool
+			}{
+				{"as signed, opt-out", payload, legacy.subject.Digest, pub2, true, true},
+				{"as signed, default evidence rule", payload, legacy.subject.Digest, pub2, false, false},
+				{"another key", payload, legacy.subject.Digest, otherPub, true, false},
+				{"another subject", payload, digest.FromString("another artifact"), pub2, true, false},
+				{"tampered payload", tampered, legacy.subject.Digest, pub2, true, false},
+			} {
+				tp := sigverify.TrustPolicy{Name: "p", Scopes: []string{"*"}, Keys: []sigverify.KeyConfig{{File: c.pub}}, InsecureIgnoreTlog: c.ignoreTlog}
+				if !c.ignoreTlog {
+					tp.TrustedRootJSON = root
+				}
+				ours := func() error {
+					p, err := tp.Compile("trustPolicies[0]")
+					if err != nil {
+						return err
+					}
+					ent, err := sigverify.CosignSignature(c.payload, layer.Annotations)
+					if err != nil {
+						return err
+					}
+					_, err = p.Verify(ent, sigverify.Subject{Digest: c.subject}, sigverify.Expect{})
+					return err
+				}()
+				theirs := sigtest.CosignVerify(t, c.payload, layer.Annotations, c.subject, sigtest.CosignTrust{TrustedRoot: tp.TrustedRootJSON, KeyPEM: read(c.pub), IgnoreTlog: c.ignoreTlog})
+				t.Logf("%s: ours %v; cosign %v", c.name, ours, theirs)
+				if (ours == nil) != c.accept || (theirs == nil) != c.accept {
+					t.Errorf("%s: ours accepted %t, cosign accepted %t, want %t", c.name, ours == nil, theirs == nil, c.accept)
+				}
+			}
+		})
+
 		t.Run("moved legacy signature", func(t *testing.T) {
 			other := pushWasm(t, r, legacy.repo, testenv.Fixture(t, "hello.core.wasm"))
 			otherRef := r.Ref(legacy.repo, other.Digest.String())

@@ -1,32 +1,20 @@
 package sigverify_test
 
 import (
-	"context"
-	"crypto"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/opencontainers/go-digest"
-	"github.com/sigstore/cosign/v2/pkg/cosign"
-	"github.com/sigstore/cosign/v2/pkg/cosign/bundle"
-	"github.com/sigstore/cosign/v2/pkg/oci/static"
-	"github.com/sigstore/sigstore-go/pkg/root"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
 
 // oracleCase is one legacy signature layer verified both by sigverify and
-// by cosign's own pkg/cosign (VerifyImageSignature with a ClaimVerifier,
-// offline, against the same trusted root), configured as `cosign verify`
-// is with its default flags plus --use-signed-timestamps (the trusted
-// root has a TSA). why is empty when the verdicts must agree; otherwise it
-// says why ours differs.
+// by cosign's own verifier (sigtest.CosignVerify) against the same trusted
+// root. why is empty when the verdicts must agree; otherwise it says why
+// ours differs.
 type oracleCase struct {
 	name    string
 	payload []byte
@@ -45,10 +33,7 @@ type oracleCase struct {
 func TestDifferentialAgainstCosign(t *testing.T) {
 	e := newEnv(t)
 	stranger := sigtest.New(t)
-	trusted, err := root.NewTrustedRootFromJSON(e.ss.TrustedRootJSON(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	trusted := e.ss.TrustedRootJSON(t)
 	payload := sigtest.SimpleSigning(ref, subj)
 	keyless := func(o sigtest.LegacyOptions) map[string]string {
 		return e.ss.CosignSignature(t, alice, issuer, payload, o)
@@ -155,65 +140,14 @@ func verifyOurs(t *testing.T, e *env, c oracleCase) error {
 	return err
 }
 
-func verifyCosign(t *testing.T, trusted root.TrustedMaterial, c oracleCase) (err error) {
+func verifyCosign(t *testing.T, trusted []byte, c oracleCase) error {
 	t.Helper()
-	// cosign v2.6.4 indexes an empty slice when the only RFC 3161 timestamp
-	// fails against TrustedMaterial (VerifyRFC3161Timestamp): a crash is
-	// a refusal here.
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("cosign panicked: %v", p)
-		}
-	}()
-	var opts []static.Option
-	if cert := c.ann[sigverify.AnnotationCertificate]; cert != "" {
-		opts = append(opts, static.WithCertChain([]byte(cert), []byte(c.ann[sigverify.AnnotationChain])))
+	tr := sigtest.CosignTrust{TrustedRoot: trusted, Issuer: issuer, Identity: alice, IgnoreTlog: c.ignoreTlog}
+	switch {
+	case c.key != nil:
+		tr.KeyPEM = c.key.PublicPEM(t)
+	case c.identityRE != "":
+		tr.Identity, tr.IdentityRegExp = "", c.identityRE
 	}
-	if raw := c.ann[sigverify.AnnotationBundle]; raw != "" {
-		var rb bundle.RekorBundle
-		if err := json.Unmarshal([]byte(raw), &rb); err != nil {
-			t.Fatal(err)
-		}
-		opts = append(opts, static.WithBundle(&rb))
-	}
-	if raw := c.ann[sigverify.AnnotationRFC3161]; raw != "" {
-		var ts bundle.RFC3161Timestamp
-		if err := json.Unmarshal([]byte(raw), &ts); err != nil {
-			t.Fatal(err)
-		}
-		opts = append(opts, static.WithRFC3161Timestamp(&ts))
-	}
-	sig, err := static.NewSignature(c.payload, c.ann[sigverify.AnnotationSignature], opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	co := &cosign.CheckOpts{
-		// Without a ClaimVerifier cosign accepts a signature for any digest.
-		ClaimVerifier:       cosign.SimpleClaimVerifier,
-		TrustedMaterial:     trusted,
-		Offline:             true,
-		UseSignedTimestamps: c.ann[sigverify.AnnotationRFC3161] != "",
-		IgnoreTlog:          c.ignoreTlog,
-	}
-	if c.key != nil {
-		pub, err := cryptoutils.UnmarshalPEMToPublicKey(c.key.PublicPEM(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if co.SigVerifier, err = signature.LoadVerifier(pub, crypto.SHA256); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		id := cosign.Identity{Issuer: issuer, Subject: alice}
-		if c.identityRE != "" {
-			id = cosign.Identity{Issuer: issuer, SubjectRegExp: c.identityRE}
-		}
-		co.Identities = []cosign.Identity{id}
-	}
-	h, err := v1.NewHash(c.subject.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = cosign.VerifyImageSignature(context.Background(), sig, h, co)
-	return err
+	return sigtest.CosignVerify(t, c.payload, c.ann, c.subject, tr)
 }

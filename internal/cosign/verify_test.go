@@ -438,3 +438,24 @@ func TestUncheckedEvidenceIsReported(t *testing.T) {
 		t.Errorf("want one note about the unchecked log entry and no tlogIndex, got %v", res.Extensions)
 	}
 }
+
+// TestScopeSpellings: a subject written with another spelling of a scoped
+// repository (host in upper case) gets the scope's policy, not the
+// catch-all. Here the catch-all trusts the attacker's key, so falling to
+// it would accept the attacker's signature.
+func TestScopeSpellings(t *testing.T) {
+	r := registrytest.StartReferrers(t)
+	attacker, release := sigtest.NewKey(t, sigtest.ECDSAP256), sigtest.NewKey(t, sigtest.ECDSAP256)
+	host := strings.Replace(r.Host, "127.0.0.1", "localhost", 1)
+	subj := pushWasm(t, r, "team-a/app", nil)
+	payload := sigtest.SimpleSigning(host+"/team-a/app", subj.Digest)
+	desc := pushSigTag(t, r, "team-a/app", subj.Digest, simpleSigningLayer(payload, attacker.SignCosign(t, payload)))
+	cfg := map[string]any{"trustPolicies": []any{
+		map[string]any{"name": "catch-all", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(attacker.PublicPEM(t))}}, "insecureIgnoreTlog": true},
+		map[string]any{"name": "team-a", "scopes": []string{host + "/team-a/*"}, "keys": []any{map[string]any{"pem": string(release.PublicPEM(t))}}, "insecureIgnoreTlog": true},
+	}}
+	for _, spelled := range []string{host, strings.ToUpper(host)} {
+		ref := spelled + "/team-a/app@" + subj.Digest.String()
+		wantFailure(t, runPlugin(t, ref, desc, cfg), sigverify.CheckSignature, `trust policy "team-a"`)
+	}
+}

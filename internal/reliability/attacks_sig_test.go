@@ -151,7 +151,7 @@ func init() {
 				return d, nil, nil
 			}},
 		provenanceCase(slsaRef, "provenance whose builder ID has no ref at all, under a builderIds entry without @",
-			`builder: builder ID .* is not allowed`,
+			`builder: .*builder ID "[^"]*release\.yml" is not allowed \(it must name a ref`,
 			map[string]any{"trustPolicies": keyTrust(attackFile(slsaRef, "key.pub"))},
 			withBuilder(slsaBuilderFlow),
 			func(t *testing.T, st []byte) ([]byte, string, map[string]string) {

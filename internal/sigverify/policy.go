@@ -115,10 +115,6 @@ type Policy struct {
 	requireSignedTimestamp bool
 }
 
-// InsecureIgnoreTlog reports whether the policy accepts key-signed
-// signatures without a log entry or timestamp (callers log a warning).
-func (p *Policy) InsecureIgnoreTlog() bool { return p.insecureIgnoreTlog }
-
 // Compile checks p and loads what it names. path is the configuration path
 // of p (e.g. "trustPolicies[0]") used in error messages.
 func (p TrustPolicy) Compile(path string) (*Policy, error) {
@@ -192,7 +188,7 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
 	}
 	if len(p.Keyless) > 0 && !p.InsecureIgnoreSCT && len(out.trustedRoot.CTLogs()) == 0 {
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("(%s) lists no CT log, but keyless certificates need a verified SCT", p.TrustedRoot)}
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: "lists no CT log, but keyless certificates need a verified SCT"}
 	}
 	return out, nil
 }
@@ -204,8 +200,8 @@ func (id Identity) matcher(path string) (verify.CertificateIdentity, error) {
 	case (id.CertificateOIDCIssuer == "") == (id.CertificateOIDCIssuerRegExp == ""):
 		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
 	}
-	for _, k := range []string{"certificateIdentityRegExp", "certificateOIDCIssuerRegExp"} {
-		re := map[string]string{"certificateIdentityRegExp": id.CertificateIdentityRegExp, "certificateOIDCIssuerRegExp": id.CertificateOIDCIssuerRegExp}[k]
+	for _, kv := range [][2]string{{"certificateIdentityRegExp", id.CertificateIdentityRegExp}, {"certificateOIDCIssuerRegExp", id.CertificateOIDCIssuerRegExp}} {
+		k, re := kv[0], kv[1]
 		if re == "" {
 			continue
 		}

@@ -545,11 +545,26 @@ func TestOptOutKeys(t *testing.T) {
 		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, InsecureIgnoreTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
 		{sigverify.TrustPolicy{Keys: unlogged(t, k).Keys, InsecureIgnoreTlog: true, RequireTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
 		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, RequireSCT: &f}, "trustPolicies[0].requireSCT"},
+		{sigverify.TrustPolicy{TrustedRootJSON: withoutCTLogs(t, e.ss.TrustedRootJSON(t)), Keyless: id}, "trustPolicies[0].trustedRoot"},
 	} {
 		c.p.Name, c.p.Scopes = "p", []string{"*"}
 		_, err := c.p.Compile("trustPolicies[0]")
 		wantConfigError(t, err, c.key)
 	}
+}
+
+func withoutCTLogs(t *testing.T, trustedRoot []byte) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(trustedRoot, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "ctlogs")
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // A bundle that carries its own root certificate is refused, even though

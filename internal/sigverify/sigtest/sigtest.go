@@ -186,16 +186,6 @@ func (s *Sigstore) leaf(t testing.TB, identity, issuer string, noSCT bool) (*x50
 // Rekor log, the TSA and the CT logs. Log IDs are the raw key IDs, which is
 // what sigstore-go looks entries up by (VirtualSigstore's own are hex).
 func (s *Sigstore) TrustedRootJSON(t testing.TB) []byte {
-	return s.trustedRootJSON(t, false)
-}
-
-// TrustedRootWithoutRekorJSON is TrustedRootJSON without the Rekor log:
-// this instance's log entries then come from a log the root does not list.
-func (s *Sigstore) TrustedRootWithoutRekorJSON(t testing.TB) []byte {
-	return s.trustedRootJSON(t, true)
-}
-
-func (s *Sigstore) trustedRootJSON(t testing.TB, noRekor bool) []byte {
 	t.Helper()
 	fixIDs := func(m map[string]*root.TransparencyLog) map[string]*root.TransparencyLog {
 		for k, l := range m {
@@ -222,13 +212,9 @@ func (s *Sigstore) trustedRootJSON(t testing.TB, noRekor bool) []byte {
 		BaseURL: "https://ctfe.test", ID: id[:], HashFunc: crypto.SHA256,
 		PublicKey: s.ctKey.Public(), SignatureHashFunc: crypto.SHA256, ValidityPeriodStart: start,
 	}
-	rekor := fixIDs(s.VS.RekorLogs())
-	if noRekor {
-		rekor = map[string]*root.TransparencyLog{}
-	}
 	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01,
 		append(s.VS.FulcioCertificateAuthorities(), fulcio, past),
-		ctlogs, s.VS.TimestampingAuthorities(), rekor)
+		ctlogs, s.VS.TimestampingAuthorities(), fixIDs(s.VS.RekorLogs()))
 	if err != nil {
 		t.Fatal(err)
 	}

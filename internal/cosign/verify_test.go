@@ -434,6 +434,9 @@ func TestUncheckedEvidenceIsReported(t *testing.T) {
 	wantSuccess(t, res, map[string]any{cosign.ExtTimestampSource: "none", cosign.ExtUnlogged: true})
 	sig := res.Extensions[cosign.ExtSignatures].([]any)[0].(map[string]any)
 	notes, _ := sig["notes"].([]any)
+	if !strings.Contains(res.Stderr, "warn: signature ") || !strings.Contains(res.Stderr, `trust policy "k" sets insecureIgnoreTlog`) {
+		t.Errorf("no warning for the unlogged signature in the plugin log: %q", res.Stderr)
+	}
 	if len(notes) != 2 || !strings.Contains(notes[0].(string), "not in the trusted root") || res.Extensions[cosign.ExtTlogIndex] != nil || sig["unlogged"] != true {
 		t.Errorf("want one note about the unchecked log entry and no tlogIndex, got %v", res.Extensions)
 	}

@@ -192,8 +192,8 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	signed := attach(t, "layer.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(layer, predicateV1("v1.2.0"))))
 	res := runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"artifactTypes": artifactTypeDSSE}))
 	ratifytest.WantPass(t, res)
-	if s := res.Extensions["signer"].(map[string]any); s["unlogged"] != true {
-		t.Errorf("signer %v: want unlogged", s)
+	if s := res.Extensions["signer"].(map[string]any); s["unlogged"] != true || !strings.Contains(res.Stderr, "warn: ") || !strings.Contains(res.Stderr, "insecureIgnoreTlog") {
+		t.Errorf("signer %v, log %q: want unlogged and a warning", s, res.Stderr)
 	}
 	// Without the opt-out, provenance signed with no log entry or
 	// timestamp is refused, naming the missing evidence and the key.

@@ -275,7 +275,7 @@ func (w *world) builtinCosign() map[string]any {
 
 func (w *world) wasmCosign() map[string]any {
 	return map[string]any{"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature, "timeout": pluginTimeout,
-		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": w.keys()}}}
+		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": w.keys(), "insecureIgnoreTlog": true}}}
 }
 
 func (w *world) builtinNotation() map[string]any {
@@ -290,7 +290,7 @@ func (w *world) wasmNotation() map[string]any {
 
 func (w *world) wasmSLSA() map[string]any {
 	return map[string]any{"name": "wasm-slsa", "artifactTypes": cosign.MediaTypeBundle + "," + artifactTypeEmpty, "timeout": pluginTimeout,
-		"trustPolicies": []any{map[string]any{"name": "release-key", "scopes": []string{"*"}, "keys": w.keys()}},
+		"trustPolicies": []any{map[string]any{"name": "release-key", "scopes": []string{"*"}, "keys": w.keys(), "insecureIgnoreTlog": true}},
 		"builderIds":    []string{builderFlow}, "sourceUri": sourceRepo, "sourceRef": "refs/tags/v1.*"}
 }
 

@@ -74,7 +74,7 @@ func stdin(b *testing.B, entry map[string]any) []byte {
 // plugins' READMEs.
 func entries(b *testing.B) map[string]map[string]any {
 	pub, cert := keyFiles(b)
-	trust := []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}}}
+	trust := []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}, "insecureIgnoreTlog": true}}
 	return map[string]map[string]any{
 		"wasm-cosign": {"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature, "trustPolicies": trust},
 		"wasm-notation": {"name": "wasm-notation", "artifactTypes": notation.ArtifactType,

@@ -77,24 +77,33 @@ func TestVerifyBundleCosignSignBlob(t *testing.T) {
 	bundle := filepath.Join(dir, "hello.sigstore.json")
 	run("sign-blob", "--key", filepath.Join(dir, "k.key"), "--signing-config", sc, "--bundle", bundle, "-y", blob)
 
-	out, err := verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "k.pub"), blob)
-	if err != nil || !strings.HasPrefix(out, "verified: message signed by key sha256:") {
-		t.Fatalf("want verified, got %q %v", out, err)
+	// Signed with no log and no timestamp: refused by default, as cosign
+	// verify does, against the embedded public-good root or a given one.
+	_, err := verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "k.pub"), blob)
+	wantErr(t, err, "tlog: signature has no transparency-log entry or RFC 3161 timestamp", "--insecure-ignore-tlog")
+	root := sigtest.New(t).WriteTrustedRoot(t, dir)
+	_, err = verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "k.pub"), "--trusted-root", root, blob)
+	wantErr(t, err, "tlog: ", "--insecure-ignore-tlog")
+
+	unlogged := []string{"--bundle", bundle, "--insecure-ignore-tlog", "--key"}
+	out, err := verifyBundle(t, append(unlogged, filepath.Join(dir, "k.pub"), blob)...)
+	if err != nil || !strings.HasPrefix(out, "warning: ") || !strings.Contains(out, "verified: message signed by key sha256:") {
+		t.Fatalf("want a warning and verified, got %q %v", out, err)
 	}
 	raw, _ := os.ReadFile(blob)
-	if _, err := verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "k.pub"), digest.FromBytes(raw).String()); err != nil {
+	if _, err := verifyBundle(t, append(unlogged, filepath.Join(dir, "k.pub"), digest.FromBytes(raw).String())...); err != nil {
 		t.Fatalf("by digest: %v", err)
 	}
 
-	_, err = verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "other.pub"), blob)
+	_, err = verifyBundle(t, append(unlogged, filepath.Join(dir, "other.pub"), blob)...)
 	wantErr(t, err, "signature: not signed by any of the 1 trusted key(s)")
 
 	other := writeFile(t, dir, "other.wasm", []byte("\x00asm\x01\x00\x00\x00\x00"))
-	_, err = verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "k.pub"), other)
+	_, err = verifyBundle(t, append(unlogged, filepath.Join(dir, "k.pub"), other)...)
 	wantErr(t, err, "for "+other, "subject: message signature covers sha256:", ", not the subject "+digestOf(t, other))
 
 	bad := writeFile(t, dir, "bad.json", []byte(`{"mediaType":`))
-	_, err = verifyBundle(t, "--bundle", bad, "--key", filepath.Join(dir, "k.pub"), blob)
+	_, err = verifyBundle(t, "--bundle", bad, "--insecure-ignore-tlog", "--key", filepath.Join(dir, "k.pub"), blob)
 	wantErr(t, err, "not a valid sigstore bundle")
 }
 
@@ -111,7 +120,7 @@ func TestVerifyBundleKeyless(t *testing.T) {
 	bundle := writeFile(t, dir, "app.sigstore.json", ss.Bundle(t, "alice@example.com", "https://issuer.example.com", st, sigtest.LegacyOptions{}))
 	id := []string{"--certificate-identity", "alice@example.com", "--certificate-oidc-issuer", "https://issuer.example.com"}
 
-	args := append([]string{"--bundle", bundle, "--trusted-root", root, "--insecure-ignore-sct"}, id...)
+	args := append([]string{"--bundle", bundle, "--trusted-root", root}, id...)
 	out, err := verifyBundle(t, append(args, artifact)...)
 	if err != nil {
 		t.Fatal(err)
@@ -122,21 +131,83 @@ func TestVerifyBundleKeyless(t *testing.T) {
 		}
 	}
 
-	// Fulcio certificates carry SCTs; the VirtualSigstore's do not.
-	_, err = verifyBundle(t, append(append([]string{"--bundle", bundle, "--trusted-root", root}, id...), artifact)...)
+	// A certificate never logged in CT fails unless --insecure-ignore-sct.
+	noSCT := writeFile(t, dir, "nosct.sigstore.json", ss.Bundle(t, "alice@example.com", "https://issuer.example.com", st, sigtest.LegacyOptions{NoSCT: true}))
+	_, err = verifyBundle(t, append(append([]string{"--bundle", noSCT, "--trusted-root", root}, id...), artifact)...)
 	wantErr(t, err, "sct: ")
+	if _, err := verifyBundle(t, append(append([]string{"--bundle", noSCT, "--trusted-root", root, "--insecure-ignore-sct"}, id...), artifact)...); err != nil {
+		t.Errorf("--insecure-ignore-sct: %v", err)
+	}
 
-	_, err = verifyBundle(t, "--bundle", bundle, "--trusted-root", root, "--insecure-ignore-sct", "--certificate-identity", "bob@example.com", "--certificate-oidc-issuer", "https://issuer.example.com", artifact)
+	// Neither logged nor timestamped: refused, and there is no opt-out for
+	// certificates.
+	bare := writeFile(t, dir, "bare.sigstore.json", ss.Bundle(t, "alice@example.com", "https://issuer.example.com", st, sigtest.LegacyOptions{NoTlog: true, NoTSA: true}))
+	_, err = verifyBundle(t, append(append([]string{"--bundle", bare, "--trusted-root", root}, id...), artifact)...)
+	wantErr(t, err, "tlog: signature has no transparency-log entry or RFC 3161 timestamp")
+	_, err = verifyBundle(t, append(append([]string{"--bundle", bare, "--trusted-root", root, "--insecure-ignore-tlog"}, id...), artifact)...)
+	wantErr(t, err, "--insecure-ignore-tlog applies to --key only")
+
+	_, err = verifyBundle(t, "--bundle", bundle, "--trusted-root", root, "--certificate-identity", "bob@example.com", "--certificate-oidc-issuer", "https://issuer.example.com", artifact)
 	wantErr(t, err, "identity: ", `"alice@example.com"`)
 
 	_, err = verifyBundle(t, append(args, digest.FromString("other").String())...)
 	wantErr(t, err, "subject: ")
 
+	// Without --trusted-root the public-good root is used, which does not
+	// know this private instance's TSA, log or CA.
+	_, err = verifyBundle(t, append(append([]string{"--bundle", bundle}, id...), artifact)...)
+	wantErr(t, err, "timestamp: ", "does not verify against the trusted root")
+
 	_, err = verifyBundle(t, append([]string{"--bundle", bundle, "--staging"}, append(id, artifact)...)...)
-	wantErr(t, err, "--trusted-root is required")
+	wantErr(t, err, "--staging needs --trusted-root")
+
+	// --key checks more than the signature: the timestamp must verify
+	// against the trusted root given, or the public-good one by default.
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	pub := k.WritePublic(t, dir, "k.pub")
+	stamped := writeFile(t, dir, "keyed.sigstore.json", ss.BundleWithKey(t, k, st))
+	if out, err := verifyBundle(t, "--bundle", stamped, "--key", pub, "--trusted-root", root, artifact); err != nil || !strings.Contains(out, "rfc3161 time") {
+		t.Fatalf("keyed, timestamped: %q %v", out, err)
+	}
+	_, err = verifyBundle(t, "--bundle", stamped, "--key", pub, artifact)
+	wantErr(t, err, "timestamp: ")
 
 	_, err = verifyBundle(t, "--bundle", bundle, "--key", filepath.Join(dir, "missing.pub"), artifact)
 	wantErr(t, err, "--key ", "missing.pub")
+}
+
+// TestVerifyBundlePublicGood verifies real bundles made on GitHub Actions
+// with the public-good Fulcio and Rekor against the embedded snapshot of the
+// public-good trusted root, offline, without --trusted-root.
+func TestVerifyBundlePublicGood(t *testing.T) {
+	const (
+		issuer   = "https://token.actions.githubusercontent.com"
+		goSigner = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml@refs/tags/v2.1.0"
+	)
+	for _, v := range []struct{ file, subject, signer string }{
+		{"gha_go/v2.1.0/binary-linux-amd64-push-v14.intoto.jsonl", "sha256:f6ab7ad0c7549b5a4942c3b0690519d791c28c4c0f8b286208cb40da3322a066", goSigner},
+		{"bcr/MODULE.bazel.intoto.jsonl", "sha256:06ce330900a7d6403bc8d88e5dfad6aeeb8ae40179f66bb89e69c8bf6f6b1a0b", "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml@refs/tags/v0.0.1"},
+	} {
+		t.Run(filepath.Base(v.file), func(t *testing.T) {
+			bundle := testenv.ThirdParty(t, "slsa-verifier/"+v.file)
+			out, err := verifyBundle(t, "--bundle", bundle, "--certificate-identity", v.signer, "--certificate-oidc-issuer", issuer, v.subject)
+			if err != nil || !strings.Contains(out, "verified: dsse signed by "+v.signer) || !strings.Contains(out, "tlog index") {
+				t.Fatalf("got %q %v", out, err)
+			}
+			_, err = verifyBundle(t, "--bundle", bundle, "--certificate-identity", v.signer+"x", "--certificate-oidc-issuer", issuer, v.subject)
+			wantErr(t, err, "identity: ")
+			_, err = verifyBundle(t, "--bundle", bundle, "--certificate-identity", v.signer, "--certificate-oidc-issuer", issuer, digest.FromString("other").String())
+			wantErr(t, err, "subject: ")
+			// A root that does not hold the public-good material: the log
+			// entry no longer counts, and the certificate does not chain.
+			_, err = verifyBundle(t, "--bundle", bundle, "--trusted-root", sigtest.New(t).WriteTrustedRoot(t, t.TempDir()), "--certificate-identity", v.signer, "--certificate-oidc-issuer", issuer, v.subject)
+			wantErr(t, err, "verify-bundle: ")
+		})
+	}
+	out, err := verifyBundle(t, "--help")
+	if err != nil || !strings.Contains(out, "public-good") || !strings.Contains(out, publicGoodDate) || !strings.Contains(out, "--insecure-ignore-tlog") {
+		t.Errorf("--help does not say which root is used without --trusted-root: %q %v", out, err)
+	}
 }
 
 func digestOf(t *testing.T, path string) string {

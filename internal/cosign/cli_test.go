@@ -1,7 +1,6 @@
 package cosign_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
+	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
 
 // signingConfigNoServices makes cosign v3 sign with a key and nothing else:
@@ -79,18 +80,34 @@ func TestCosignCLIFormats(t *testing.T) {
 		key2, pub2 := c2.keyPair(t, "cosign")
 		key3, pub3 := c3.keyPair(t, "cosign")
 		cfg := keyPolicy(pub2, pub3)
+		// The same keys without the opt-out, with a trusted root that could
+		// check a log entry or timestamp if there were one.
+		strict := map[string]any{"trustPolicies": []any{map[string]any{"name": "strict", "scopes": []string{"*"},
+			"keys": []any{map[string]any{"file": pub2}, map[string]any{"file": pub3}}, "trustedRoot": sigtest.New(t).WriteTrustedRoot(t, t.TempDir())}}}
+		unlogged := func(t *testing.T, s signed, ext map[string]any) {
+			t.Helper()
+			// cosign sign --tlog-upload=false leaves no evidence: refused by
+			// default, naming what is missing and the opt-out key.
+			wantFailure(t, runPlugin(t, s.ref, s.referrer, strict), sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
+			ext[cosign.ExtUnlogged] = true
+			wantSuccess(t, runPlugin(t, s.ref, s.referrer, cfg), ext)
+		}
 
 		s := signV2Tag(t, r, c2, key2, "wasm/v2tag")
 		t.Logf("v2 tag referrer: %+v", s.referrer)
-		wantSuccess(t, runPlugin(t, s.ref, s.referrer, cfg), map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtDiscovery: "tag"})
+		unlogged(t, s, map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtDiscovery: "tag"})
 
 		s = signV2Referrer(t, r, c2, key2, "wasm/v2ref")
 		t.Logf("v2 oci-1-1 referrer: %+v", s.referrer)
-		wantSuccess(t, runPlugin(t, s.ref, s.referrer, cfg), map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtDiscovery: "referrer"})
+		unlogged(t, s, map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtDiscovery: "referrer"})
 
 		s = signV3Bundle(t, r, c3, key3, "wasm/v3bundle")
 		t.Logf("v3 bundle referrer: %+v", s.referrer)
-		wantSuccess(t, runPlugin(t, s.ref, s.referrer, cfg), map[string]any{cosign.ExtFormat: cosign.FormatBundle, cosign.ExtPredicateType: cosign.PredicateCosignSign})
-		_ = context.Background()
+		unlogged(t, s, map[string]any{cosign.ExtFormat: cosign.FormatBundle, cosign.ExtPredicateType: cosign.PredicateCosignSign})
+
+		// Without a trusted root and without the opt-out, the configuration
+		// itself is refused.
+		noRoot := map[string]any{"trustPolicies": []any{map[string]any{"name": "k", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub2}}}}}
+		wantFailure(t, runPlugin(t, s.ref, s.referrer, noRoot), "config", "trustPolicies[0].trustedRoot", "insecureIgnoreTlog")
 	})
 }

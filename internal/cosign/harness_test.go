@@ -66,12 +66,14 @@ func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, key
 }
 
 // keyPolicy is a trust policy for every subject trusting the key files.
+// The cosign CLIs sign here with --tlog-upload=false (there is no Rekor
+// offline), so the policy opts out of log evidence explicitly.
 func keyPolicy(files ...string) map[string]any {
 	var keys []any
 	for _, f := range files {
 		keys = append(keys, map[string]any{"file": f})
 	}
-	return map[string]any{"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": keys}}}
+	return map[string]any{"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": keys, "insecureIgnoreTlog": true}}}
 }
 
 // sigTag resolves the cosign sha256-<hex>.sig tag of subject, as Ratify's

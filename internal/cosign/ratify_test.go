@@ -37,7 +37,7 @@ func verifyBoth(t *testing.T, subject string, pubs ...string) (builtin, ours *ra
 	start := time.Now()
 	ours = ratifytest.Verify(t, ratifytest.Config{CosignEnabled: true, Verifiers: []map[string]any{{
 		"name": "wasm-cosign", "artifactTypes": artifactTypes,
-		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": keys}},
+		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": keys, "insecureIgnoreTlog": true}},
 	}}}, subject)
 	t.Logf("ratify verify with wasm-cosign: %v; built-in: %t, wasm-cosign: %t", time.Since(start).Round(time.Millisecond), builtin.IsSuccess, ours.IsSuccess)
 	return builtin, ours
@@ -170,7 +170,7 @@ valid if {
 	}
 	cfg := ratifytest.Config{CosignEnabled: true, Policy: ratifytest.RegoPolicy(policy), Verifiers: []map[string]any{{
 		"name": "wasm-cosign", "artifactTypes": artifactTypes,
-		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}}},
+		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}, "insecureIgnoreTlog": true}},
 	}}}
 	if rep := ratifytest.Verify(t, cfg, s.ref); !rep.IsSuccess {
 		t.Fatalf("rego policy on extensions: want success\n%s", rep.Raw)

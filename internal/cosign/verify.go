@@ -162,7 +162,17 @@ func (v *verification) legacyLayer(l ocispec.Descriptor) (*sigverify.Outcome, er
 	if err != nil {
 		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
 	}
-	return v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{})
+	return v.warnUnlogged(v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{}))
+}
+
+// warnUnlogged logs a signature that passed only through the policy's
+// insecureIgnoreTlog: operators should see that they accept it.
+func (v *verification) warnUnlogged(out *sigverify.Outcome, err error) (*sigverify.Outcome, error) {
+	if err == nil && out.Unlogged {
+		v.req.Log.Warnf("signature %s for %s by %s has no transparency-log entry or timestamp; accepted only because trust policy %q sets insecureIgnoreTlog",
+			v.rf.Ref(v.req.Repository()), v.subjectRef, out.Signer(), out.Policy)
+	}
+	return out, err
 }
 
 // bundle verifies a sigstore bundle referrer: one bundle layer, a DSSE
@@ -203,7 +213,7 @@ func (v *verification) bundleLayer(raw []byte) (*sigverify.Outcome, error) {
 	if err != nil {
 		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
 	}
-	return v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{PredicateTypes: []string{PredicateCosignSign}})
+	return v.warnUnlogged(v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{PredicateTypes: []string{PredicateCosignSign}}))
 }
 
 func (v *verification) fetch(l ocispec.Descriptor) ([]byte, error) {
@@ -256,6 +266,7 @@ type signatureReport struct {
 	TlogIndex   *int64      `json:"tlogIndex,omitempty"`
 	Timestamps  []timestamp `json:"timestamps,omitempty"`
 	Notes       []string    `json:"notes,omitempty"`
+	Unlogged    bool        `json:"unlogged,omitempty"`
 	FailedCheck string      `json:"failedCheck,omitempty"`
 	Error       string      `json:"error,omitempty"`
 }
@@ -276,7 +287,7 @@ func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) sign
 		r.Error = err.Error()
 		return r
 	}
-	r.Verified, r.Signer, r.Notes = true, out.Signer(), out.Notes
+	r.Verified, r.Signer, r.Notes, r.Unlogged = true, out.Signer(), out.Notes, out.Unlogged
 	if len(out.Tlog) > 0 {
 		idx := out.Tlog[0].LogIndex
 		r.TlogIndex = &idx
@@ -312,6 +323,9 @@ func addOutcome(ext map[string]any, o *sigverify.Outcome) {
 	if o.PredicateType != "" {
 		ext[ExtPredicateType] = o.PredicateType
 	}
+	if o.Unlogged {
+		ext[ExtUnlogged] = true
+	}
 }
 
 // Extension keys (documented in plugins/wasm-cosign/README.md).
@@ -331,6 +345,9 @@ const (
 	ExtTimestampSource = "timestampSource"
 	ExtTimestamp       = "timestamp"
 	ExtPredicateType   = "predicateType"
+	// ExtUnlogged is true when the signature had no log entry or timestamp
+	// and passed only through the trust policy's insecureIgnoreTlog.
+	ExtUnlogged = "unlogged"
 )
 
 // statementPredicateType reads the predicate type of the (unverified) in-toto

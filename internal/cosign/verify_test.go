@@ -136,8 +136,18 @@ func TestKeyless(t *testing.T) {
 			res = runPlugin(t, ref, legacy(ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{NoTlog: true})), strict)
 			wantFailure(t, res, sigverify.CheckTlog, "no transparency-log entry", "requireTlog")
 
+			// The defaults, without requireTlog: a certificate never logged
+			// in CT, and a signature never logged or timestamped, fail.
+			res = runPlugin(t, ref, legacy(ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{NoSCT: true})), keylessPolicy(rootPath, nil))
+			wantFailure(t, res, sigverify.CheckSCT, "certificate transparency")
+			res = runPlugin(t, ref, legacy(ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{NoTlog: true, NoTSA: true})), keylessPolicy(rootPath, nil))
+			wantFailure(t, res, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
+			b := ss.Bundle(t, alice, issuer, sigtest.Statement(cosign.PredicateCosignSign, ref, subj.Digest, nil), sigtest.LegacyOptions{NoTlog: true, NoTSA: true})
+			res = runPlugin(t, ref, attachBundle(t, r, repo, subj, b), keylessPolicy(rootPath, nil))
+			wantFailure(t, res, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
+
 			res = runPlugin(t, ref, legacy(ss.ExpiredCosignSignature(t, alice, issuer, payload)), keylessPolicy(rootPath, nil))
-			wantFailure(t, res, sigverify.CheckCertificate, "current time", "no transparency-log entry or RFC 3161 timestamp")
+			wantFailure(t, res, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
 
 			att := ss.Bundle(t, alice, issuer, sigtest.Statement("https://slsa.dev/provenance/v1", ref, subj.Digest, nil), sigtest.LegacyOptions{})
 			res = runPlugin(t, ref, attachBundle(t, r, repo, subj, att), strict)
@@ -178,6 +188,56 @@ func TestNegativeKeyed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+
+		// The real CLI's signature and its tampered variants, judged by
+		// cosign's own verifier too: the verdicts must agree.
+		t.Run("against cosign's verifier", func(t *testing.T) {
+			root := sigtest.New(t).TrustedRootJSON(t)
+			read := func(p string) []byte {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			tampered := []byte(strings.Replace(string(payload), `"optional":null`, `"optional":{"tampered":"yes"}`, 1))
+			for _, c := range []struct {
+				name       string
+				payload    []byte
+				subject    digest.Digest
+				pub        string
+				ignoreTlog bool
+				accept     bool
+			}{
+				{"as signed, opt-out", payload, legacy.subject.Digest, pub2, true, true},
+				{"as signed, default evidence rule", payload, legacy.subject.Digest, pub2, false, false},
+				{"another key", payload, legacy.subject.Digest, otherPub, true, false},
+				{"another subject", payload, digest.FromString("another artifact"), pub2, true, false},
+				{"tampered payload", tampered, legacy.subject.Digest, pub2, true, false},
+			} {
+				tp := sigverify.TrustPolicy{Name: "p", Scopes: []string{"*"}, Keys: []sigverify.KeyConfig{{File: c.pub}}, InsecureIgnoreTlog: c.ignoreTlog}
+				if !c.ignoreTlog {
+					tp.TrustedRootJSON = root
+				}
+				ours := func() error {
+					p, err := tp.Compile("trustPolicies[0]")
+					if err != nil {
+						return err
+					}
+					ent, err := sigverify.CosignSignature(c.payload, layer.Annotations)
+					if err != nil {
+						return err
+					}
+					_, err = p.Verify(ent, sigverify.Subject{Digest: c.subject}, sigverify.Expect{})
+					return err
+				}()
+				theirs := sigtest.CosignVerify(t, c.payload, layer.Annotations, c.subject, sigtest.CosignTrust{TrustedRoot: tp.TrustedRootJSON, KeyPEM: read(c.pub), IgnoreTlog: c.ignoreTlog})
+				t.Logf("%s: ours %v; cosign %v", c.name, ours, theirs)
+				if (ours == nil) != c.accept || (theirs == nil) != c.accept {
+					t.Errorf("%s: ours accepted %t, cosign accepted %t, want %t", c.name, ours == nil, theirs == nil, c.accept)
+				}
+			}
+		})
 
 		t.Run("moved legacy signature", func(t *testing.T) {
 			other := pushWasm(t, r, legacy.repo, testenv.Fixture(t, "hello.core.wasm"))
@@ -319,21 +379,21 @@ func TestScopesAndConfig(t *testing.T) {
 
 	scoped := func(a, b string) map[string]any {
 		return map[string]any{"trustPolicies": []any{
-			map[string]any{"name": "global", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": a}}},
-			map[string]any{"name": "team-a", "scopes": []string{r.Host + "/team-a/*"}, "keys": []any{map[string]any{"file": b}}},
+			map[string]any{"name": "global", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": a}}, "insecureIgnoreTlog": true},
+			map[string]any{"name": "team-a", "scopes": []string{r.Host + "/team-a/*"}, "keys": []any{map[string]any{"file": b}}, "insecureIgnoreTlog": true},
 		}}
 	}
 	wantSuccess(t, runPlugin(t, s.ref, s.referrer, scoped(otherPub, pub)), map[string]any{cosign.ExtTrustPolicy: "team-a"})
 	wantFailure(t, runPlugin(t, s.ref, s.referrer, scoped(pub, otherPub)), sigverify.CheckSignature, `trust policy "team-a"`)
 
-	noScope := map[string]any{"trustPolicies": []any{map[string]any{"name": "b", "scopes": []string{r.Host + "/team-b/*"}, "keys": []any{map[string]any{"file": pub}}}}}
+	noScope := map[string]any{"trustPolicies": []any{map[string]any{"name": "b", "scopes": []string{r.Host + "/team-b/*"}, "keys": []any{map[string]any{"file": pub}}, "insecureIgnoreTlog": true}}}
 	wantFailure(t, runPlugin(t, s.ref, s.referrer, noScope), "policy", "no trust policy has a scope matching "+r.Host+"/team-a/app")
 
 	pemBytes, err := os.ReadFile(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inline := map[string]any{"trustPolicies": []any{map[string]any{"name": "inline", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(pemBytes)}}}}}
+	inline := map[string]any{"trustPolicies": []any{map[string]any{"name": "inline", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(pemBytes)}}, "insecureIgnoreTlog": true}}}
 	wantSuccess(t, runPlugin(t, s.ref, s.referrer, inline), nil)
 
 	for _, c := range []struct {
@@ -347,14 +407,20 @@ func TestScopesAndConfig(t *testing.T) {
 		{map[string]any{"layers": "some", "trustPolicies": []any{}}, `key "layers" is "some"`},
 		{map[string]any{"nonSignature": "ignore", "trustPolicies": []any{}}, `key "nonSignature" is "ignore"; expected "fail" or "skip"`},
 		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"a/*/b"}, "keys": []any{map[string]any{"file": pub}}}}}, `key "trustPolicies[0].scopes[0]"`},
+		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"*", "GHCR.IO/myorg/*"}, "keys": []any{map[string]any{"file": pub}}, "insecureIgnoreTlog": true}}}, `key "trustPolicies[0].scopes[1]" "GHCR.IO/myorg/*" is not in canonical form`},
+		{map[string]any{"trustPolicies": []any{map[string]any{"name": "x", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}}}}, `key "trustPolicies[0].trustedRoot" is required: key-signed signatures need a transparency-log entry or RFC 3161 timestamp`},
+		{keylessPolicy(sigtest.New(t).WriteTrustedRoot(t, t.TempDir()), func(p map[string]any) {
+			p["keyless"] = map[string]any{"certificateIdentityRegExp": `alice@example\.com`, "certificateOIDCIssuer": issuer}
+		}), `key "trustPolicies[0].keyless[0].certificateIdentityRegExp"`},
 	} {
 		wantFailure(t, runPlugin(t, s.ref, s.referrer, c.cfg), plugin.CheckConfig, c.want)
 	}
 }
 
 // TestUncheckedEvidenceIsReported: a key-signed signature that also carries
-// a Rekor entry verifies under a key-only policy (as with Ratify's
-// tLogVerify false), and the report says the entry was not checked.
+// a Rekor entry verifies under a key-only policy that opts out of log
+// evidence (as with Ratify's tLogVerify false), and the report says the
+// entry was not checked and the signature counts as unlogged.
 func TestUncheckedEvidenceIsReported(t *testing.T) {
 	r := registrytest.StartReferrers(t)
 	subj := pushWasm(t, r, "wasm/notes", nil)
@@ -363,12 +429,36 @@ func TestUncheckedEvidenceIsReported(t *testing.T) {
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
 	ann := k.SignCosign(t, payload)
 	ann[sigverify.AnnotationBundle] = sigtest.New(t).CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{})[sigverify.AnnotationBundle]
-	cfg := map[string]any{"trustPolicies": []any{map[string]any{"name": "k", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(k.PublicPEM(t))}}}}}
+	cfg := map[string]any{"trustPolicies": []any{map[string]any{"name": "k", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(k.PublicPEM(t))}}, "insecureIgnoreTlog": true}}}
 	res := runPlugin(t, ref, pushSigTag(t, r, "wasm/notes", subj.Digest, simpleSigningLayer(payload, ann)), cfg)
-	wantSuccess(t, res, map[string]any{cosign.ExtTimestampSource: "none"})
+	wantSuccess(t, res, map[string]any{cosign.ExtTimestampSource: "none", cosign.ExtUnlogged: true})
 	sig := res.Extensions[cosign.ExtSignatures].([]any)[0].(map[string]any)
 	notes, _ := sig["notes"].([]any)
-	if len(notes) != 1 || !strings.Contains(notes[0].(string), "not in the trusted root") || res.Extensions[cosign.ExtTlogIndex] != nil {
+	if !strings.Contains(res.Stderr, "warn: signature ") || !strings.Contains(res.Stderr, `trust policy "k" sets insecureIgnoreTlog`) {
+		t.Errorf("no warning for the unlogged signature in the plugin log: %q", res.Stderr)
+	}
+	if len(notes) != 2 || !strings.Contains(notes[0].(string), "not in the trusted root") || res.Extensions[cosign.ExtTlogIndex] != nil || sig["unlogged"] != true {
 		t.Errorf("want one note about the unchecked log entry and no tlogIndex, got %v", res.Extensions)
+	}
+}
+
+// TestScopeSpellings: a subject written with another spelling of a scoped
+// repository (host in upper case) gets the scope's policy, not the
+// catch-all. Here the catch-all trusts the attacker's key, so falling to
+// it would accept the attacker's signature.
+func TestScopeSpellings(t *testing.T) {
+	r := registrytest.StartReferrers(t)
+	attacker, release := sigtest.NewKey(t, sigtest.ECDSAP256), sigtest.NewKey(t, sigtest.ECDSAP256)
+	host := strings.Replace(r.Host, "127.0.0.1", "localhost", 1)
+	subj := pushWasm(t, r, "team-a/app", nil)
+	payload := sigtest.SimpleSigning(host+"/team-a/app", subj.Digest)
+	desc := pushSigTag(t, r, "team-a/app", subj.Digest, simpleSigningLayer(payload, attacker.SignCosign(t, payload)))
+	cfg := map[string]any{"trustPolicies": []any{
+		map[string]any{"name": "catch-all", "scopes": []string{"*"}, "keys": []any{map[string]any{"pem": string(attacker.PublicPEM(t))}}, "insecureIgnoreTlog": true},
+		map[string]any{"name": "team-a", "scopes": []string{host + "/team-a/*"}, "keys": []any{map[string]any{"pem": string(release.PublicPEM(t))}}, "insecureIgnoreTlog": true},
+	}}
+	for _, spelled := range []string{host, strings.ToUpper(host)} {
+		ref := spelled + "/team-a/app@" + subj.Digest.String()
+		wantFailure(t, runPlugin(t, ref, desc, cfg), sigverify.CheckSignature, `trust policy "team-a"`)
 	}
 }

@@ -10,10 +10,17 @@
 // PEM, several for rotation; Keyless: certificate identity and OIDC issuer,
 // exact or regexp, several), what it trusts them through (TrustedRoot: a
 // sigstore trusted_root.json with Fulcio CAs, Rekor logs, CT logs and TSAs;
-// nothing is fetched from the network) and what evidence it demands
-// (RequireTlog, RequireSCT, RequireSignedTimestamp). CompilePolicies turns a
-// list into Policies; Policies.ForSubject picks the policy for a repository
-// (exact scope, then the longest "prefix*" scope, then "*").
+// nothing is fetched from the network) and what evidence it demands. The
+// defaults are those of cosign verify: every signature needs a verified
+// transparency-log entry or RFC 3161 timestamp from the trusted root (key
+// signatures may opt out with InsecureIgnoreTlog, cosign's
+// --insecure-ignore-tlog), certificates need a verified SCT, identity
+// regexps must be anchored at both ends; RequireTlog and
+// RequireSignedTimestamp narrow the evidence further. CompilePolicies turns
+// a list into Policies; Policies.ForSubject picks the policy for a
+// repository in canonical form (oci.CanonicalRepository; scopes must be
+// written canonically): exact scope, then the longest "prefix*" scope, then
+// "*".
 //
 // # Entities
 //
@@ -38,9 +45,10 @@
 // subject; then with sigstore-go the transparency-log entries, RFC 3161
 // timestamps, certificate chain at the verified signing time, SCTs and the
 // identity policy. Evidence the trusted root can check must verify;
-// evidence it cannot check is ignored and listed in Outcome.Notes unless the
-// policy requires it. A certificate without any trusted time is checked at
-// the current time (so an expired short-lived certificate fails). The
+// evidence it cannot check (an entry from a log it does not list) is no
+// evidence: it is listed in Outcome.Notes and the signature must pass on
+// other evidence. A bundle whose certificate chain carries a root is
+// refused: roots come from the trusted root only. The
 // returned Outcome says what was verified: key id or certificate identity,
 // issuer and Fulcio extensions, log entries, timestamps with their source,
 // and for DSSE the predicate type and statement bytes. Failures are *Error

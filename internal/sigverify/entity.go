@@ -1,6 +1,7 @@
 package sigverify
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -70,6 +71,19 @@ func ParseBundle(b []byte) (*Entity, error) {
 	if err := bn.UnmarshalJSON(b); err != nil {
 		return nil, fmt.Errorf("not a valid sigstore bundle: %w", err)
 	}
+	// Roots come only from the trusted root: a bundle that carries one is
+	// either malformed or an attempt to bring its own trust anchor.
+	if chain := bn.GetVerificationMaterial().GetX509CertificateChain(); chain != nil {
+		for i, c := range chain.GetCertificates() {
+			cert, err := x509.ParseCertificate(c.GetRawBytes())
+			if err != nil {
+				return nil, fmt.Errorf("sigstore bundle certificate chain[%d] is not a certificate: %w", i, err)
+			}
+			if selfSigned(cert) {
+				return nil, fmt.Errorf("sigstore bundle certificate chain[%d] is a root certificate (%q); roots must come from the trusted root, not the bundle", i, cert.Subject.String())
+			}
+		}
+	}
 	e := &Entity{signed: &bn}
 	sc, err := bn.SignatureContent()
 	if err != nil {
@@ -84,6 +98,12 @@ func ParseBundle(b []byte) (*Entity, error) {
 		e.Kind = KindMessage
 	}
 	return e, nil
+}
+
+// selfSigned reports whether c is a root: its own issuer, signed by its own
+// key (sigstore-go's internal certificate.IsSelfSigned).
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
 }
 
 // CosignSignature builds an Entity from a cosign legacy signature layer: the

@@ -66,7 +66,7 @@ func FuzzCosignSignature(f *testing.F) {
 	ann := k.SignCosign(f, payload)
 	f.Add(payload, ann[sigverify.AnnotationSignature], "", "", "")
 	f.Add(payload, ann[sigverify.AnnotationSignature], "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "", `{"SignedEntryTimestamp":"","Payload":{}}`)
-	p := fuzzCompile(f, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(f))}}})
+	p := fuzzCompile(f, sigverify.TrustPolicy{InsecureIgnoreTlog: true, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(f))}}})
 	f.Fuzz(func(t *testing.T, payload []byte, sig, cert, chain, bundle string) {
 		ann := map[string]string{sigverify.AnnotationSignature: sig}
 		for k, v := range map[string]string{sigverify.AnnotationCertificate: cert, sigverify.AnnotationChain: chain, sigverify.AnnotationBundle: bundle} {
@@ -90,7 +90,7 @@ func FuzzDSSE(f *testing.F) {
 	st := sigtest.Statement("https://slsa.dev/provenance/v1", "app.wasm", fuzzSubject, map[string]any{"buildDefinition": map[string]any{}})
 	f.Add(k.SignDSSE(f, st))
 	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"AAAA"}]}`))
-	p := fuzzCompile(f, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(f))}}})
+	p := fuzzCompile(f, sigverify.TrustPolicy{InsecureIgnoreTlog: true, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(f))}}})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := sigverify.DSSE(b, nil)
 		if err != nil {

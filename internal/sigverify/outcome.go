@@ -47,6 +47,10 @@ type Outcome struct {
 	// names (informational; registries and repositories may change).
 	SignedReference string
 
+	// Unlogged is set when a key signature carried no log entry or
+	// timestamp and passed only because of insecureIgnoreTlog.
+	Unlogged bool
+
 	// Notes list material that was present but not checked because the
 	// trust policy has nothing to check it against.
 	Notes []string

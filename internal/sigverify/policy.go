@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -24,6 +25,8 @@ type TrustPolicy struct {
 	// Scopes are the subjects the policy applies to: "*" (everything),
 	// "host/path" (one repository) or a prefix ending in "*"
 	// ("127.0.0.1:5000/wasm/*"). The most specific matching scope wins.
+	// Scopes must be written canonically (oci.CanonicalRepository), as
+	// subjects are matched after canonicalisation.
 	Scopes []string `json:"scopes"`
 	// Keys are trusted public keys; several keys allow rotation.
 	Keys []KeyConfig `json:"keys,omitempty"`
@@ -32,12 +35,27 @@ type TrustPolicy struct {
 	// TrustedRoot is the path of a sigstore trusted_root.json (Fulcio CAs,
 	// Rekor logs, CT logs, TSAs). Nothing is fetched from the network.
 	TrustedRoot string `json:"trustedRoot,omitempty"`
-	// RequireTlog requires a verified transparency-log entry.
+	// TrustedRootJSON is a trusted root given as its contents, used when
+	// TrustedRoot is empty (the CLI's embedded public-good root).
+	TrustedRootJSON []byte `json:"-"`
+	// InsecureIgnoreTlog accepts key-signed signatures that carry no
+	// transparency-log entry or RFC 3161 timestamp (cosign's
+	// --insecure-ignore-tlog). By default every signature needs one of them,
+	// verified against TrustedRoot. Keyless signatures always need one.
+	InsecureIgnoreTlog bool `json:"insecureIgnoreTlog,omitempty"`
+	// RequireTlog narrows the evidence to a verified transparency-log entry
+	// (an RFC 3161 timestamp alone is not enough).
 	RequireTlog bool `json:"requireTlog,omitempty"`
-	// RequireSCT requires a verified SCT in certificates (keyless only).
-	RequireSCT bool `json:"requireSCT,omitempty"`
-	// RequireSignedTimestamp requires a verified RFC 3161 timestamp.
+	// RequireSCT is accepted for compatibility: keyless certificates always
+	// need a verified SCT. false is refused rather than read as an opt-out.
+	RequireSCT *bool `json:"requireSCT,omitempty"`
+	// RequireSignedTimestamp narrows the evidence to a verified RFC 3161
+	// timestamp (a log entry alone is not enough).
 	RequireSignedTimestamp bool `json:"requireSignedTimestamp,omitempty"`
+
+	// InsecureIgnoreSCT drops the SCT requirement; only the CLI sets it
+	// (verify-bundle --insecure-ignore-sct), it is not configurable.
+	InsecureIgnoreSCT bool `json:"-"`
 }
 
 // KeyConfig is one trusted public key, from a PEM file or inline PEM.
@@ -91,8 +109,9 @@ type Policy struct {
 	identities             []Identity
 	matchers               verify.CertificateIdentities
 	trustedRoot            root.TrustedMaterial
+	insecureIgnoreTlog     bool
+	insecureIgnoreSCT      bool
 	requireTlog            bool
-	requireSCT             bool
 	requireSignedTimestamp bool
 }
 
@@ -111,11 +130,15 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 			return nil, &plugin.ConfigError{Key: fmt.Sprintf("%s[%d]", at("scopes"), i), Reason: err.Error()}
 		}
 	}
+	if p.RequireSCT != nil && !*p.RequireSCT {
+		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: "is false, but keyless certificates always need a verified SCT; remove the key"}
+	}
 	if len(p.Keys) == 0 && len(p.Keyless) == 0 {
 		return nil, &plugin.ConfigError{Key: path, Reason: `trusts nobody: set "keys" and/or "keyless"`}
 	}
 	out := &Policy{Name: p.Name, scopes: p.Scopes, identities: p.Keyless,
-		requireTlog: p.RequireTlog, requireSCT: p.RequireSCT, requireSignedTimestamp: p.RequireSignedTimestamp}
+		insecureIgnoreTlog: p.InsecureIgnoreTlog, insecureIgnoreSCT: p.InsecureIgnoreSCT,
+		requireTlog: p.RequireTlog, requireSignedTimestamp: p.RequireSignedTimestamp}
 	for i, kc := range p.Keys {
 		key, err := loadKey(kc, fmt.Sprintf("%s[%d]", at("keys"), i))
 		if err != nil {
@@ -130,10 +153,12 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 		}
 		out.matchers = append(out.matchers, m)
 	}
-	if p.TrustedRoot != "" {
-		raw, err := os.ReadFile(p.TrustedRoot)
-		if err != nil {
-			return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+	if raw := p.TrustedRootJSON; p.TrustedRoot != "" || raw != nil {
+		if p.TrustedRoot != "" {
+			var err error
+			if raw, err = os.ReadFile(p.TrustedRoot); err != nil {
+				return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+			}
 		}
 		tr, err := root.NewTrustedRootFromJSON(raw)
 		if err != nil {
@@ -145,16 +170,25 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	// trusted root; refuse a policy that could never pass rather than fail
 	// every verification later.
 	switch {
+	case p.InsecureIgnoreTlog && len(p.Keys) == 0:
+		return nil, &plugin.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `applies to "keys" only: keyless signatures always need a transparency-log entry or RFC 3161 timestamp`}
+	case p.InsecureIgnoreTlog && (p.RequireTlog || p.RequireSignedTimestamp):
+		return nil, &plugin.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `contradicts "requireTlog"/"requireSignedTimestamp"; set one or the other`}
 	case out.trustedRoot != nil:
 	case len(p.Keyless) > 0:
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs to check certificates against)`}
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs, CT logs, Rekor logs and TSAs to check certificates, SCTs, log entries and timestamps against)`}
 	case p.RequireTlog:
 		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireTlog" (the Rekor keys to check log entries against)`}
 	case p.RequireSignedTimestamp:
 		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireSignedTimestamp" (the TSAs to check timestamps against)`}
+	case !p.InsecureIgnoreTlog:
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required: key-signed signatures need a transparency-log entry or RFC 3161 timestamp verified against it (set "insecureIgnoreTlog": true to accept unlogged signatures, as cosign --insecure-ignore-tlog)`}
 	}
-	if p.RequireSCT && len(p.Keyless) == 0 {
+	if p.RequireSCT != nil && len(p.Keyless) == 0 {
 		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
+	}
+	if len(p.Keyless) > 0 && !p.InsecureIgnoreSCT && len(out.trustedRoot.CTLogs()) == 0 {
+		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: "lists no CT log, but keyless certificates need a verified SCT"}
 	}
 	return out, nil
 }
@@ -166,9 +200,16 @@ func (id Identity) matcher(path string) (verify.CertificateIdentity, error) {
 	case (id.CertificateOIDCIssuer == "") == (id.CertificateOIDCIssuerRegExp == ""):
 		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
 	}
-	for k, re := range map[string]string{"certificateIdentityRegExp": id.CertificateIdentityRegExp, "certificateOIDCIssuerRegExp": id.CertificateOIDCIssuerRegExp} {
-		if _, err := regexp.Compile(re); re != "" && err != nil {
+	for _, kv := range [][2]string{{"certificateIdentityRegExp", id.CertificateIdentityRegExp}, {"certificateOIDCIssuerRegExp", id.CertificateOIDCIssuerRegExp}} {
+		k, re := kv[0], kv[1]
+		if re == "" {
+			continue
+		}
+		if _, err := regexp.Compile(re); err != nil {
 			return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf("is not a valid regular expression: %v", err)}
+		}
+		if !anchored(re) {
+			return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf(`%q is not anchored at both ends; write "^...$" (unanchored patterns match anywhere: alice@example\.com also matches malice@example.com.attacker.test)`, re)}
 		}
 	}
 	m, err := verify.NewShortCertificateIdentity(id.CertificateOIDCIssuer, id.CertificateOIDCIssuerRegExp, id.CertificateIdentity, id.CertificateIdentityRegExp)
@@ -195,6 +236,40 @@ func (id Identity) issuerString() string {
 	return fmt.Sprintf("%q", id.CertificateOIDCIssuer)
 }
 
+// anchored reports whether every string re matches must match it whole:
+// each alternative starts with ^ (or \A) and ends with $ (or \z), outside
+// multi-line mode. An unanchored identity pattern such as alice@example\.com
+// also matches malice@example.com.attacker.test.
+func anchored(re string) bool {
+	t, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	var at func(t *syntax.Regexp, op syntax.Op, end bool) bool
+	at = func(t *syntax.Regexp, op syntax.Op, end bool) bool {
+		switch t.Op {
+		case op:
+			return true
+		case syntax.OpCapture:
+			return at(t.Sub[0], op, end)
+		case syntax.OpConcat:
+			if end {
+				return at(t.Sub[len(t.Sub)-1], op, end)
+			}
+			return at(t.Sub[0], op, end)
+		case syntax.OpAlternate:
+			for _, s := range t.Sub {
+				if !at(s, op, end) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	return at(t, syntax.OpBeginText, false) && at(t, syntax.OpEndText, true)
+}
+
 func checkScope(s string) error {
 	switch {
 	case s == "*":
@@ -206,7 +281,47 @@ func checkScope(s string) error {
 	case strings.ContainsAny(s, "@") || (!strings.HasSuffix(s, "*") && strings.Contains(s[strings.LastIndex(s, "/")+1:], ":")):
 		return fmt.Errorf("%q must name a repository (host/path), not a tag or digest", s)
 	}
+	canon, err := canonicalScope(s)
+	if err != nil {
+		return err
+	}
+	if canon != s {
+		return fmt.Errorf("%q is not in canonical form (subjects are matched canonically: host in lower case, no :443, Docker Hub as docker.io/library/...); write %q", s, canon)
+	}
 	return nil
+}
+
+// scopePrefixTail is the end of a prefix scope: part of a path component.
+var scopePrefixTail = regexp.MustCompile(`^[a-z0-9._-]*$`)
+
+// canonicalScope is oci.CanonicalRepository for scopes: repositories are
+// canonicalised as they are, prefixes ("host/path*") component by
+// component.
+func canonicalScope(s string) (string, error) {
+	prefix, wild := strings.CutSuffix(s, "*")
+	if !wild {
+		return oci.CanonicalRepository(s)
+	}
+	host, path, complete := strings.Cut(prefix, "/")
+	host = strings.ToLower(host)
+	if !complete {
+		return host + "*", nil
+	}
+	comps := strings.Split(path, "/")
+	last := comps[len(comps)-1]
+	if !scopePrefixTail.MatchString(last) {
+		return "", fmt.Errorf("%q: %q is not lower-case alphanumerics and separators", s, last)
+	}
+	// Canonicalise host and complete components through a placeholder last
+	// component, which CanonicalRepository then keeps as it is.
+	canon, err := oci.CanonicalRepository(host + "/" + strings.Join(append(comps[:len(comps)-1:len(comps)-1], "x"), "/"))
+	if err != nil {
+		return "", err
+	}
+	if len(comps) == 1 && strings.HasPrefix(canon, "docker.io/library/") {
+		canon = "docker.io/x" // a Docker Hub prefix may name any namespace
+	}
+	return strings.TrimSuffix(canon, "x") + last + "*", nil
 }
 
 // Policies is a set of compiled trust policies.
@@ -248,7 +363,10 @@ func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 // scope, then "*". It returns an error naming the subject when no scope
 // matches.
 func (ps Policies) ForSubject(repository string) (*Policy, error) {
-	repository = oci.Repository(repository)
+	repository, err := oci.CanonicalRepository(oci.Repository(repository))
+	if err != nil {
+		return nil, fmt.Errorf("cannot choose a trust policy: subject repository %v", err)
+	}
 	var best *Policy
 	bestRank := -1
 	for _, p := range ps {

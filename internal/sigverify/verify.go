@@ -286,6 +286,7 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 	for _, en := range entries {
 		id := hex.EncodeToString([]byte(en.LogKeyID()))
 		if _, ok := logs[id]; !ok {
+			// Anyone can run a log: an entry counts only from a listed one.
 			out.Notes = append(out.Notes, fmt.Sprintf("transparency-log entry %d not checked: log %s is not in the trusted root", en.LogIndex(), id))
 			continue
 		}
@@ -296,6 +297,7 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 	if len(stamps) > 0 && !haveTSA {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d RFC 3161 timestamp(s) not checked: the trust policy has no timestamp authority", len(stamps)))
 	}
+	stamped := len(stamps) > 0 && haveTSA
 	switch {
 	case p.requireTlog && len(entries) == 0:
 		return nil, nil, fail(CheckTlog, "no transparency-log entry, but trust policy %q requires one (requireTlog)", p.Name)
@@ -305,6 +307,22 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 		return nil, nil, fail(CheckTimestamp, "no RFC 3161 timestamp, but trust policy %q requires one (requireSignedTimestamp)", p.Name)
 	case p.requireSignedTimestamp && !haveTSA:
 		return nil, nil, fail(CheckTimestamp, "the trusted root of policy %q lists no timestamp authority to check the RFC 3161 timestamp", p.Name)
+	case len(usable) == 0 && !stamped && (hasCert || !p.insecureIgnoreTlog):
+		// Without a log entry or timestamp nothing shows the signature
+		// was made in the open, or (keyless) while the certificate was
+		// valid: cosign verify refuses it by default too.
+		what := "no transparency-log entry or RFC 3161 timestamp"
+		if len(entries)+len(stamps) > 0 {
+			what = fmt.Sprintf("no transparency-log entry or RFC 3161 timestamp that the trusted root can verify (%s)", strings.Join(out.Notes, "; "))
+		}
+		fix := "sign with a transparency log or timestamp authority"
+		if !hasCert {
+			fix += `, or set "insecureIgnoreTlog": true in the trust policy to accept unlogged key signatures`
+		}
+		return nil, nil, fail(CheckTlog, "signature has %s, but trust policy %q requires one; %s", what, p.Name, fix)
+	case len(usable) == 0 && !stamped:
+		out.Unlogged = true
+		out.Notes = append(out.Notes, "no transparency-log entry or RFC 3161 timestamp: accepted only because of insecureIgnoreTlog")
 	}
 	var opts []verify.VerifierOption
 	observed := false
@@ -315,18 +333,18 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 			observed = true
 		}
 	}
-	if len(stamps) > 0 && haveTSA {
+	if stamped {
 		opts = append(opts, verify.WithSignedTimestamps(1))
 		observed = true
 	}
-	if hasCert && p.requireSCT {
+	if hasCert && !p.insecureIgnoreSCT {
 		opts = append(opts, verify.WithSignedCertificateTimestamps(1))
 	}
 	switch {
 	case observed:
 	case hasCert:
-		// No trusted time: the certificate must be valid now, which a
-		// short-lived Fulcio certificate is not after ten minutes.
+		// Only an inclusion proof, no trusted time: the certificate must
+		// be valid now.
 		opts = append(opts, verify.WithCurrentTime())
 	default:
 		opts = append(opts, verify.WithNoObserverTimestamps())
@@ -345,7 +363,7 @@ func (p *Policy) explain(err error, cert *x509.Certificate, out *Outcome) error 
 	case strings.HasPrefix(msg, "failed to verify timestamps"):
 		return fail(CheckTimestamp, "timestamp does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
 	case strings.HasPrefix(msg, "failed to verify signed certificate timestamp"), strings.Contains(msg, "SCT"):
-		return fail(CheckSCT, "certificate has no SCT that verifies against the CT logs of trust policy %q (requireSCT): %v", p.Name, errors.Unwrap(err))
+		return fail(CheckSCT, "certificate has no SCT that verifies against the CT logs of the trusted root of policy %q (keyless certificates must have been logged in certificate transparency): %v", p.Name, errors.Unwrap(err))
 	case strings.HasPrefix(msg, "failed to verify certificate identity"):
 		return fail(CheckIdentity, "%s", p.explainIdentity(cert))
 	case strings.Contains(msg, "artifact") || strings.Contains(msg, "digest"):

@@ -89,32 +89,93 @@ func wantFail(t *testing.T, err error, check string, parts ...string) {
 	}
 }
 
+// unlogged is a key-only policy that accepts signatures without log entry
+// or timestamp, as configurations for `cosign sign --tlog-upload=false`
+// must say explicitly.
+func unlogged(t *testing.T, keys ...*sigtest.KeyPair) sigverify.TrustPolicy {
+	p := sigverify.TrustPolicy{InsecureIgnoreTlog: true}
+	for _, k := range keys {
+		p.Keys = append(p.Keys, sigverify.KeyConfig{PEM: string(k.PublicPEM(t))})
+	}
+	return p
+}
+
 func TestKeyedLegacySignature(t *testing.T) {
+	e := newEnv(t)
 	for _, alg := range []string{sigtest.ECDSAP256, sigtest.RSA2048, sigtest.Ed25519} {
 		t.Run(alg, func(t *testing.T) {
-			dir := t.TempDir()
 			k := sigtest.NewKey(t, alg)
 			payload := sigtest.SimpleSigning(ref, subj)
-			ann := k.SignCosign(t, payload)
-			p := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{File: k.WritePublic(t, dir, "k.pub")}}})
+			// Rekor's hashedrekord has no plain Ed25519: that key gets a
+			// timestamp only.
+			ann := e.ss.CosignSignatureWithKey(t, k, payload, sigtest.LegacyOptions{NoTlog: alg == sigtest.Ed25519})
+			p := compile(t, sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keys: []sigverify.KeyConfig{{File: k.WritePublic(t, e.dir, alg+".pub")}}})
 			out, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(out.KeyID, "sha256:") || out.Signer() != "key "+out.KeyID || out.SignedReference != ref {
+			if !strings.HasPrefix(out.KeyID, "sha256:") || out.Signer() != "key "+out.KeyID || out.SignedReference != ref || out.Unlogged {
 				t.Errorf("outcome %+v", out)
 			}
-			if len(out.Timestamps) != 0 || len(out.Tlog) != 0 {
-				t.Errorf("no timestamps or log entries were present, got %+v %+v", out.Timestamps, out.Tlog)
+			wantTlog := 1
+			if alg == sigtest.Ed25519 {
+				wantTlog = 0
+			}
+			if len(out.Tlog) != wantTlog || len(out.Timestamps) != 1+wantTlog {
+				t.Errorf("log entries %+v, timestamps %+v", out.Tlog, out.Timestamps)
 			}
 		})
+	}
+}
+
+// `cosign sign --key --tlog-upload=false` leaves nothing that shows the
+// signature was made in the open; as with cosign verify, it is refused
+// unless the policy opts out by name.
+func TestKeyedUnloggedRefusedByDefault(t *testing.T) {
+	e := newEnv(t)
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	payload := sigtest.SimpleSigning(ref, subj)
+	ent := mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload)))
+	strict := compile(t, sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
+	_, err := strict.Verify(ent, sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
+
+	// A log entry from a log the trusted root does not list is no evidence.
+	stranger := sigtest.New(t)
+	foreign := stranger.CosignSignatureWithKey(t, k, payload, sigtest.LegacyOptions{NoTSA: true})
+	_, err = strict.Verify(mustEntity(sigverify.CosignSignature(payload, foreign)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckTlog, "not in the trusted root")
+
+	_, err = sigverify.TrustPolicy{Name: "k", Scopes: []string{"*"}, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}}.Compile("trustPolicies[0]")
+	wantConfigError(t, err, "trustPolicies[0].trustedRoot", "insecureIgnoreTlog")
+
+	out, err := compile(t, unlogged(t, k)).Verify(ent, sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Unlogged || len(out.Notes) != 1 || !strings.Contains(out.Notes[0], "insecureIgnoreTlog") {
+		t.Errorf("outcome %+v", out)
+	}
+}
+
+func wantConfigError(t *testing.T, err error, key string, parts ...string) {
+	t.Helper()
+	var ce *plugin.ConfigError
+	if !errors.As(err, &ce) || ce.Key != key {
+		t.Fatalf("want config error at %s, got %v", key, err)
+	}
+	t.Logf("%v", err)
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("config error %q does not contain %q", err, p)
+		}
 	}
 }
 
 func TestKeyRotationAndWrongKey(t *testing.T) {
 	oldKey, newKey, stranger := sigtest.NewKey(t, sigtest.ECDSAP256), sigtest.NewKey(t, sigtest.ECDSAP256), sigtest.NewKey(t, sigtest.ECDSAP256)
 	payload := sigtest.SimpleSigning(ref, subj)
-	p := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(oldKey.PublicPEM(t))}, {PEM: string(newKey.PublicPEM(t))}}})
+	p := compile(t, unlogged(t, oldKey, newKey))
 	for _, k := range []*sigtest.KeyPair{oldKey, newKey} {
 		out, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
 		if err != nil {
@@ -134,7 +195,7 @@ func TestTamperedPayload(t *testing.T) {
 	payload := sigtest.SimpleSigning(ref, subj)
 	ann := k.SignCosign(t, payload)
 	tampered := []byte(strings.Replace(string(payload), `"optional":null`, `"optional":{"x":"y"}`, 1))
-	p := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
+	p := compile(t, unlogged(t, k))
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(tampered, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckSignature)
 }
@@ -144,7 +205,7 @@ func TestTamperedPayload(t *testing.T) {
 func TestSignatureMovedToAnotherSubject(t *testing.T) {
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
 	payload := sigtest.SimpleSigning(ref, subj)
-	p := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
+	p := compile(t, unlogged(t, k))
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload))), sigverify.Subject{Digest: other}, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckSubject, subj.String(), other.String())
 
@@ -198,24 +259,41 @@ func TestKeylessNegative(t *testing.T) {
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireSignedTimestamp = true }).Verify(sig(alice, sigtest.LegacyOptions{NoTSA: true}), s, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckTimestamp, "no RFC 3161 timestamp")
 
-	// The VirtualSigstore's certificates carry no SCT.
-	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireSCT = true }).Verify(sig(alice, sigtest.LegacyOptions{}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSCT)
+	// A certificate that was never logged in certificate transparency
+	// fails by default, as with cosign verify.
+	_, err = e.keyless(t, nil).Verify(sig(alice, sigtest.LegacyOptions{NoSCT: true}), s, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckSCT, "certificate transparency")
+
+	// A fresh certificate never logged in Rekor and never timestamped
+	// would verify for its whole lifetime: refused by default.
+	_, err = e.keyless(t, nil).Verify(sig(alice, sigtest.LegacyOptions{NoTlog: true, NoTSA: true}), s, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
+	if strings.Contains(err.Error(), "insecureIgnoreTlog") {
+		t.Errorf("keyless failure offers the key-only opt-out: %v", err)
+	}
+	// Either piece of evidence is enough.
+	for _, o := range []sigtest.LegacyOptions{{NoTlog: true}, {NoTSA: true}} {
+		if _, err := e.keyless(t, nil).Verify(sig(alice, o), s, sigverify.Expect{}); err != nil {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
 
 	expired := mustEntity(sigverify.CosignSignature(payload, e.ss.ExpiredCosignSignature(t, alice, issuer, payload)))
 	_, err = e.keyless(t, nil).Verify(expired, s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckCertificate, "current time", "no transparency-log entry or RFC 3161 timestamp")
+	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
 
 	// A key-only policy does not accept certificates, and vice versa.
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
-	keyOnly := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
+	keyOnly := compile(t, unlogged(t, k))
 	_, err = keyOnly.Verify(sig(alice, sigtest.LegacyOptions{}), s, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckIdentity, "trusts keys only")
 	_, err = e.keyless(t, nil).Verify(mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload))), s, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckSignature, "keyless identities only")
 }
 
-func TestLogEntryNotInTrustedRootIsIgnoredUnlessRequired(t *testing.T) {
+// A log entry from a log the trusted root does not list is no evidence: it
+// is noted, and the signature passes only on other evidence.
+func TestLogEntryNotInTrustedRootIsNoEvidence(t *testing.T) {
 	e := newEnv(t)
 	stranger := sigtest.New(t) // another Sigstore: its log is not trusted
 	payload := sigtest.SimpleSigning(ref, subj)
@@ -231,6 +309,9 @@ func TestLogEntryNotInTrustedRootIsIgnoredUnlessRequired(t *testing.T) {
 	}
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireTlog = true }).Verify(ent, sigverify.Subject{Digest: subj}, sigverify.Expect{})
 	wantFail(t, err, sigverify.CheckTlog, "does not list")
+	delete(ann, sigverify.AnnotationRFC3161)
+	_, err = e.keyless(t, nil).Verify(mustEntity(sigverify.CosignSignature(payload, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckTlog, "not in the trusted root")
 }
 
 func TestTamperedLogEntryFails(t *testing.T) {
@@ -283,13 +364,15 @@ func TestBundles(t *testing.T) {
 	}
 
 	k := sigtest.NewKey(t, sigtest.Ed25519)
-	keyed := compile(t, sigverify.TrustPolicy{Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
-	if _, err := keyed.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, st))), sigverify.Subject{Digest: subj}, expect); err != nil {
-		t.Fatal(err)
+	keyed := compile(t, sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
+	if out, err := keyed.Verify(mustEntity(sigverify.ParseBundle(e.ss.BundleWithKey(t, k, st))), sigverify.Subject{Digest: subj}, expect); err != nil || len(out.Timestamps) != 1 {
+		t.Fatal(out, err)
 	}
+	_, err = keyed.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, st))), sigverify.Subject{Digest: subj}, expect)
+	wantFail(t, err, sigverify.CheckTlog, "insecureIgnoreTlog")
 
 	att := sigtest.Statement("https://cosign.sigstore.dev/attestation/v1", ref, subj, nil)
-	_, err = keyed.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, att))), sigverify.Subject{Digest: subj}, expect)
+	_, err = keyed.Verify(mustEntity(sigverify.ParseBundle(e.ss.BundleWithKey(t, k, att))), sigverify.Subject{Digest: subj}, expect)
 	wantFail(t, err, sigverify.CheckPredicate, "https://cosign.sigstore.dev/attestation/v1")
 
 	_, err = sigverify.ParseBundle([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":`))
@@ -343,10 +426,13 @@ func TestIdentityListAndMissingChain(t *testing.T) {
 func TestPolicyScopes(t *testing.T) {
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
 	pol := func(name string, scopes ...string) sigverify.TrustPolicy {
-		return sigverify.TrustPolicy{Name: name, Scopes: scopes, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}}
+		p := unlogged(t, k)
+		p.Name, p.Scopes = name, scopes
+		return p
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{
 		pol("global", "*"), pol("org", "reg.example.com/org/*"), pol("team", "reg.example.com/org/team/*"), pol("one", "reg.example.com/org/team/app"),
+		pol("hub", "docker.io/library/*"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -358,6 +444,14 @@ func TestPolicyScopes(t *testing.T) {
 		"reg.example.com/org/x":                  "org",
 		"other.example.com/x":                    "global",
 		"127.0.0.1:5000/org/team/app":            "global",
+		// Other spellings of the same repositories.
+		"REG.EXAMPLE.COM/org/team/app@sha256:ab": "one",
+		"reg.example.com:443/org/team/app:v1":    "one",
+		"Reg.Example.Com:443/org/team/other":     "team",
+		"index.docker.io/library/nginx":          "hub",
+		"registry-1.docker.io/nginx:1":           "hub",
+		"docker.io/library/nginx@sha256:ab":      "hub",
+		"reg.example.com:5000/org/team/app:v1":   "global",
 	} {
 		p, err := ps.ForSubject(ref)
 		if err != nil || p.Name != want {
@@ -372,5 +466,133 @@ func TestPolicyScopes(t *testing.T) {
 	ps, _ = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "reg.example.com/a/*")})
 	if _, err := ps.ForSubject("reg.example.com/b/x"); err == nil {
 		t.Error("unmatched subject got a policy")
+	}
+	// A subject that has no canonical spelling gets no policy at all.
+	ps, _ = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "*")})
+	if _, err := ps.ForSubject("reg.example.com/Org/App"); err == nil || !strings.Contains(err.Error(), "not a valid repository name") {
+		t.Errorf("upper-case path: %v", err)
+	}
+}
+
+// Scopes are compared with canonical subjects, so a scope written another
+// way would never match: it is refused, naming the canonical spelling.
+func TestNonCanonicalScopesRefused(t *testing.T) {
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	for scope, want := range map[string]string{
+		"GHCR.IO/myorg/*":         `"ghcr.io/myorg/*"`,
+		"ghcr.io:443/myorg/*":     `"ghcr.io/myorg/*"`,
+		"ghcr.io:443/myorg/app":   `"ghcr.io/myorg/app"`,
+		"index.docker.io/myorg/*": `"docker.io/myorg/*"`,
+		"docker.io/nginx":         `"docker.io/library/nginx"`,
+		"ghcr.io/MyOrg/*":         "lower-case",
+		"ghcr.io/myorg/App*":      "lower-case",
+	} {
+		p := unlogged(t, k)
+		p.Name, p.Scopes = "p", []string{"*", scope}
+		_, err := sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{p})
+		wantConfigError(t, err, "trustPolicies[0].scopes[1]", want)
+	}
+	for _, scope := range []string{"ghcr.io/myorg/*", "ghcr.io/*", "docker.io/library/*", "docker.io/*", "127.0.0.1:5000/wasm/app", "ghcr.io/myorg/app-*"} {
+		p := unlogged(t, k)
+		p.Name, p.Scopes = "p", []string{scope}
+		if _, err := sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{p}); err != nil {
+			t.Errorf("%s: %v", scope, err)
+		}
+	}
+}
+
+// Identity patterns must match the whole identity: cosign and Kyverno
+// accept alice@example\.com for malice@example.com.attacker.test.
+func TestUnanchoredIdentityRegexpsRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, re := range []string{`alice@example\.com`, `^alice@example\.com`, `alice@example\.com$`, `^alice@example\.com$|bob@example\.com`, `(?m)^alice@example\.com$`, `^alice@example\.com\$`} {
+		for _, key := range []string{"certificateIdentityRegExp", "certificateOIDCIssuerRegExp"} {
+			id := sigverify.Identity{CertificateIdentityRegExp: `^alice@example\.com$`, CertificateOIDCIssuerRegExp: `^https://issuer\.example\.com$`}
+			if key == "certificateIdentityRegExp" {
+				id.CertificateIdentityRegExp = re
+			} else {
+				id.CertificateOIDCIssuerRegExp = re
+			}
+			_, err := sigverify.TrustPolicy{Name: "p", Scopes: []string{"*"}, TrustedRoot: e.rootPath, Keyless: sigverify.IdentityList{id}}.Compile("trustPolicies[0]")
+			wantConfigError(t, err, "trustPolicies[0].keyless[0]."+key, "not anchored")
+		}
+	}
+	for _, re := range []string{`^alice@example\.com$`, `^(alice|bob)@example\.com$`, `^alice@example\.com$|^bob@example\.com$`, `\Aalice@example\.com\z`} {
+		_, err := sigverify.TrustPolicy{Name: "p", Scopes: []string{"*"}, TrustedRoot: e.rootPath,
+			Keyless: sigverify.IdentityList{{CertificateIdentityRegExp: re, CertificateOIDCIssuer: issuer}}}.Compile("trustPolicies[0]")
+		if err != nil {
+			t.Errorf("%s: %v", re, err)
+		}
+	}
+	// What the anchoring is for: the malicious look-alike identity.
+	p := e.keyless(t, func(p *sigverify.TrustPolicy) {
+		p.Keyless = sigverify.IdentityList{{CertificateIdentityRegExp: `^alice@example\.com$`, CertificateOIDCIssuer: issuer}}
+	})
+	payload := sigtest.SimpleSigning(ref, subj)
+	_, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, e.ss.CosignSignature(t, "malice@example.com.attacker.test", issuer, payload, sigtest.LegacyOptions{}))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
+	wantFail(t, err, sigverify.CheckIdentity, "malice@example.com.attacker.test")
+}
+
+func TestOptOutKeys(t *testing.T) {
+	e := newEnv(t)
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	id := sigverify.IdentityList{{CertificateIdentity: alice, CertificateOIDCIssuer: issuer}}
+	f := false
+	for _, c := range []struct {
+		p   sigverify.TrustPolicy
+		key string
+	}{
+		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, InsecureIgnoreTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
+		{sigverify.TrustPolicy{Keys: unlogged(t, k).Keys, InsecureIgnoreTlog: true, RequireTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
+		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, RequireSCT: &f}, "trustPolicies[0].requireSCT"},
+		{sigverify.TrustPolicy{TrustedRootJSON: withoutCTLogs(t, e.ss.TrustedRootJSON(t)), Keyless: id}, "trustPolicies[0].trustedRoot"},
+	} {
+		c.p.Name, c.p.Scopes = "p", []string{"*"}
+		_, err := c.p.Compile("trustPolicies[0]")
+		wantConfigError(t, err, c.key)
+	}
+}
+
+func withoutCTLogs(t *testing.T, trustedRoot []byte) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(trustedRoot, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "ctlogs")
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A bundle that carries its own root certificate is refused, even though
+// sigstore-go would ignore the chain.
+func TestBundleChainWithRootRefused(t *testing.T) {
+	e := newEnv(t)
+	st := sigtest.Statement(sigtest.CosignSignPredicate, ref, subj, nil)
+	var b map[string]any
+	if err := json.Unmarshal(e.ss.Bundle(t, alice, issuer, st, sigtest.LegacyOptions{}), &b); err != nil {
+		t.Fatal(err)
+	}
+	vm := b["verificationMaterial"].(map[string]any)
+	leaf := vm["certificate"]
+	delete(vm, "certificate")
+	b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+	withChain := func(certs ...any) []byte {
+		vm["x509CertificateChain"] = map[string]any{"certificates": certs}
+		out, _ := json.Marshal(b)
+		return out
+	}
+	chain := e.ss.Chain()
+	inter := map[string]any{"rawBytes": base64.StdEncoding.EncodeToString(chain[0].Raw)}
+	rootCert := map[string]any{"rawBytes": base64.StdEncoding.EncodeToString(chain[1].Raw)}
+	if _, err := e.keyless(t, nil).Verify(mustEntity(sigverify.ParseBundle(withChain(leaf, inter))), sigverify.Subject{Digest: subj}, sigverify.Expect{}); err != nil {
+		t.Fatalf("chain without root: %v", err)
+	}
+	_, err := sigverify.ParseBundle(withChain(leaf, inter, rootCert))
+	if err == nil || !strings.Contains(err.Error(), "root certificate") {
+		t.Fatalf("chain with root: %v", err)
 	}
 }

@@ -192,6 +192,13 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	signed := attach(t, "layer.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(layer, predicateV1("v1.2.0"))))
 	res := runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"artifactTypes": artifactTypeDSSE}))
 	ratifytest.WantPass(t, res)
+	if s := res.Extensions["signer"].(map[string]any); s["unlogged"] != true || !strings.Contains(res.Stderr, "warn: ") || !strings.Contains(res.Stderr, "insecureIgnoreTlog") {
+		t.Errorf("signer %v, log %q: want unlogged and a warning", s, res.Stderr)
+	}
+	// Without the opt-out, provenance signed with no log entry or
+	// timestamp is refused, naming the missing evidence and the key.
+	strict := []map[string]any{{"name": "strict", "scopes": []string{"*"}, "keys": []map[string]any{{"file": pub}}, "trustedRoot": sigtest.New(t).WriteTrustedRoot(t, dir)}}
+	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), signed, entry(strict, nil)), "tlog", "no transparency-log entry or RFC 3161 timestamp", "insecureIgnoreTlog")
 	if res.Extensions["storage"] != "dsse-referrer" || res.Extensions["subjectMatch"] != "wasmLayer" || res.Extensions["subjectDigest"] != layer.String() {
 		t.Errorf("extensions %v", res.Extensions)
 	}

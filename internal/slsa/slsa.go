@@ -116,6 +116,9 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		pass, f := verifyDocument(&docs[i], trust, targets, cfg.policy)
 		if f == nil {
 			req.Log.Infof("%s: provenance %s verified: builder %s, source %s", subject.Ref, docs[i].Where(), pass[ExtBuilderID], pass[ExtSourceURI])
+			if sg := pass[ExtSigner].(map[string]any); sg["unlogged"] == true {
+				req.Log.Warnf("%s: provenance %s has no transparency-log entry or timestamp; accepted only because trust policy %q sets insecureIgnoreTlog", subject.Ref, docs[i].Where(), sg["trustPolicy"])
+			}
 			pass[ExtDocuments] = len(docs)
 			return plugin.Pass(fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
 				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), pass)
@@ -329,6 +332,9 @@ func addProvenance(ext map[string]any, p *provenance.Provenance) {
 // signer describes who signed, from verified data only.
 func signer(o *sigverify.Outcome) map[string]any {
 	s := map[string]any{"trustPolicy": o.Policy, "summary": o.Signer()}
+	if o.Unlogged {
+		s["unlogged"] = true
+	}
 	if o.KeyID != "" {
 		s["keyId"] = o.KeyID
 	} else {

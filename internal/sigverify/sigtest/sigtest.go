@@ -18,14 +18,21 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	ct "github.com/google/certificate-transparency-go"
+	cttls "github.com/google/certificate-transparency-go/tls"
+	ctx509 "github.com/google/certificate-transparency-go/x509"
 	"github.com/opencontainers/go-digest"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -51,13 +58,19 @@ const (
 )
 
 // Sigstore is a private Sigstore instance for one test: the VirtualSigstore
-// plus a second Fulcio CA ("past CA") that issues certificates which expired
-// an hour ago.
+// (Rekor, TSA), a Fulcio CA whose certificates carry an SCT from a CT log
+// of this instance (VirtualSigstore's certificates carry none), and a
+// second Fulcio CA ("past CA") that issues certificates which expired an
+// hour ago.
 type Sigstore struct {
 	VS *ca.VirtualSigstore
 
-	pastRoot, pastInter *x509.Certificate
-	pastInterKey        *ecdsa.PrivateKey
+	root, inter  *x509.Certificate
+	interKey     *ecdsa.PrivateKey
+	ctKey        *ecdsa.PrivateKey
+	pastRoot     *x509.Certificate
+	pastInter    *x509.Certificate
+	pastInterKey *ecdsa.PrivateKey
 }
 
 // New returns a fresh Sigstore.
@@ -67,19 +80,110 @@ func New(t testing.TB) *Sigstore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootCert, rootKey, err := ca.GenerateRootCa()
-	if err != nil {
+	s := &Sigstore{VS: vs}
+	for _, c := range []struct {
+		root, inter **x509.Certificate
+		key         **ecdsa.PrivateKey
+	}{{&s.root, &s.inter, &s.interKey}, {&s.pastRoot, &s.pastInter, &s.pastInterKey}} {
+		rootCert, rootKey, err := ca.GenerateRootCa()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inter, interKey, err := ca.GenerateFulcioIntermediate(rootCert, rootKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*c.root, *c.inter, *c.key = rootCert, inter, interKey
+	}
+	if s.ctKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		t.Fatal(err)
 	}
-	inter, interKey, err := ca.GenerateFulcioIntermediate(rootCert, rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Sigstore{VS: vs, pastRoot: rootCert, pastInter: inter, pastInterKey: interKey}
+	return s
 }
 
-// TrustedRootJSON returns a trusted_root.json holding both Fulcio CAs, the
-// Rekor log, the TSA and the CT log. Log IDs are the raw key IDs, which is
+// ctLogID is the CT log's ID: the SHA-256 of its public key (RFC 6962).
+func (s *Sigstore) ctLogID(t testing.TB) [32]byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(s.ctKey.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(der)
+}
+
+// leaf issues a Fulcio-like certificate (email SAN, OIDC issuer extension,
+// code signing, valid ten minutes from now) for a fresh ECDSA key, with an
+// SCT from the CT log embedded as Fulcio does it (precertificate, then the
+// final certificate) unless noSCT.
+func (s *Sigstore) leaf(t testing.TB, identity, issuer string, noSCT bool) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:    big.NewInt(now.UnixNano()),
+		EmailAddresses:  []string{identity},
+		NotBefore:       now.Add(-time.Minute),
+		NotAfter:        now.Add(10 * time.Minute),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}, Value: []byte(issuer)}},
+	}
+	issue := func(extra ...pkix.Extension) *x509.Certificate {
+		tm := *tmpl
+		tm.ExtraExtensions = append(slices.Clone(tmpl.ExtraExtensions), extra...)
+		der, err := x509.CreateCertificate(rand.Reader, &tm, s.inter, priv.Public(), s.interKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if noSCT {
+		return issue(), priv
+	}
+	pre := issue(pkix.Extension{Id: asn1.ObjectIdentifier(ctx509.OIDExtensionCTPoison), Critical: true, Value: asn1.NullBytes})
+	chain, err := ctx509.ParseCertificates(append(slices.Clone(pre.Raw), s.inter.Raw...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sct := ct.SignedCertificateTimestamp{SCTVersion: ct.V1, LogID: ct.LogID{KeyID: s.ctLogID(t)}, Timestamp: uint64(now.UnixMilli())}
+	mtl, err := ct.MerkleTreeLeafFromChain(chain, ct.PrecertLogEntryType, sct.Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := ct.SerializeSCTSignatureInput(sct, ct.LogEntry{Leaf: *mtl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(input)
+	sig, err := ecdsa.SignASN1(rand.Reader, s.ctKey, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sct.Signature = ct.DigitallySigned{Algorithm: cttls.SignatureAndHashAlgorithm{Hash: cttls.SHA256, Signature: cttls.ECDSA}, Signature: sig}
+	sctBytes, err := cttls.Marshal(sct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := cttls.Marshal(ctx509.SignedCertificateTimestampList{SCTList: []ctx509.SerializedSCT{{Val: sctBytes}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := asn1.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return issue(pkix.Extension{Id: asn1.ObjectIdentifier(ctx509.OIDExtensionCTSCT), Value: ext}), priv
+}
+
+// TrustedRootJSON returns a trusted_root.json holding the Fulcio CAs, the
+// Rekor log, the TSA and the CT logs. Log IDs are the raw key IDs, which is
 // what sigstore-go looks entries up by (VirtualSigstore's own are hex).
 func (s *Sigstore) TrustedRootJSON(t testing.TB) []byte {
 	t.Helper()
@@ -93,13 +197,24 @@ func (s *Sigstore) TrustedRootJSON(t testing.TB) []byte {
 		}
 		return m
 	}
+	start := time.Now().Add(-5 * time.Hour)
 	past := &root.FulcioCertificateAuthority{
 		Root: s.pastRoot, Intermediates: []*x509.Certificate{s.pastInter},
-		ValidityPeriodStart: time.Now().Add(-5 * time.Hour), URI: "https://past.fulcio.test",
+		ValidityPeriodStart: start, URI: "https://past.fulcio.test",
+	}
+	fulcio := &root.FulcioCertificateAuthority{
+		Root: s.root, Intermediates: []*x509.Certificate{s.inter},
+		ValidityPeriodStart: start, URI: "https://fulcio.test",
+	}
+	ctlogs := fixIDs(s.VS.CTLogs())
+	id := s.ctLogID(t)
+	ctlogs[hex.EncodeToString(id[:])] = &root.TransparencyLog{
+		BaseURL: "https://ctfe.test", ID: id[:], HashFunc: crypto.SHA256,
+		PublicKey: s.ctKey.Public(), SignatureHashFunc: crypto.SHA256, ValidityPeriodStart: start,
 	}
 	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01,
-		append(s.VS.FulcioCertificateAuthorities(), past),
-		fixIDs(s.VS.CTLogs()), s.VS.TimestampingAuthorities(), fixIDs(s.VS.RekorLogs()))
+		append(s.VS.FulcioCertificateAuthorities(), fulcio, past),
+		ctlogs, s.VS.TimestampingAuthorities(), fixIDs(s.VS.RekorLogs()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +224,10 @@ func (s *Sigstore) TrustedRootJSON(t testing.TB) []byte {
 	}
 	return b
 }
+
+// Chain returns the intermediate and root of the CA that issues this
+// instance's certificates.
+func (s *Sigstore) Chain() []*x509.Certificate { return []*x509.Certificate{s.inter, s.root} }
 
 // WriteTrustedRoot writes TrustedRootJSON to dir/trusted_root.json.
 func (s *Sigstore) WriteTrustedRoot(t testing.TB, dir string) string {
@@ -120,11 +239,12 @@ func (s *Sigstore) WriteTrustedRoot(t testing.TB, dir string) string {
 	return p
 }
 
-// LegacyOptions select which evidence a keyless legacy layer carries.
+// LegacyOptions select which evidence a keyless signature carries.
 type LegacyOptions struct {
-	NoTlog bool // omit the Rekor bundle annotation
-	NoTSA  bool // omit the RFC 3161 annotation
+	NoTlog bool // omit the Rekor entry
+	NoTSA  bool // omit the RFC 3161 timestamp
 	NoCert bool // omit certificate and chain (to test a missing cert)
+	NoSCT  bool // issue the certificate without an SCT
 }
 
 // CosignSignature signs a simple-signing payload keylessly, as `cosign
@@ -132,14 +252,64 @@ type LegacyOptions struct {
 // annotations.
 func (s *Sigstore) CosignSignature(t testing.TB, identity, issuer string, payload []byte, o LegacyOptions) map[string]string {
 	t.Helper()
-	ent, err := s.VS.Sign(identity, issuer, payload)
+	cert, priv := s.leaf(t, identity, issuer, o.NoSCT)
+	sum := sha256.Sum256(payload)
+	sig, err := ecdsa.SignASN1(rand.Reader, priv, sum[:])
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, _ := ent.SignatureContent()
-	ann := map[string]string{annSignature: base64.StdEncoding.EncodeToString(sc.Signature())}
-	s.addKeylessAnnotations(t, ent, ann, o)
+	ann := map[string]string{annSignature: base64.StdEncoding.EncodeToString(sig)}
+	if !o.NoCert {
+		s.addCert(t, ann, cert)
+	}
+	s.addEvidence(t, ann, sig, sig, []byte(pemCert(t, cert)), sum[:], o)
 	return ann
+}
+
+// CosignSignatureWithKey signs a simple-signing payload with k and, unlike
+// KeyPair.SignCosign, adds the evidence `cosign sign --key` uploads by
+// default: a Rekor entry (hashedrekord) and an RFC 3161 timestamp, as o
+// selects.
+func (s *Sigstore) CosignSignatureWithKey(t testing.TB, k *KeyPair, payload []byte, o LegacyOptions) map[string]string {
+	t.Helper()
+	ann := k.SignCosign(t, payload)
+	sig, _ := base64.StdEncoding.DecodeString(ann[annSignature])
+	sum := sha256.Sum256(payload)
+	s.addEvidence(t, ann, sig, sig, k.PublicPEM(t), sum[:], o)
+	return ann
+}
+
+// addEvidence adds the Rekor bundle annotation (a hashedrekord entry over
+// digest, sig and the signer's PEM) and the RFC 3161 annotation over
+// stamped, as o selects.
+func (s *Sigstore) addEvidence(t testing.TB, ann map[string]string, sig, stamped, signerPEM, digest []byte, o LegacyOptions) {
+	t.Helper()
+	if !o.NoTlog {
+		body, err := json.Marshal(map[string]any{
+			"apiVersion": "0.0.1", "kind": "hashedrekord",
+			"spec": map[string]any{
+				"data":      map[string]any{"hash": map[string]string{"algorithm": "sha256", "value": hex.EncodeToString(digest)}},
+				"signature": map[string]any{"content": base64.StdEncoding.EncodeToString(sig), "publicKey": map[string]string{"content": base64.StdEncoding.EncodeToString(signerPEM)}},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ann[annBundle] = s.rekorBundleJSON(t, body, time.Now().Add(time.Minute).Unix(), 1000)
+	}
+	if !o.NoTSA {
+		ts, err := s.VS.TimestampResponse(stamped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ann[annRFC3161] = rfc3161JSON(t, ts)
+	}
+}
+
+func (s *Sigstore) addCert(t testing.TB, ann map[string]string, cert *x509.Certificate) {
+	t.Helper()
+	ann[annCertificate] = pemCert(t, cert)
+	ann[annChain] = pemCert(t, s.inter) + pemCert(t, s.root)
 }
 
 // CosignAttestation signs an in-toto statement keylessly into a DSSE
@@ -147,55 +317,62 @@ func (s *Sigstore) CosignSignature(t testing.TB, identity, issuer string, payloa
 // annotations (the RFC 3161 timestamp covers the whole envelope).
 func (s *Sigstore) CosignAttestation(t testing.TB, identity, issuer string, statement []byte, o LegacyOptions) ([]byte, map[string]string) {
 	t.Helper()
-	ent, err := s.VS.Attest(identity, issuer, statement)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, _ := ent.SignatureContent()
-	env, err := json.Marshal(sc.EnvelopeContent().RawEnvelope())
+	cert, env, sig := s.attest(t, identity, issuer, statement, o.NoSCT)
+	raw, err := json.Marshal(env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ann := map[string]string{annSignature: ""}
-	s.addKeylessAnnotations(t, ent, ann, LegacyOptions{NoTlog: o.NoTlog, NoTSA: true, NoCert: o.NoCert})
+	if !o.NoCert {
+		s.addCert(t, ann, cert)
+	}
+	if !o.NoTlog {
+		e, err := s.VS.GenerateTlogEntry(cert, env, sig, time.Now().Add(time.Minute).Unix(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tle := e.TransparencyLogEntry()
+		ann[annBundle] = s.rekorBundleJSON(t, tle.CanonicalizedBody, tle.IntegratedTime, tle.LogIndex)
+	}
 	if !o.NoTSA {
-		ts, err := s.VS.TimestampResponse(env)
+		ts, err := s.VS.TimestampResponse(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ann[annRFC3161] = rfc3161JSON(t, ts)
 	}
-	return env, ann
+	return raw, ann
 }
 
-func (s *Sigstore) addKeylessAnnotations(t testing.TB, ent *ca.TestEntity, ann map[string]string, o LegacyOptions) {
+// attest signs statement into a DSSE envelope with a fresh certificate.
+func (s *Sigstore) attest(t testing.TB, identity, issuer string, statement []byte, noSCT bool) (*x509.Certificate, *dsse.Envelope, []byte) {
 	t.Helper()
-	vc, _ := ent.VerificationContent()
-	if !o.NoCert {
-		ann[annCertificate] = pemCert(t, vc.Certificate())
-		fca := s.VS.FulcioCertificateAuthorities()[0].(*root.FulcioCertificateAuthority)
-		ann[annChain] = pemCert(t, fca.Intermediates[0]) + pemCert(t, fca.Root)
+	cert, priv := s.leaf(t, identity, issuer, noSCT)
+	signer, err := signature.LoadECDSASignerVerifier(priv, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !o.NoTlog {
-		entries, _ := ent.TlogEntries()
-		ann[annBundle] = s.rekorBundleJSON(t, entries[0])
+	env := (&KeyPair{Signer: signer, Public: priv.Public()}).dsse(t, statement)
+	sig, err := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !o.NoTSA {
-		stamps, _ := ent.Timestamps()
-		ann[annRFC3161] = rfc3161JSON(t, stamps[0])
-	}
+	return cert, env, sig
 }
 
-// rekorBundleJSON writes cosign's RekorBundle with a freshly computed SET
-// (tlog.Entry keeps its SET unexported).
-func (s *Sigstore) rekorBundleJSON(t testing.TB, e *tlog.Entry) string {
+// rekorBundleJSON writes cosign's RekorBundle for an entry body with a
+// freshly computed SET.
+func (s *Sigstore) rekorBundleJSON(t testing.TB, body []byte, integratedTime, logIndex int64) string {
 	t.Helper()
-	tle := e.TransparencyLogEntry()
+	logID, err := s.VS.RekorLogID()
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := tlog.RekorPayload{
-		Body:           base64.StdEncoding.EncodeToString(tle.CanonicalizedBody),
-		IntegratedTime: tle.IntegratedTime,
-		LogIndex:       tle.LogIndex,
-		LogID:          hex.EncodeToString(tle.LogId.KeyId),
+		Body:           base64.StdEncoding.EncodeToString(body),
+		IntegratedTime: integratedTime,
+		LogIndex:       logIndex,
+		LogID:          logID,
 	}
 	set, err := s.VS.RekorSignPayload(p)
 	if err != nil {
@@ -247,30 +424,49 @@ func (s *Sigstore) ExpiredCosignSignature(t testing.TB, identity, issuer string,
 // RFC 3161 timestamp), as cosign v3 attaches it.
 func (s *Sigstore) Bundle(t testing.TB, identity, issuer string, statement []byte, o LegacyOptions) []byte {
 	t.Helper()
-	ent, err := s.VS.AttestAtTime(identity, issuer, statement, time.Now().Add(time.Minute), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc, _ := ent.VerificationContent()
-	sc, _ := ent.SignatureContent()
+	cert, env, sig := s.attest(t, identity, issuer, statement, o.NoSCT)
 	b := &protobundle.Bundle{
 		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
 		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: vc.Certificate().Raw}},
+			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
 		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: protoEnvelope(t, sc.EnvelopeContent().RawEnvelope())},
+		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: protoEnvelope(t, env)},
 	}
 	if !o.NoTlog {
-		entries, _ := ent.TlogEntries()
-		b.VerificationMaterial.TlogEntries = []*protorekor.TransparencyLogEntry{s.protoEntry(t, entries[0], "dsse")}
+		e, err := s.VS.GenerateTlogEntry(cert, env, sig, time.Now().Add(time.Minute).Unix(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.VerificationMaterial.TlogEntries = []*protorekor.TransparencyLogEntry{s.protoEntry(t, e, "dsse")}
 	}
 	if !o.NoTSA {
-		stamps, _ := ent.Timestamps()
+		ts, err := s.VS.TimestampResponse(sig)
+		if err != nil {
+			t.Fatal(err)
+		}
 		b.VerificationMaterial.TimestampVerificationData = &protobundle.TimestampVerificationData{
-			Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: stamps[0]}},
+			Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: ts}},
 		}
 	}
 	return marshalBundle(t, b)
+}
+
+// BundleWithKey is KeyPair.Bundle plus an RFC 3161 timestamp over the
+// signature, as `cosign sign --key --timestamp-server-url` writes it.
+func (s *Sigstore) BundleWithKey(t testing.TB, k *KeyPair, statement []byte) []byte {
+	t.Helper()
+	var b protobundle.Bundle
+	if err := protojson.Unmarshal(k.Bundle(t, statement), &b); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.VS.TimestampResponse(b.GetDsseEnvelope().GetSignatures()[0].GetSig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.VerificationMaterial.TimestampVerificationData = &protobundle.TimestampVerificationData{
+		Rfc3161Timestamps: []*protocommon.RFC3161SignedTimestamp{{SignedTimestamp: ts}},
+	}
+	return marshalBundle(t, &b)
 }
 
 func (s *Sigstore) protoEntry(t testing.TB, e *tlog.Entry, kind string) *protorekor.TransparencyLogEntry {

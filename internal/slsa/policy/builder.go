@@ -28,8 +28,8 @@ var knownBuildTypes = map[string][]string{
 type builderPattern struct {
 	raw  string
 	name string
-	// ref is a path.Match pattern for the ref; empty means "the bare name,
-	// or any release tag".
+	// ref is a path.Match pattern for the ref; empty means "any release
+	// tag".
 	ref string
 }
 
@@ -65,12 +65,12 @@ func splitBuilder(id string) (name, ref string) {
 // or build metadata.
 var releaseTag = regexp.MustCompile(`^refs/tags/v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 
+// matches applies slsa-verifier's rule: the provenance's builder ID must be
+// "<name>@<ref>" with exactly one "@" (ParseBuilderID with needVersion), so
+// an ID without a ref matches no entry.
 func (b builderPattern) matches(id string) bool {
-	if b.ref == "" && id == b.name {
-		return true
-	}
 	name, ref := splitBuilder(id)
-	if name != b.name || ref == "" {
+	if name != b.name || ref == "" || strings.Count(id, "@") != 1 {
 		return false
 	}
 	if b.ref == "" {

@@ -147,7 +147,11 @@ func (p *Policy) Check(prov *provenance.Provenance, cert *certificate.Summary) (
 	out := &Outcome{}
 	rule, ok := p.matchBuilder(prov.BuilderID)
 	if !ok {
-		return nil, violation(CheckBuilder, "builder ID %q is not allowed (builderIds: %s)", prov.BuilderID, strings.Join(p.cfg.BuilderIDs, ", "))
+		why := ""
+		if strings.Count(prov.BuilderID, "@") != 1 {
+			why = ` (it must name a ref, "<builder>@<ref>", as slsa-verifier requires)`
+		}
+		return nil, violation(CheckBuilder, "builder ID %q is not allowed%s (builderIds: %s)", prov.BuilderID, why, strings.Join(p.cfg.BuilderIDs, ", "))
 	}
 	out.BuilderRule = rule
 	if err := p.checkBuildType(prov); err != nil {

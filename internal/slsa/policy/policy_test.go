@@ -238,6 +238,55 @@ func TestCertificateConsistency(t *testing.T) {
 			})
 		}
 	}
+	// GitHub Actions certificates always carry every claim: one without a
+	// claim is not skipped over, and neither is a predicate that omits
+	// what every GitHub provenance format states.
+	for _, file := range []string{vecBCR, vecGeneric, vecContainer} {
+		orig, cert := vector(t, file)
+		strip := map[string]func(c *certificate.Summary){
+			"buildSignerURI":         func(c *certificate.Summary) { c.BuildSignerURI = "" },
+			"sourceRepositoryURI":    func(c *certificate.Summary) { c.SourceRepositoryURI = "" },
+			"sourceRepositoryRef":    func(c *certificate.Summary) { c.SourceRepositoryRef = "" },
+			"sourceRepositoryDigest": func(c *certificate.Summary) { c.SourceRepositoryDigest = "" },
+			"buildConfigURI":         func(c *certificate.Summary) { c.BuildConfigURI = "" },
+			"buildTrigger":           func(c *certificate.Summary) { c.BuildTrigger = "" },
+			"runnerEnvironment":      func(c *certificate.Summary) { c.RunnerEnvironment = "" },
+			"runInvocationURI":       func(c *certificate.Summary) { c.RunInvocationURI = "" },
+		}
+		for claim, f := range strip {
+			t.Run(filepath.Base(file)+"/certificate without "+claim, func(t *testing.T) {
+				c := *cert
+				f(&c)
+				_, err := acceptAll(t, orig).Check(orig, &c)
+				wantCheck(t, err, CheckCertificate)
+				if !strings.Contains(err.Error(), claim) || !strings.Contains(err.Error(), "GitHub Actions") {
+					t.Errorf("message %q does not name %s", err, claim)
+				}
+				// Another issuer's certificates need not carry the claim.
+				c.Issuer = "https://gitlab.example.com"
+				if _, err := acceptAll(t, orig).Check(orig, &c); err != nil {
+					t.Errorf("other issuer: %v", err)
+				}
+			})
+		}
+		omit := map[string]func(p *provenance.Provenance){
+			"sourceRepositoryDigest": func(p *provenance.Provenance) { p.SourceCommit = "" },
+			"buildConfigURI":         func(p *provenance.Provenance) { p.Workflow = "" },
+			"buildTrigger":           func(p *provenance.Provenance) { p.Event = "" },
+		}
+		for claim, f := range omit {
+			t.Run(filepath.Base(file)+"/predicate without "+claim, func(t *testing.T) {
+				p := *orig
+				f(&p)
+				_, err := acceptAll(t, &p).Check(&p, cert)
+				wantCheck(t, err, CheckCertificate)
+				if !strings.Contains(err.Error(), "does not state the "+claim) {
+					t.Errorf("message %q does not name %s", err, claim)
+				}
+			})
+		}
+	}
+
 	// The certificate of one build does not vouch for another build's predicate.
 	goProv, _ := vector(t, vecGo)
 	_, genericCert := vector(t, vecGeneric)
@@ -266,8 +315,8 @@ func TestBuildTypes(t *testing.T) {
 	wantCheck(t, err, "")
 
 	// An unknown builder accepts any build type unless buildTypes is set.
-	custom := &provenance.Provenance{BuilderID: "https://tekton.dev/chains/v2", BuildType: "tekton.dev/v1/PipelineRun", SourceURI: "git+https://example.com/o/r@refs/heads/main", Ref: "refs/heads/main"}
-	_, err = mustPolicy(t, Config{SourceURI: "example.com/o/r", BuilderIDs: []string{"https://tekton.dev/chains/v2"}}).Check(custom, nil)
+	custom := &provenance.Provenance{BuilderID: "https://ci.example.com/builder@refs/tags/v1.0.0", BuildType: "tekton.dev/v1/PipelineRun", SourceURI: "git+https://example.com/o/r@refs/heads/main", Ref: "refs/heads/main"}
+	_, err = mustPolicy(t, Config{SourceURI: "example.com/o/r", BuilderIDs: []string{"https://ci.example.com/builder"}}).Check(custom, nil)
 	wantCheck(t, err, "")
 }
 
@@ -319,14 +368,18 @@ func TestBuilderMatching(t *testing.T) {
 		{gen, gen + "@refs/tags/v2.1", false},
 		{gen, gen + "@refs/heads/main", false},
 		{gen, gen + "X@refs/tags/v2.1.0", false},
-		{gen, gen, true},
+		// slsa-verifier parses the provenance's builder ID with
+		// needVersion: an ID without a ref matches no entry.
+		{gen, gen, false},
+		{gen, gen + "@", false},
+		{gen, gen + "@refs/tags/v2.1.0@refs/tags/v2.1.0", false},
 		{gen + "@v2.1.0", gen + "@refs/tags/v2.1.0", true},
 		{gen + "@refs/heads/main", gen + "@refs/heads/main", true},
 		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v2.1.0", true},
 		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v20.0.0", false},
 		{gen + "@refs/tags/v2.*", gen + "@refs/tags/v2.1.0/evil", false},
 		{gen + "@v2.1.0", gen, false},
-		{"https://tekton.dev/chains/v2", "https://tekton.dev/chains/v2", true},
+		{"https://tekton.dev/chains/v2", "https://tekton.dev/chains/v2", false},
 	}
 	for _, tc := range cases {
 		b, err := parseBuilder(tc.entry)

@@ -153,7 +153,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 
 // fill copies res into out. Once req's subject was resolved, every result
 // names the manifest it is about (manifestDigest): when Ratify verifies a
-// tag, each plugin resolves it on its own (see Request.ResolveSubject), and
+// tag, each plugin resolves it on its own (see Request.SubjectRef), and
 // a policy must be able to see that all reports speak of one manifest.
 func fill(out *verifier.VerifierResult, res Result, req *Request) {
 	if d := req.resolved(); d != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
@@ -63,6 +64,9 @@ func (c *Config) Validate() error {
 	if err := doc.Validate(); err != nil {
 		return &plugin.ConfigError{Key: c.policyKey(), Reason: "is not a valid trust policy document: " + err.Error()}
 	}
+	if err := c.checkScopes(doc); err != nil {
+		return err
+	}
 	stores, err := loadTrustStores(c.TrustStores)
 	if err != nil {
 		return err
@@ -86,6 +90,30 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.policy, c.stores = doc, stores
+	return nil
+}
+
+// checkScopes refuses registryScopes that are not in canonical form. The
+// plugin matches scopes against the subject's canonical repository
+// (oci.CanonicalRepository), so "GHCR.IO/myorg/app" or "ghcr.io:443/myorg/app"
+// would never match anything and the subject would fall to another
+// statement, often a catch-all at a weaker level. Refusing is clearer than
+// rewriting: the document then reads the same to the notation CLI.
+func (c *Config) checkScopes(doc *trustpolicy.Document) error {
+	for _, p := range doc.TrustPolicies {
+		for _, scope := range p.RegistryScopes {
+			if scope == "*" {
+				continue
+			}
+			canon, err := oci.CanonicalRepository(scope)
+			switch {
+			case err != nil:
+				return &plugin.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not a repository name: %v", p.Name, scope, err)}
+			case canon != scope:
+				return &plugin.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not in canonical form; write %q (subjects are matched by their canonical repository: lower-case host, no \":443\", docker.io/library/… for Docker Hub)", p.Name, scope, canon)}
+			}
+		}
+	}
 	return nil
 }
 

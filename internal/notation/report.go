@@ -27,14 +27,18 @@ const (
 	// ExtVerificationOverride is the statement's override map, when it has one.
 	ExtVerificationOverride = "verificationOverride"
 	ExtValidations          = "validations"
-	ExtSignatureMediaType   = "signatureMediaType"
-	ExtSigningScheme        = "signingScheme"
-	ExtSigningTime          = "signingTime"
-	ExtSignatureExpiry      = "signatureExpiry"
-	ExtSigningCertificate   = "signingCertificate"
-	ExtCertificateChain     = "certificateChain"
-	ExtTimestamp            = "timestamp"
-	ExtUserMetadata         = "userMetadata"
+	// ExtLoggedFailures lists the validation types that failed but were
+	// only logged (audit, permissive, or an override to "log"); a pass
+	// with any is no proof that the signer is trusted.
+	ExtLoggedFailures     = "loggedFailures"
+	ExtSignatureMediaType = "signatureMediaType"
+	ExtSigningScheme      = "signingScheme"
+	ExtSigningTime        = "signingTime"
+	ExtSignatureExpiry    = "signatureExpiry"
+	ExtSigningCertificate = "signingCertificate"
+	ExtCertificateChain   = "certificateChain"
+	ExtTimestamp          = "timestamp"
+	ExtUserMetadata       = "userMetadata"
 )
 
 // reportInput is everything a result is built from.
@@ -98,7 +102,9 @@ func report(in reportInput) plugin.Result {
 	if cert, ok := ext[ExtSigningCertificate].(map[string]any); ok {
 		msg += fmt.Sprintf(", signed by %q", cert["subject"])
 	}
-	if logged := loggedFailures(in.outcome.VerificationResults); len(logged) > 0 {
+	logged, types := loggedFailures(in.outcome.VerificationResults)
+	ext[ExtLoggedFailures] = types
+	if len(logged) > 0 {
 		msg += "; failures logged but not enforced at this level: " + strings.Join(logged, "; ")
 	}
 	return plugin.Pass(msg, ext)
@@ -172,14 +178,17 @@ func validations(results []*notationgo.ValidationResult) []map[string]any {
 	return out
 }
 
-func loggedFailures(results []*notationgo.ValidationResult) []string {
-	var out []string
+// loggedFailures returns the validations that failed but were not
+// enforced, as "type: error" lines and as their types.
+func loggedFailures(results []*notationgo.ValidationResult) (lines, types []string) {
+	types = []string{}
 	for _, r := range results {
 		if r.Error != nil && r.Action != trustpolicy.ActionEnforce {
-			out = append(out, fmt.Sprintf("%s: %v", r.Type, r.Error))
+			lines = append(lines, fmt.Sprintf("%s: %v", r.Type, r.Error))
+			types = append(types, string(r.Type))
 		}
 	}
-	return out
+	return lines, types
 }
 
 // signerExtensions reports who signed, when, and the timestamp.

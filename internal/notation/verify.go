@@ -11,6 +11,7 @@ import (
 	notationlog "github.com/notaryproject/notation-go/log"
 	"github.com/notaryproject/notation-go/registry"
 	"github.com/notaryproject/notation-go/verifier"
+	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -52,6 +53,9 @@ type envelope struct {
 func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
 	subject, res := req.LoadSignedSubject(ctx)
 	if res != nil {
+		if res.IsSuccess { // skipped (nonWasmSubjects: skip): nothing was verified
+			res.Extensions[ExtVerificationLevel] = trustpolicy.LevelSkip.Name
+		}
 		return *res
 	}
 	ref := subject.Ref

@@ -10,7 +10,10 @@
 //   - logging to stderr with Ratify's "info:", "warn:" and "debug:" prefixes,
 //     never JSON (Ratify parses JSON lines on stderr as results);
 //   - bounded stdin, bounded and digest-checked registry reads (internal/oci);
-//   - results with stable extension keys, kept under Ratify's 64 KiB line limit;
+//   - results with stable extension keys (failedCheck, skipped,
+//     manifestDigest), every string bounded, kept under Ratify's 64 KiB
+//     line limit; a result that had to be cut to get there is a failure;
+//   - the subject's repository in canonical form (Request.Repository);
 //   - one rule for subjects that are not WASM artifacts ("nonWasmSubjects").
 //
 // A plugin's main package is one line: plugin.Main(somepkg.Plugin).

@@ -22,15 +22,16 @@ type Logger struct {
 // NewLogger returns a Logger writing to w.
 func NewLogger(w io.Writer, debug bool) *Logger { return &Logger{w: w, debug: debug} }
 
+// MaxLogLineBytes bounds one log line. Ratify reads a plugin's stderr with
+// the same 64 KiB line limit as its stdout; a longer line (say, one quoting
+// a hostile field) would make Ratify lose the plugin's result.
+const MaxLogLineBytes = 4 << 10
+
 func (l *Logger) line(level, format string, args ...any) {
 	if l == nil {
 		return
 	}
-	msg := strings.Join(strings.Fields(fmt.Sprintf(format, args...)), " ")
-	// A line that parses as a JSON object would be taken for a result.
-	if strings.HasPrefix(msg, "{") {
-		msg = "(" + msg + ")"
-	}
+	msg := logText(fmt.Sprintf(format, args...))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.closed {
@@ -71,9 +72,15 @@ func (logrusFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	case logrus.WarnLevel, logrus.ErrorLevel, logrus.FatalLevel, logrus.PanicLevel:
 		level = "warn"
 	}
-	msg := strings.Join(strings.Fields(e.Message), " ")
-	if strings.HasPrefix(msg, "{") {
-		msg = "(" + msg + ")"
+	return []byte(level + ": " + logText(e.Message) + "\n"), nil
+}
+
+// logText puts a log message on one bounded line that does not parse as a
+// JSON object (Ratify would take it for a result).
+func logText(s string) string {
+	s, _ = capString(strings.Join(strings.Fields(s), " "), MaxLogLineBytes)
+	if strings.HasPrefix(s, "{") {
+		s = "(" + s + ")"
 	}
-	return []byte(level + ": " + msg + "\n"), nil
+	return s
 }

@@ -82,13 +82,13 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	out = &verifier.VerifierResult{Name: name, Type: name}
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(stderr, "warn: panic: %v: %s\n", p, oneLine(string(debug.Stack())))
-			fill(out, Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p))
+			NewLogger(stderr, false).Warnf("panic: %v: %s", p, debug.Stack())
+			fill(out, Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p), nil)
 		}
 	}()
 	var input vconfig.PluginInputConfig
 	if err := json.Unmarshal(stdin, &input); err != nil {
-		fill(out, Fail(CheckConfig, "plugin input is not valid JSON: %v", err))
+		fill(out, Fail(CheckConfig, "plugin input is not valid JSON: %v", err), nil)
 		return out
 	}
 	common, cfg, err := DecodeConfig(input.Config, def.NewConfig)
@@ -99,7 +99,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		out.Type = t
 	}
 	if err != nil {
-		fill(out, Fail(CheckConfig, "%s: %v", out.Name, err))
+		fill(out, Fail(CheckConfig, "%s: %v", out.Name, err), nil)
 		return out
 	}
 	log := NewLogger(stderr, common.LogLevel == "debug")
@@ -110,14 +110,23 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	}
 	opts, err := oci.OptionsFromStore(storeEntry)
 	if err != nil {
-		fill(out, Fail(CheckConfig, "%v", err))
+		fill(out, Fail(CheckConfig, "%v", err), nil)
+		return out
+	}
+	out.Subject = subject.Original
+	out.ReferenceDigest = desc.Digest.String()
+	out.ArtifactType, _ = capString(desc.ArtifactType, MaxStringBytes)
+	// Verifiers look trust policies, floors and denylists up under the one
+	// canonical spelling of the repository; a name that has none is refused
+	// here rather than matched by whatever rule its spelling happens to hit.
+	canonical, err := oci.CanonicalRepository(subject.Path)
+	if err != nil {
+		fill(out, Fail(CheckSubject, "subject %s: %v; expected a repository name a registry accepts", subject.Original, err), nil)
 		return out
 	}
 	opts.MaxManifestBytes, opts.MaxBlobBytes = common.MaxManifestBytes, common.MaxBlobBytes
-	req := &Request{SubjectRef: subject, Referrer: desc, Store: store, Registry: oci.New(opts), Common: common, Log: log}
-	out.Subject = subject.Original
-	out.ReferenceDigest = desc.Digest.String()
-	out.ArtifactType = desc.ArtifactType
+	req := &Request{SubjectRef: subject, Referrer: desc, Store: store, Common: common, Log: log, repository: canonical,
+		Registry: namedRegistry{Fetcher: oci.New(opts), canonical: canonical, named: subject.Path}}
 
 	timeout := time.Duration(common.Timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -134,19 +143,30 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	}()
 	select {
 	case res := <-done:
-		fill(out, res)
+		fill(out, res, req)
 	case <-ctx.Done():
-		fill(out, Fail(CheckDeadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout))
+		fill(out, Fail(CheckDeadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout), req)
 	}
 	log.Debugf("%s: success=%t %s", name, out.IsSuccess, out.Message)
 	return out
 }
 
-func fill(out *verifier.VerifierResult, res Result) {
+// fill copies res into out. Once req's subject was resolved, every result
+// names the manifest it is about (manifestDigest): when Ratify verifies a
+// tag, each plugin resolves it on its own (see Request.SubjectRef), and
+// a policy must be able to see that all reports speak of one manifest.
+func fill(out *verifier.VerifierResult, res Result, req *Request) {
+	if d := req.resolved(); d != nil {
+		if res.Extensions == nil {
+			res.Extensions = map[string]any{}
+		}
+		res.Extensions[ExtManifestDigest] = d.Digest.String()
+	}
+	res = fitResult(res)
 	out.IsSuccess = res.IsSuccess
 	out.Message = res.Message
 	out.Extensions = nil
-	if ext := fitExtensions(res.Extensions); len(ext) > 0 {
-		out.Extensions = ext
+	if len(res.Extensions) > 0 {
+		out.Extensions = res.Extensions
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ratify-project/ratify/pkg/common"
@@ -18,8 +19,15 @@ import (
 // Request is one invocation of a plugin by Ratify: verify Referrer, an
 // artifact attached to Subject.
 type Request struct {
-	// SubjectRef is RATIFY_VERIFIER_SUBJECT parsed; at the top level it is
-	// what the user or Gatekeeper passed and may be a tag.
+	// SubjectRef is RATIFY_VERIFIER_SUBJECT parsed. Ratify v1.4.6 passes the
+	// reference as the user or Gatekeeper wrote it, normalised by
+	// distribution/reference.ParseDockerRef (Docker Hub names completed,
+	// ":latest" added, the tag dropped when a digest is also given):
+	// for a tag it is "host/path:tag" only. Ratify's executor resolves the
+	// tag once and lists referrers of that digest, but puts the digest into
+	// the Reference's Digest field, which common.Reference.String() does not
+	// print (it returns Original), so every plugin must resolve the tag
+	// again. For nested verifications it is "host/path@<referrer digest>".
 	SubjectRef common.Reference
 	// Referrer is the descriptor Ratify listed (artifactType as the registry
 	// reported it, which may be application/vnd.oci.empty.v1+json).
@@ -31,17 +39,24 @@ type Request struct {
 	Common   Common
 	Log      *Logger
 
-	subject *ocispec.Descriptor
+	// repository is the canonical spelling of SubjectRef.Path.
+	repository string
+	// subject is set once by ResolveSubject; the runtime reads it when the
+	// verification ends, possibly while an abandoned one still runs.
+	subject atomic.Pointer[ocispec.Descriptor]
 }
 
-// Repository is the subject's "host/path".
-func (r *Request) Repository() string { return r.SubjectRef.Path }
+// Repository is the subject's "host/path" in canonical form
+// (oci.CanonicalRepository): the one spelling under which trust policies,
+// floors and denylists are looked up. Registry reads of this repository
+// still go to the registry as the subject names it (see namedRegistry).
+func (r *Request) Repository() string { return r.repository }
 
 // ResolveSubject returns the subject's manifest descriptor. A tag is resolved
 // once per invocation; a digest reference is checked against the registry.
 func (r *Request) ResolveSubject(ctx context.Context) (ocispec.Descriptor, error) {
-	if r.subject != nil {
-		return *r.subject, nil
+	if d := r.subject.Load(); d != nil {
+		return *d, nil
 	}
 	ref := r.SubjectRef.Original
 	if r.SubjectRef.Digest != "" {
@@ -51,8 +66,48 @@ func (r *Request) ResolveSubject(ctx context.Context) (ocispec.Descriptor, error
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	r.subject = &desc
+	r.subject.Store(&desc)
 	return desc, nil
+}
+
+// resolved is the subject's descriptor if ResolveSubject succeeded.
+func (r *Request) resolved() *ocispec.Descriptor {
+	if r == nil {
+		return nil
+	}
+	return r.subject.Load()
+}
+
+// namedRegistry reads the subject's repository, which verifiers name by its
+// canonical spelling, from the registry the subject reference names: for
+// "ghcr.io:443" the two are the same server, but canonical "docker.io"
+// stands for several hosts, and the host Ratify listed referrers from is
+// the one that must answer. Other repositories pass through unchanged.
+type namedRegistry struct {
+	oci.Fetcher
+	canonical, named string
+}
+
+func (n namedRegistry) at(repository string) string {
+	if repository == n.canonical {
+		return n.named
+	}
+	return repository
+}
+
+func (n namedRegistry) Resolve(ctx context.Context, ref string) (ocispec.Descriptor, error) {
+	if repo := oci.Repository(ref); repo == n.canonical {
+		ref = n.named + ref[len(repo):]
+	}
+	return n.Fetcher.Resolve(ctx, ref)
+}
+
+func (n namedRegistry) FetchManifest(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error) {
+	return n.Fetcher.FetchManifest(ctx, n.at(repository), desc)
+}
+
+func (n namedRegistry) FetchBlob(ctx context.Context, repository string, desc ocispec.Descriptor) ([]byte, error) {
+	return n.Fetcher.FetchBlob(ctx, n.at(repository), desc)
 }
 
 // SubjectDigestRef is "host/path@sha256:…" for the resolved subject.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/ratify-project/ratify/pkg/common"
+	"github.com/ratify-project/ratify/pkg/ocispecs"
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
@@ -33,11 +36,26 @@ type testConfig struct {
 }
 
 func (c *testConfig) Validate() error {
-	if c.Mode != "pass" && c.Mode != "fail" && c.Mode != "panic" && c.Mode != "hang" && c.Mode != "big" && c.Mode != "wasm" && c.Mode != "signed" {
-		return &plugin.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
+	switch c.Mode {
+	case "pass", "fail", "panic", "hang", "big", "wasm", "signed", "bigskip", "bigfail", "longstring", "loud", "repo":
+		return nil
 	}
-	return nil
+	return &plugin.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
 }
+
+// bigList is 20,000 digests: about 1.4 MB, far over Ratify's line limit
+// even with every string capped.
+func bigList() []string {
+	list := make([]string, 20000)
+	for i := range list {
+		list[i] = digest.FromString(string(rune(i))).String()
+	}
+	return list
+}
+
+// hostileString stands for a field copied from unverified input, such as
+// the 70,000-character predicate type of a forged bundle.
+var hostileString = strings.Repeat("https://example.com/p/", 70000/22)
 
 var testPlugin = plugin.Definition[testConfig]{
 	Name: "wasm-test", Version: "0.0.0",
@@ -55,11 +73,31 @@ var testPlugin = plugin.Definition[testConfig]{
 				time.Sleep(time.Millisecond)
 			}
 		case "big":
-			list := make([]string, 20000)
-			for i := range list {
-				list[i] = digest.FromString(string(rune(i))).String()
+			return plugin.Pass("big", map[string]any{"format": "bundle", "digests": bigList()})
+		case "bigskip":
+			return plugin.Pass("skipped: not a signature", map[string]any{plugin.ExtSkipped: "not-a-signature", "digests": bigList()})
+		case "bigfail":
+			return plugin.FailWith("signature", map[string]any{"digests": bigList()}, "no signature of %s verified", req.SubjectRef.Original)
+		case "longstring":
+			// Strings nested in Go structs and map keys are capped too.
+			type layer struct {
+				PredicateType string `json:"predicateType"`
 			}
-			return plugin.Pass("big", map[string]any{"format": "bundle", "digests": list})
+			return plugin.Pass("skipped: attestation", map[string]any{plugin.ExtSkipped: "not-a-signature",
+				"layers": []layer{{PredicateType: hostileString}}, "annotations": map[string]string{hostileString: "v"}})
+		case "loud":
+			req.Log.Warnf("predicate type %s is not a signature", hostileString)
+			req.Log.Infof("and %s", strings.Repeat("{", 70000))
+			return plugin.Pass("ok", nil)
+		case "repo":
+			if _, res := req.LoadWasmSubject(ctx); res != nil {
+				return *res
+			}
+			ref, err := req.SubjectDigestRef(ctx)
+			if err != nil {
+				return plugin.Fail("subject", "%v", err)
+			}
+			return plugin.Pass("ok", map[string]any{"repository": req.Repository(), "ref": ref})
 		case "wasm", "signed":
 			load := req.LoadWasmSubject
 			if cfg.Mode == "signed" {
@@ -164,16 +202,96 @@ func TestDeadline(t *testing.T) {
 
 func TestLargeExtensionsAreCut(t *testing.T) {
 	res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "big"})
-	line, err := json.Marshal(res.Extensions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(line)+len(res.Message) >= 64<<10 {
-		t.Fatalf("result line is over %d bytes, Ratify drops lines of 64 KiB", len(line))
-	}
+	checkLine(t, res)
 	ext := res.Extensions
 	if ext[plugin.ExtTruncated] != true || ext["format"] != "bundle" || ext["digests"] != nil {
 		t.Errorf("want scalars kept, the list dropped and the truncation marked, got keys %v", keysOf(ext))
+	}
+	if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || !strings.HasPrefix(res.Message, "result: the report is ") || !strings.Contains(res.Message, "dropped digests") {
+		t.Errorf("a pass whose report was cut must fail naming the check result, got %+v", res)
+	}
+}
+
+// checkLine checks that the result fits the line Ratify reads.
+func checkLine(t *testing.T, res ratifytest.Result) {
+	t.Helper()
+	line, err := json.Marshal(verifier.VerifierResult{Name: res.Name, Type: res.Type, IsSuccess: res.IsSuccess, Message: res.Message, Extensions: res.Extensions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(line) >= 64<<10 {
+		t.Fatalf("result line is %d bytes; Ratify drops lines of 64 KiB", len(line))
+	}
+}
+
+// TestResultThatCannotFitFails: a report the runtime must shorten is never
+// passed on as a pass, and the keys a policy reads to tell a failure or a
+// skip from a pass survive the cut.
+func TestResultThatCannotFitFails(t *testing.T) {
+	t.Run("skip-too-big", func(t *testing.T) {
+		res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "bigskip"})
+		checkLine(t, res)
+		ext := res.Extensions
+		if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || ext[plugin.ExtSkipped] != "not-a-signature" || ext[plugin.ExtTruncated] != true {
+			t.Fatalf("a skip that does not fit must fail (check result) and keep skipped, got %+v keys %v", res, keysOf(ext))
+		}
+		if !strings.HasPrefix(res.Message, "result: ") || !strings.Contains(res.Message, "verdict was: skipped: not a signature") {
+			t.Errorf("message does not say why: %s", res.Message)
+		}
+	})
+	t.Run("failure-too-big", func(t *testing.T) {
+		res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "bigfail"})
+		checkLine(t, res)
+		if res.IsSuccess || res.Extensions[plugin.ExtFailedCheck] != "signature" || res.Extensions[plugin.ExtTruncated] != true {
+			t.Fatalf("a failure that does not fit must keep its failedCheck, got %+v keys %v", res, keysOf(res.Extensions))
+		}
+		if !strings.HasPrefix(res.Message, "signature: no signature of "+someSubject+" verified (the report is ") {
+			t.Errorf("message lost its check or the reason: %s", res.Message)
+		}
+	})
+	t.Run("hostile-string", func(t *testing.T) {
+		res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "longstring"})
+		checkLine(t, res)
+		ext := res.Extensions
+		if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || ext[plugin.ExtSkipped] != "not-a-signature" {
+			t.Fatalf("a skip carrying a capped string must fail (check result), got %+v", res)
+		}
+		if !strings.Contains(res.Message, "longer than 1024 bytes (at annotations.") {
+			t.Errorf("message does not name the capped string: %s", res.Message)
+		}
+		pt := ext["layers"].([]any)[0].(map[string]any)["predicateType"].(string)
+		if len(pt) > plugin.MaxStringBytes+32 || !strings.HasSuffix(pt, "…[cut from 69982 bytes]") {
+			t.Errorf("nested string not capped with a marker: %d bytes, ends %q", len(pt), pt[len(pt)-40:])
+		}
+		for k := range ext["annotations"].(map[string]any) {
+			if len(k) > plugin.MaxStringBytes+32 {
+				t.Errorf("map key not capped: %d bytes", len(k))
+			}
+		}
+	})
+}
+
+// TestLogLinesAreBounded: Ratify reads stderr before stdout with a 64 KiB
+// line limit, so one long log line would lose the plugin's result.
+func TestLogLinesAreBounded(t *testing.T) {
+	res, stderr := run(t, someSubject, map[string]any{"name": "v", "mode": "loud"})
+	if !res.IsSuccess {
+		t.Fatalf("got %+v", res)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 log lines, got %d", len(lines))
+	}
+	for _, l := range lines {
+		if len(l) > plugin.MaxLogLineBytes+64 {
+			t.Errorf("log line of %d bytes, more than %d", len(l), plugin.MaxLogLineBytes)
+		}
+		if _, msg, _ := strings.Cut(l, ": "); strings.HasPrefix(msg, "{") {
+			t.Errorf("log line reads as JSON: %.40q", l)
+		}
+	}
+	if !strings.HasSuffix(lines[0], "…[cut from 70016 bytes]") {
+		t.Errorf("cut line has no marker: …%q", lines[0][len(lines[0])-40:])
 	}
 }
 
@@ -272,5 +390,76 @@ func TestLoggerPrefixes(t *testing.T) {
 	plugin.NewLogger(&b, true).Debugf("shown")
 	if b.String() != "debug: shown\n" {
 		t.Fatalf("got %q", b.String())
+	}
+}
+
+// TestManifestDigestOnEveryResult: once the subject is resolved, every
+// result (pass, skip, failure) names the manifest it is about; verifying a
+// tag reports the digest the tag resolved to.
+func TestManifestDigestOnEveryResult(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", "nested.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := registrytest.PushWasm(ctx, reg, "app/wasm", "v1", b, registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := registrytest.PushWasm(ctx, reg, "app/container", "v1", []byte("not wasm"), registrytest.WasmLayout{Format: registrytest.ContainerImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, subject string
+		cfg           map[string]any
+		success       bool
+		want          any
+	}{
+		{"pass", reg.Ref("app/wasm", "v1"), map[string]any{"mode": "wasm"}, true, w.Digest.String()},
+		{"skip", reg.Ref("app/container", "v1"), map[string]any{"mode": "wasm", "nonWasmSubjects": "skip"}, true, img.Digest.String()},
+		{"fail", reg.Ref("app/container", "v1"), map[string]any{"mode": "wasm"}, false, img.Digest.String()},
+		{"unresolvable", reg.Ref("app/wasm", img.Digest.String()), map[string]any{"mode": "wasm"}, false, nil}, // not in this repository
+		{"not resolved", reg.Ref("app/wasm", "v1"), map[string]any{"mode": "fail"}, false, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.cfg["name"] = "v"
+			res, _ := run(t, c.subject, c.cfg)
+			if res.IsSuccess != c.success || res.Extensions[plugin.ExtManifestDigest] != c.want {
+				t.Fatalf("want success=%t manifestDigest=%v, got %+v", c.success, c.want, res)
+			}
+		})
+	}
+}
+
+// TestCanonicalRepository: verifiers see the subject's repository in its
+// canonical spelling whatever spelling Ratify was given, while reads still
+// reach the registry the subject names.
+func TestCanonicalRepository(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "examples", "fixtures", "nested.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := registrytest.PushWasm(context.Background(), reg, "app/wasm", "v1", b, registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := strings.Cut(reg.Host, ":")
+	for _, host := range []string{"localhost:" + port, "LOCALHOST:" + port, "LocalHost:" + port} {
+		res, _ := run(t, host+"/app/wasm:v1", map[string]any{"name": "v", "mode": "repo"})
+		want := "localhost:" + port + "/app/wasm"
+		if !res.IsSuccess || res.Extensions["repository"] != want || res.Extensions["ref"] != want+"@"+w.Digest.String() {
+			t.Errorf("%s: want repository %s, got %+v", host, want, res)
+		}
+	}
+
+	// Ratify's parser refuses such names; the runtime does too, whoever calls it.
+	bad := common.Reference{Original: "127.0.0.1:1/App/Wasm:v1", Path: "127.0.0.1:1/App/Wasm", Tag: "v1"}
+	out := plugin.Run(testPlugin, []byte(`{"config":{"name":"v"}}`), bad, ocispecs.ReferenceDescriptor{}, nil, io.Discard)
+	if ext, _ := out.Extensions.(map[string]any); out.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckSubject || !strings.HasPrefix(out.Message, "subject: subject 127.0.0.1:1/App/Wasm:v1: ") {
+		t.Fatalf("a repository with no canonical spelling must fail with check subject, got %+v", out)
 	}
 }

@@ -30,6 +30,7 @@ func TestRatifyVerifySmoke(t *testing.T) {
 	}
 	registrytest.ForEach(t, func(t *testing.T, reg *registrytest.Registry) {
 		ctx := context.Background()
+		pushed := map[string]string{}
 		push := func(repo string, wasm []byte) string {
 			desc, err := registrytest.PushWasm(ctx, reg, repo, "v1", wasm, registrytest.WasmLayout{})
 			if err != nil {
@@ -38,6 +39,7 @@ func TestRatifyVerifySmoke(t *testing.T) {
 			if _, err := registrytest.Attach(ctx, reg, repo, desc, smokeArtifactType, []registrytest.Blob{{MediaType: "application/json", Data: []byte(`{}`)}}, nil); err != nil {
 				t.Fatal(err)
 			}
+			pushed[repo] = desc.Digest.String()
 			return reg.Ref(repo, "v1")
 		}
 		cfg := ratifytest.Config{
@@ -51,6 +53,11 @@ func TestRatifyVerifySmoke(t *testing.T) {
 		if !rep.IsSuccess || !got.IsSuccess || got.Extensions["kind"] != "component" || got.Extensions["layout"] != "cncf" {
 			t.Fatalf("component: want success with kind=component layout=cncf, got %+v\n%s", got, rep.Raw)
 		}
+		// Ratify hands the plugin the tag, not the digest it resolved; the
+		// plugin reports the manifest it resolved the tag to.
+		if got.Extensions["manifestDigest"] != pushed["wasm/component"] {
+			t.Errorf("component: manifestDigest = %v, want %s", got.Extensions["manifestDigest"], pushed["wasm/component"])
+		}
 		if got.Extensions["parts"].(float64) < 2 {
 			t.Errorf("component: want nested parts reported, got %v", got.Extensions["parts"])
 		}
@@ -60,8 +67,8 @@ func TestRatifyVerifySmoke(t *testing.T) {
 		if rep.IsSuccess || got.IsSuccess || !strings.Contains(got.Message, "kind: ") || !strings.Contains(got.Message, "expected a component") {
 			t.Fatalf("core module: want failure naming the kind check, got %+v", got)
 		}
-		if got.Extensions["failedCheck"] != "kind" {
-			t.Errorf("core module: want failedCheck=kind, got %v", got.Extensions["failedCheck"])
+		if got.Extensions["failedCheck"] != "kind" || got.Extensions["manifestDigest"] != pushed["wasm/core"] {
+			t.Errorf("core module: want failedCheck=kind and manifestDigest %s, got %v", pushed["wasm/core"], got.Extensions)
 		}
 	})
 }

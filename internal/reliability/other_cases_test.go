@@ -5,7 +5,7 @@ import "slices"
 // otherCases lists the cases of the hostile-input, configuration, limits,
 // serve, secrets and policy-attack suites.
 func otherCases() []string {
-	return slices.Concat(hostileCaseIDs(), configCaseIDs(), secretsCaseIDs, serveCaseIDs, policyAttackCaseIDs)
+	return slices.Concat(hostileCaseIDs(), configCaseIDs(), secretsCaseIDs, serveCaseIDs, policyAttackCaseIDs, runtimeAttackCaseIDs)
 }
 
 // policyAttackCaseIDs are the cases of attacks decided by the Rego policies

@@ -118,7 +118,7 @@ func sectionIndex(id string) int {
 
 var (
 	digestRE = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
-	hostRE   = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	hostRE   = regexp.MustCompile(`(127\.0\.0\.1|(?i:localhost)):[0-9]+`)
 )
 
 // Normalize makes a message readable and stable on the page: loopback

@@ -163,7 +163,7 @@ func (p *Policy) knownSources() string {
 func capExterns(es []Extern) []capability.Extern {
 	out := make([]capability.Extern, len(es))
 	for i, e := range es {
-		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Interface: e.Interface, HostCode: e.HostCode}
+		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Implements: e.Implements, VersionSuffix: e.VersionSuffix, HostCode: e.HostCode}
 	}
 	return out
 }

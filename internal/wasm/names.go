@@ -115,10 +115,10 @@ func isWords(s string) bool {
 	return isLabel(s) && strings.ToLower(s) == s
 }
 
-// isPlainName reports a plainname: a label, optionally prefixed by
+// IsPlainName reports a plainname: a label, optionally prefixed by
 // [constructor] or [async], or [method]/[static] (also [async method] and
 // [async static]) followed by resource.name.
-func isPlainName(s string) bool {
+func IsPlainName(s string) bool {
 	for _, p := range []string{"[constructor]", "[async]"} {
 		if rest, ok := strings.CutPrefix(s, p); ok {
 			return isLabel(rest)
@@ -147,7 +147,7 @@ func isPlainName(s string) bool {
 // Empty attribute values are rejected by the parser, so "" means absent.
 func ExternNameProblem(name, implements, versionSuffix, kind string) string {
 	n, isIface := ParseInterfaceName(name)
-	if !isIface && !isPlainName(name) {
+	if !isIface && !IsPlainName(name) {
 		return "the name is neither a kebab-case plain name nor an interface name (ns:pkg/iface@version)"
 	}
 	if implements != "" {

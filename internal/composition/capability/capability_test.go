@@ -85,12 +85,12 @@ func policy(t *testing.T, r Rules) *Policy {
 }
 
 var (
-	stdout   = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance"}
-	tcp      = Extern{Name: "wasi:sockets/tcp@0.2.0", Kind: "instance"}
-	primary  = Extern{Name: "primary", Kind: "instance", Implements: "wasi:keyvalue/store@0.2.0"}
-	logFunc  = Extern{Name: "log", Kind: "func"}
-	helper   = Extern{Name: "helper-module", Kind: "core-module", HostCode: true}
-	runExp   = Extern{Name: "wasi:cli/run@0.2.12", Kind: "instance"}
+	stdout  = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance"}
+	tcp     = Extern{Name: "wasi:sockets/tcp@0.2.0", Kind: "instance"}
+	primary = Extern{Name: "primary", Kind: "instance", Implements: "wasi:keyvalue/store@0.2.0"}
+	logFunc = Extern{Name: "log", Kind: "func"}
+	helper  = Extern{Name: "helper-module", Kind: "core-module", HostCode: true}
+	runExp  = Extern{Name: "wasi:cli/run@0.2.12", Kind: "instance"}
 
 	// Names that sidestep a rule unless names are validated and every
 	// identity is judged.
@@ -100,7 +100,7 @@ var (
 	tcpUpper            = Extern{Name: "wasi:sockets/TCP@0.2.0", Kind: "instance"}
 	tcpUnversioned      = Extern{Name: "wasi:sockets/tcp", Kind: "instance"}
 	hostInstance        = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance", HostCode: true}
-	greetExp = Extern{Name: "greet", Kind: "func"}
+	greetExp            = Extern{Name: "greet", Kind: "func"}
 )
 
 func denied(r Result) string {

@@ -100,6 +100,9 @@ type Denial struct {
 	Name      string `json:"name"`
 	Interface string `json:"interface,omitempty"`
 	Reason    string `json:"reason"`
+	// Layer is set by the caller when the artifact has several WASM layers
+	// and the import is not in the one the composition list describes.
+	Layer string `json:"layer,omitempty"`
 }
 
 // Result is the policy's verdict on one component.

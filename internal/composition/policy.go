@@ -244,7 +244,7 @@ func declaredMismatch(d *Declared, found *List) string {
 		var extra, missing []string
 		for _, n := range set.declared {
 			if !names[n] {
-				extra = append(extra, n)
+				extra = append(extra, wasm.Printable(n))
 			}
 		}
 		declared := map[string]bool{}
@@ -253,7 +253,7 @@ func declaredMismatch(d *Declared, found *List) string {
 		}
 		for _, e := range set.externs {
 			if !declared[e.Name] && (e.Interface == "" || !declared[e.Interface]) {
-				missing = append(missing, e.Name)
+				missing = append(missing, wasm.Printable(e.Name))
 			}
 		}
 		if len(extra) > 0 {
@@ -277,9 +277,9 @@ func partRefsText(refs []PartRef, max int) string {
 func denialsText(ds []capability.Denial, max int) string {
 	s := make([]string, len(ds))
 	for i, d := range ds {
-		name := d.Name
+		name := wasm.Printable(d.Name)
 		if d.Interface != "" && d.Interface != d.Name {
-			name += " (implements " + d.Interface + ")"
+			name += " (implements " + wasm.Printable(d.Interface) + ")"
 		}
 		s[i] = name + " " + d.Reason
 	}
@@ -292,7 +292,7 @@ func externNames(es []Extern) string {
 	}
 	s := make([]string, len(es))
 	for i, e := range es {
-		s[i] = e.Name
+		s[i] = wasm.Printable(e.Name)
 	}
 	return listText(s, 10)
 }

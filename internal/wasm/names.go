@@ -1,6 +1,9 @@
 package wasm
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // InterfaceName is an interface-shaped extern name as defined by the
 // component-model Explainer:
@@ -316,4 +319,17 @@ func effectiveInterface(name, implements, suffix string) string {
 		return ""
 	}
 	return name + suffix
+}
+
+// Printable returns s for human output: as is when every character is a
+// printable non-space rune, else quoted with Go escapes, so a name holding
+// a newline, an ANSI escape or a bidirectional override cannot forge lines
+// or hide text. Valid extern names are always printed as is.
+func Printable(s string) string {
+	for _, r := range s {
+		if r == ' ' || r == '"' || r == '\\' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

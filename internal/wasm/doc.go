@@ -64,11 +64,13 @@
 //     nesting-depth limit for components, so a recursive walker must impose
 //     its own; each level costs a Go stack frame chain and a part record;
 //   - MaxParts (10,000): total parts in the tree, bounding output size;
-//   - MaxHashFactor (8) and MinHashBudget (16 MiB): a part nested k deep is
+//   - MaxHashFactor (10) and MinHashBudget (16 MiB): a part nested k deep is
 //     hashed k+1 times as part of its ancestors' ranges, so 64 levels over
 //     64 MiB would hash 4 GiB. The sum of all part sizes (the bytes hashed)
-//     may not exceed max(8 × input size, 16 MiB); past it the binary is
-//     rejected before anything is hashed;
+//     may not exceed max(10 × input size, 16 MiB); past it the binary is
+//     rejected before anything is hashed. Real compositions nest a few
+//     levels (wac plug: 2 to 4); 10 leaves room for the bulk of a binary
+//     at depth 9;
 //   - MaxTypes (1,000,000, wasmparser's MAX_WASM_TYPES): type definitions
 //     tracked in the top-level component (see below);
 //   - MaxModules and MaxComponents (1,000 per component, as wasmparser);

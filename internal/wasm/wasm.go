@@ -169,7 +169,7 @@ func DefaultLimits() Limits {
 		MaxTypeNesting:    100,
 		MaxCustomSections: 100_000,
 		MaxTypes:          1_000_000,
-		MaxHashFactor:     8,
+		MaxHashFactor:     10,
 		MinHashBudget:     16 << 20,
 	}
 }

@@ -194,3 +194,36 @@ func FuzzParsePattern(f *testing.F) {
 		deniedBy([]Pattern{p}, Extern{Name: s})
 	})
 }
+
+// TestEveryIdentityJudged: an extern claiming two interfaces (a name that
+// is one and an implements value; invalid, so Evaluate denies it earlier)
+// is denied when either matches a deny rule and allowed only when both are
+// allowed.
+func TestEveryIdentityJudged(t *testing.T) {
+	pats := func(ss ...string) []Pattern {
+		var out []Pattern
+		for _, s := range ss {
+			p, err := ParsePattern(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	if deniedBy(pats("wasi:sockets/*"), tcpImplementsStdout) == nil {
+		t.Error("deny rule on the name not applied")
+	}
+	if deniedBy(pats("wasi:cli/*"), tcpImplementsStdout) == nil {
+		t.Error("deny rule on the implements interface not applied")
+	}
+	if allowedBy(pats("wasi:cli/*"), tcpImplementsStdout) || allowedBy(pats("wasi:sockets/*"), tcpImplementsStdout) {
+		t.Error("allowed with only one of its interfaces allowed")
+	}
+	if !allowedBy(pats("wasi:cli/*", "wasi:sockets/*"), tcpImplementsStdout) {
+		t.Error("not allowed with both interfaces allowed")
+	}
+	if allows(pats("wasi:cli/*")[0], tcpImplementsStdout) || !allows(pats("wasi:*")[0], tcpImplementsStdout) {
+		t.Error("allows")
+	}
+}

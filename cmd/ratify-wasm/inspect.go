@@ -74,7 +74,10 @@ func printExterns(w io.Writer, title string, externs []wasm.Extern) {
 		if e.VersionSuffix != "" {
 			line += " (versionsuffix " + wasm.Printable(e.VersionSuffix) + ")"
 		}
-		if e.HostCode {
+		switch {
+		case e.HostCodeVia != "":
+			line += "  [host-supplied code: " + e.HostCodeVia + "]"
+		case e.HostCode:
 			line += "  [host-supplied code]"
 		}
 		fmt.Fprintln(w, line)

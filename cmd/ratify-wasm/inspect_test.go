@@ -139,3 +139,17 @@ func TestInspectEscapesNames(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectInstanceCarryingCode: an imported instance whose type exports
+// a core module is marked as host-supplied code, with the reason.
+func TestInspectInstanceCarryingCode(t *testing.T) {
+	bin := w.Component(w.TypeSection(w.InstanceType(w.CoreModuleType, w.ExportDecl("helper", 0x00, 0x11, 0x00))),
+		w.ImportSection(w.InstanceImport(w.Plain("wasi:cli/stdout@0.2.0"), 0)))
+	out, err := runCLI(t, "inspect", writeTemp(t, "code.wasm", bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `  instance     wasi:cli/stdout@0.2.0  [host-supplied code: exports core module "helper"]` + "\n"; !strings.Contains(out, want) {
+		t.Fatalf("output lacks %q:\n%s", want, out)
+	}
+}

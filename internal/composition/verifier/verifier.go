@@ -8,7 +8,6 @@ package verifier
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -53,6 +52,10 @@ const (
 // the total. Ratify drops result lines over 64 KiB.
 const maxUnknownParts = 100
 
+// maxWasmLayers bounds the WASM layers of one subject: each is fetched and
+// parsed, and layerDigests lists them all (about 75 bytes each).
+const maxWasmLayers = 100
+
 func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
 	listRef := req.Repository() + "@" + req.Referrer.Digest.String()
 	listed, res := fetchList(ctx, req, listRef)
@@ -62,6 +65,9 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	subject, res := req.LoadWasmSubject(ctx)
 	if res != nil {
 		return *res
+	}
+	if n := len(subject.WasmLayers); n > maxWasmLayers {
+		return plugin.Fail(composition.CheckLayer, "%s has %d WASM layers, more than the %d this verifier checks (every layer must be checked and reported in layerDigests)", subject.Ref, n, maxWasmLayers)
 	}
 	described, res := pickLayer(subject.WasmLayers, listed, subject.Ref)
 	if res != nil {
@@ -73,7 +79,12 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	}
 	// Every WASM layer is checked, the described one first; a layer whose
 	// digest repeats one already checked is the same bytes.
-	order := append([]int{described}, slices.Delete(seq(len(subject.WasmLayers)), described, described+1)...)
+	order := []int{described}
+	for i := range subject.WasmLayers {
+		if i != described {
+			order = append(order, i)
+		}
+	}
 	checked := map[string]bool{}
 	var out *composition.Outcome
 	for _, i := range order {
@@ -109,14 +120,6 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	}
 	return plugin.Pass(fmt.Sprintf("%s matches composition list %s: layer %s (%d WASM layer(s) checked), %d nested parts known (%d via allowlist), %d imports allowed, declared interface %s",
 		subject.Ref, listRef, out.Layer.Digest, len(checked), out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), ext)
-}
-
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
 }
 
 // parseLayer fetches and parses WASM layer i of subject.

@@ -510,3 +510,19 @@ func TestOversizedListIsNotFetched(t *testing.T) {
 		t.Fatalf("got %s", res.Message)
 	}
 }
+
+// More WASM layers than the verifier checks fail the layer check rather
+// than being checked in part.
+func TestTooManyWasmLayers(t *testing.T) {
+	e := newEnv(t, registrytest.StartReferrers(t))
+	nested := compositiontest.Fixture(t, "nested.wasm")
+	var extra []registrytest.Blob
+	for i := range 100 {
+		extra = append(extra, registrytest.Blob{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: manyModules(i + 1)})
+	}
+	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{Format: registrytest.Spin, ExtraLayers: extra})
+	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested)), composition.MediaType, nil)
+	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "has 101 WASM layers, more than the 100") {
+		t.Fatalf("got %s", res.Message)
+	}
+}

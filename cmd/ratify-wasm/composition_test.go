@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // compRun runs `composition args...` and returns stdout and the error.
@@ -191,6 +193,15 @@ func TestCompositionDiff(t *testing.T) {
 	var d composition.Diff
 	if !errors.Is(err, errCompositionDiffers) || json.Unmarshal([]byte(out), &d) != nil || len(d.Imports) != 1 || d.Imports[0].Change != composition.Added {
 		t.Fatalf("diff --json: %v\n%s", err, out)
+	}
+
+	// Names are escaped: one added import whose name holds a newline and an
+	// ANSI escape is one line.
+	forge := w.ComponentWithImports(w.Plain(forgingName))
+	out, err = compRun(t, "diff", nestedList, writeTemp(t, "forge.wasm", forge))
+	if !errors.Is(err, errCompositionDiffers) || strings.ContainsRune(out, 0x1b) ||
+		!strings.Contains(out, "\nimport "+strconv.Quote(forgingName)+": added: instance\n") {
+		t.Fatalf("diff with a forging name:\n%q", out)
 	}
 
 	// Against the artifact in a registry (its only layer differs from the list).

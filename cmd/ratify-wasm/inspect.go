@@ -67,11 +67,17 @@ func printExterns(w io.Writer, title string, externs []wasm.Extern) {
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	for _, e := range externs {
-		line := fmt.Sprintf("  %-12s %s", e.Kind, e.Name)
+		line := fmt.Sprintf("  %-12s %s", e.Kind, wasm.Printable(e.Name))
 		if e.Implements != "" {
-			line += " (implements " + e.Implements + ")"
+			line += " (implements " + wasm.Printable(e.Implements) + ")"
 		}
-		if e.HostCode {
+		if e.VersionSuffix != "" {
+			line += " (versionsuffix " + wasm.Printable(e.VersionSuffix) + ")"
+		}
+		switch {
+		case e.HostCodeVia != "":
+			line += "  [host-supplied code: " + e.HostCodeVia + "]"
+		case e.HostCode:
 			line += "  [host-supplied code]"
 		}
 		fmt.Fprintln(w, line)

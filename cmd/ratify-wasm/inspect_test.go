@@ -14,6 +14,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // runCLI runs the root command with args and returns stdout and the error.
@@ -111,5 +112,44 @@ func TestInspectReference(t *testing.T) {
 	sum := sha256.Sum256(raw)
 	if bin.Digest != "sha256:"+hex.EncodeToString(sum[:]) || len(bin.Parts) != 6 {
 		t.Fatalf("want the pushed component's digest and 6 parts, got %s with %d parts", bin.Digest, len(bin.Parts))
+	}
+}
+
+// forgingName is an import name that, printed raw, would end the line and
+// print a fake "host-supplied code" free import in red.
+const forgingName = "wasi:cli/stdout@0.2.0\n  instance     \x1b[31mwasi:random/random@0.2.0"
+
+// TestInspectEscapesNames: control characters in extern names cannot forge
+// output lines or terminal escapes.
+func TestInspectEscapesNames(t *testing.T) {
+	bin := w.ComponentWithImports(w.Plain(forgingName), w.AttrName("kv", w.Attr(w.Implements, "a:b/c\r\x1b[2K")))
+	out, err := runCLI(t, "inspect", writeTemp(t, "forge.wasm", bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "\x1b\r") || strings.Count(out, "\n  instance") != 2 {
+		t.Fatalf("raw control characters in the output:\n%q", out)
+	}
+	for _, want := range []string{
+		`  instance     "wasi:cli/stdout@0.2.0\n  instance     \x1b[31mwasi:random/random@0.2.0"`,
+		`  instance     kv (implements "a:b/c\r\x1b[2K")`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("output lacks line %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestInspectInstanceCarryingCode: an imported instance whose type exports
+// a core module is marked as host-supplied code, with the reason.
+func TestInspectInstanceCarryingCode(t *testing.T) {
+	bin := w.Component(w.TypeSection(w.InstanceType(w.CoreModuleType, w.ExportDecl("helper", 0x00, 0x11, 0x00))),
+		w.ImportSection(w.InstanceImport(w.Plain("wasi:cli/stdout@0.2.0"), 0)))
+	out, err := runCLI(t, "inspect", writeTemp(t, "code.wasm", bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `  instance     wasi:cli/stdout@0.2.0  [host-supplied code: exports core module "helper"]` + "\n"; !strings.Contains(out, want) {
+		t.Fatalf("output lacks %q:\n%s", want, out)
 	}
 }

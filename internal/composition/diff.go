@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
 // Change says how an entry differs between a list and a binary.
@@ -160,13 +162,14 @@ func (d *Diff) WriteText(w io.Writer) error {
 		diff []ExternDiff
 	}{{"import", d.Imports}, {"export", d.Exports}} {
 		for _, c := range set.diff {
+			name := wasm.Printable(c.Name)
 			switch c.Change {
 			case Added:
-				p("%s %s: added: %s", set.what, c.Name, externText(c.Found))
+				p("%s %s: added: %s", set.what, name, externText(c.Found))
 			case Removed:
-				p("%s %s: removed: %s", set.what, c.Name, externText(c.Listed))
+				p("%s %s: removed: %s", set.what, name, externText(c.Listed))
 			default:
-				p("%s %s: changed: listed %s, found %s", set.what, c.Name, externText(c.Listed), externText(c.Found))
+				p("%s %s: changed: listed %s, found %s", set.what, name, externText(c.Listed), externText(c.Found))
 			}
 		}
 	}
@@ -184,7 +187,7 @@ func partText(p *Part) string {
 func externText(e *Extern) string {
 	s := e.Kind
 	if e.Interface != "" && e.Interface != e.Name {
-		s += " implementing " + e.Interface
+		s += " implementing " + wasm.Printable(e.Interface)
 	}
 	if e.HostCode {
 		s += " (host-supplied code)"

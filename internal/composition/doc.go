@@ -15,5 +15,7 @@
 // with, or instead of, the parts of per-artifact lists. A Policy combines the
 // list, the allowlist, a capability policy (package capability) and the
 // cross-check of the interface an artifact's CNCF config declares; its
-// Verify returns an Outcome that says what was checked and what failed.
+// Verify returns an Outcome that says what was checked and what failed for
+// the layer a list describes, and VerifyUndescribed does the same for any
+// other WASM layer of the artifact (known only through the allowlist).
 package composition

@@ -52,10 +52,12 @@ type Violation struct {
 	Detail string
 }
 
-// PartRef names a part by path and digest.
+// PartRef names a part by path and digest; Layer is set for parts of a
+// layer the composition list does not describe.
 type PartRef struct {
 	Path   string `json:"path"`
 	Digest string `json:"digest"`
+	Layer  string `json:"layer,omitempty"`
 }
 
 // Outcome is what Verify checked and found.
@@ -83,15 +85,70 @@ func (o *Outcome) OK() bool { return len(o.Violations) == 0 }
 // (the composition list attached to the artifact) and the policy. Every
 // check runs, so one outcome names everything that is wrong.
 func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
-	caps := p.Capabilities
-	if caps == nil {
-		caps = &capability.Policy{}
-	}
-	o := &Outcome{Layer: found.Layer, PartCount: len(found.Parts), Imports: found.Imports, UnknownParts: []PartRef{}}
-	fail := func(check, format string, args ...any) {
-		o.Violations = append(o.Violations, Violation{Check: check, Detail: fmt.Sprintf(format, args...)})
+	caps := p.capabilities()
+	o := newOutcome(found)
+	p.checkParts(o, listed, found, "")
+
+	diff := Compare(listed, found)
+	if diff.Layer != nil {
+		o.fail(CheckLayer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
+	} else if !diff.Empty() {
+		// Same bytes, different description: the list was not generated
+		// from this layer (or was edited), so none of it can be trusted.
+		o.fail(CheckList, "the composition list names layer %s but does not describe it: %s", found.Layer.Digest, diffText(diff, 3))
 	}
 
+	caps.check(o, found, true, "")
+
+	o.DeclaredInterface = DeclaredAbsent
+	if declared != nil {
+		o.DeclaredInterface = DeclaredMatched
+		if msg := declaredMismatch(declared, found); msg != "" {
+			o.DeclaredInterface = DeclaredMismatched
+			o.fail(CheckDeclaredInterface, "the artifact config declares an interface the binary does not have: %s", msg)
+		}
+	}
+	return o
+}
+
+// VerifyUndescribed checks another WASM layer of the same artifact, one the
+// composition list does not describe: nothing in the list vouches for it,
+// so it passes only when the allowlist holds its digest, every nested part
+// is known and its imports pass the capability policy (requireExports
+// applies to the described layer only).
+func (p *Policy) VerifyUndescribed(listed, found *List) *Outcome {
+	o := newOutcome(found)
+	if !p.Allowlist.Allows(Part{Digest: found.Layer.Digest, Kind: found.Layer.Kind}) {
+		o.fail(CheckLayer, "WASM layer %s is not the layer the composition list describes (%s) and is not in the allowlist: every WASM layer of the artifact must be covered", found.Layer.Digest, listed.Layer.Digest)
+	}
+	p.checkParts(o, listed, found, found.Layer.Digest)
+	p.capabilities().check(o, found, false, found.Layer.Digest)
+	o.DeclaredInterface = DeclaredAbsent
+	return o
+}
+
+func (p *Policy) capabilities() *capabilities {
+	if p.Capabilities == nil {
+		return &capabilities{&capability.Policy{}}
+	}
+	return &capabilities{p.Capabilities}
+}
+
+func newOutcome(found *List) *Outcome {
+	return &Outcome{
+		Layer: found.Layer, PartCount: len(found.Parts), Imports: found.Imports, UnknownParts: []PartRef{},
+		Capabilities: capability.Result{Denied: []capability.Denial{}, MissingExports: []string{}},
+	}
+}
+
+func (o *Outcome) fail(check, format string, args ...any) {
+	o.Violations = append(o.Violations, Violation{Check: check, Detail: fmt.Sprintf(format, args...)})
+}
+
+// checkParts counts found's nested parts as known through the list, the
+// allowlist or not at all; layer is recorded on unknown parts of a layer
+// the list does not describe.
+func (p *Policy) checkParts(o *Outcome, listed, found *List, layer string) {
 	listedDigests := map[string]bool{}
 	if p.TrustListParts {
 		for _, pt := range listed.Parts {
@@ -105,48 +162,47 @@ func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
 		case p.Allowlist.Allows(pt):
 			o.KnownByAllowlist++
 		default:
-			o.UnknownParts = append(o.UnknownParts, PartRef{Path: pt.Path, Digest: pt.Digest})
+			o.UnknownParts = append(o.UnknownParts, PartRef{Path: pt.Path, Digest: pt.Digest, Layer: layer})
 		}
 	}
 	if n := len(o.UnknownParts); n > 0 {
-		fail(CheckParts, "%d of %d nested parts are in neither %s: %s", n, len(found.Parts), p.knownSources(), partRefsText(o.UnknownParts, 5))
+		in := ""
+		if layer != "" {
+			in = " of layer " + layer
+		}
+		o.fail(CheckParts, "%d of %d nested parts%s are in neither %s: %s", n, len(found.Parts), in, p.knownSources(), partRefsText(o.UnknownParts, 5))
 	}
+}
 
-	diff := Compare(listed, found)
-	if diff.Layer != nil {
-		fail(CheckLayer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
-	} else if !diff.Empty() {
-		// Same bytes, different description: the list was not generated
-		// from this layer (or was edited), so none of it can be trusted.
-		fail(CheckList, "the composition list names layer %s but does not describe it: %s", found.Layer.Digest, diffText(diff, 3))
-	}
+type capabilities struct{ *capability.Policy }
 
+// check applies the capability policy to found's imports (and, with
+// exports, the requireExports rules); layer is recorded on denials of a
+// layer the list does not describe.
+func (caps *capabilities) check(o *Outcome, found *List, exports bool, layer string) {
 	if found.Layer.Kind == wasm.KindModule {
 		if caps.HasRules() {
-			fail(CheckImports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
+			o.fail(CheckImports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
 		}
-	} else {
-		o.Capabilities = caps.Evaluate(capExterns(found.Imports), capExterns(found.Exports))
-		if d := o.Capabilities.Denied; len(d) > 0 {
-			fail(CheckImports, "%d import(s) denied: %s", len(d), denialsText(d, 5))
-		}
-		if m := o.Capabilities.MissingExports; len(m) > 0 {
-			fail(CheckExports, "no export matches required pattern(s) %s; exports are %s", strings.Join(m, ", "), externNames(found.Exports))
-		}
+		return
 	}
-
-	o.DeclaredInterface = DeclaredAbsent
-	if declared != nil {
-		o.DeclaredInterface = DeclaredMatched
-		if msg := declaredMismatch(declared, found); msg != "" {
-			o.DeclaredInterface = DeclaredMismatched
-			fail(CheckDeclaredInterface, "the artifact config declares an interface the binary does not have: %s", msg)
+	o.Capabilities = caps.Evaluate(capExterns(found.Imports), capExterns(found.Exports))
+	if !exports {
+		o.Capabilities.MissingExports = []string{}
+	}
+	for i := range o.Capabilities.Denied {
+		o.Capabilities.Denied[i].Layer = layer
+	}
+	if d := o.Capabilities.Denied; len(d) > 0 {
+		in := ""
+		if layer != "" {
+			in = " in layer " + layer
 		}
+		o.fail(CheckImports, "%d import(s)%s denied: %s", len(d), in, denialsText(d, 5))
 	}
-	if o.Capabilities.Denied == nil {
-		o.Capabilities = capability.Result{Denied: []capability.Denial{}, MissingExports: []string{}}
+	if m := o.Capabilities.MissingExports; len(m) > 0 {
+		o.fail(CheckExports, "no export matches required pattern(s) %s; exports are %s", strings.Join(m, ", "), externNames(found.Exports))
 	}
-	return o
 }
 
 func (p *Policy) knownSources() string {
@@ -163,7 +219,7 @@ func (p *Policy) knownSources() string {
 func capExterns(es []Extern) []capability.Extern {
 	out := make([]capability.Extern, len(es))
 	for i, e := range es {
-		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Interface: e.Interface, HostCode: e.HostCode}
+		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Implements: e.Implements, VersionSuffix: e.VersionSuffix, HostCode: e.HostCode}
 	}
 	return out
 }
@@ -188,7 +244,7 @@ func declaredMismatch(d *Declared, found *List) string {
 		var extra, missing []string
 		for _, n := range set.declared {
 			if !names[n] {
-				extra = append(extra, n)
+				extra = append(extra, wasm.Printable(n))
 			}
 		}
 		declared := map[string]bool{}
@@ -197,7 +253,7 @@ func declaredMismatch(d *Declared, found *List) string {
 		}
 		for _, e := range set.externs {
 			if !declared[e.Name] && (e.Interface == "" || !declared[e.Interface]) {
-				missing = append(missing, e.Name)
+				missing = append(missing, wasm.Printable(e.Name))
 			}
 		}
 		if len(extra) > 0 {
@@ -221,9 +277,9 @@ func partRefsText(refs []PartRef, max int) string {
 func denialsText(ds []capability.Denial, max int) string {
 	s := make([]string, len(ds))
 	for i, d := range ds {
-		name := d.Name
+		name := wasm.Printable(d.Name)
 		if d.Interface != "" && d.Interface != d.Name {
-			name += " (implements " + d.Interface + ")"
+			name += " (implements " + wasm.Printable(d.Interface) + ")"
 		}
 		s[i] = name + " " + d.Reason
 	}
@@ -236,7 +292,7 @@ func externNames(es []Extern) string {
 	}
 	s := make([]string, len(es))
 	for i, e := range es {
-		s[i] = e.Name
+		s[i] = wasm.Printable(e.Name)
 	}
 	return listText(s, 10)
 }

@@ -29,12 +29,17 @@ type componentState struct {
 	imports    int
 	exports    int
 	sawStart   bool
+	// types is the type index space, tracked for the top level only.
+	types *typeScope
 }
 
 // component walks the sections of a component whose preamble r has already
 // consumed; r is bounded to the component.
 func (p *parser) component(r *reader, path string, depth int) {
 	st := componentState{path: path, depth: depth, top: depth == 0}
+	if st.top {
+		st.types = &typeScope{count: new(int)}
+	}
 	for r.ok() && r.pos < r.end {
 		id, _, s, ok := r.section(secExport)
 		if !ok {
@@ -93,12 +98,14 @@ func (p *parser) componentSection(s *reader, st *componentState, id byte) {
 	case secAlias:
 		n := s.count()
 		for i := 0; i < n && s.ok(); i++ {
-			s.alias()
+			if a := s.alias(); a.typeSort {
+				st.types.push(s, a.resolve(st.types))
+			}
 		}
 	case secType:
 		n := s.count()
 		for i := 0; i < n && s.ok(); i++ {
-			s.componentType(p.lim.MaxTypeNesting)
+			st.types.push(s, s.componentType(p.lim.MaxTypeNesting, st.types))
 		}
 	case secCanon:
 		n := s.count()
@@ -127,9 +134,18 @@ func (p *parser) componentSection(s *reader, st *componentState, id byte) {
 		st.imports += n
 		for i := 0; i < n && s.ok(); i++ {
 			en := s.externName()
-			kind, host := s.externType()
+			ref := s.externType()
+			if ref.kind == ExternType {
+				st.types.push(s, ref.typeFor(st.types))
+			}
 			if st.top && s.ok() {
-				p.out.Imports = append(p.out.Imports, en.extern(kind, host))
+				e := en.extern(ref.kind, ref.kind == ExternCoreModule || ref.kind == ExternComponent)
+				if ref.kind == ExternInstance {
+					if e.HostCodeVia = importedInstance(st.types, ref.idx); e.HostCodeVia != "" {
+						e.HostCode = true
+					}
+				}
+				p.out.Imports = append(p.out.Imports, e)
 			}
 		}
 	case secExport:
@@ -143,7 +159,11 @@ func (p *parser) componentSection(s *reader, st *componentState, id byte) {
 		for i := 0; i < n && s.ok(); i++ {
 			en := s.externName()
 			kind := s.externKind()
-			s.u32() // index
+			idx := s.u32()
+			if kind == ExternType {
+				// An export adds an index to its sort's index space.
+				st.types.push(s, st.types.at(idx))
+			}
 			tyOff := s.pos
 			switch c := s.byte(); c {
 			case 0x00:
@@ -261,18 +281,17 @@ func (r *reader) externKind() string {
 	return ""
 }
 
-// externType decodes an externtype and returns its kind and whether it
-// denotes code (core module or component).
-func (r *reader) externType() (kind string, code bool) {
-	kind = r.externKind()
-	switch kind {
+// externType decodes an externtype.
+func (r *reader) externType() externRef {
+	e := externRef{kind: r.externKind()}
+	switch e.kind {
 	case ExternCoreModule, ExternFunc, ExternComponent, ExternInstance:
-		r.u32()
+		e.idx = r.u32()
 	case ExternType:
 		off := r.pos
 		switch c := r.byte(); c {
 		case 0x00: // eq typeidx
-			r.u32()
+			e.idx, e.eq = r.u32(), true
 		case 0x01: // sub resource
 		default:
 			if r.ok() {
@@ -292,11 +311,27 @@ func (r *reader) externType() (kind string, code bool) {
 			}
 		}
 	}
-	return kind, kind == ExternCoreModule || kind == ExternComponent
+	return e
+}
+
+// aliasRef is what an alias adds to the component type index space.
+type aliasRef struct {
+	typeSort bool // the alias is of sort type
+	outer    bool
+	ct, idx  uint32
+}
+
+// resolve is the type an alias of sort type stands for: an outer alias is
+// followed; an alias of an instance's export is not resolved.
+func (a aliasRef) resolve(s *typeScope) typeInfo {
+	if a.outer {
+		return s.outer(a.ct, a.idx)
+	}
+	return typeInfo{class: typeUnknown, via: "it is an alias of an instance export"}
 }
 
 // alias decodes a component alias.
-func (r *reader) alias() {
+func (r *reader) alias() aliasRef {
 	off := r.pos
 	b1 := r.byte()
 	var b2 byte
@@ -313,6 +348,7 @@ func (r *reader) alias() {
 		}
 		r.u32()
 		r.name()
+		return aliasRef{typeSort: b1 == 0x03}
 	case 0x01: // export of a core instance
 		switch {
 		case b1 != 0x00:
@@ -331,13 +367,15 @@ func (r *reader) alias() {
 		default:
 			r.leading(off, b1, "component outer alias kind")
 		}
-		r.u32()
-		r.u32()
+		ct := r.u32()
+		idx := r.u32()
+		return aliasRef{typeSort: b1 == 0x03, outer: true, ct: ct, idx: idx}
 	default:
 		if r.ok() {
 			r.leading(tOff, t, "alias")
 		}
 	}
+	return aliasRef{}
 }
 
 // valType reads a component valtype: a primitive type byte or a non-negative
@@ -370,12 +408,13 @@ func (r *reader) optValType(what string) {
 }
 
 // componentType decodes a component type definition; budget bounds the
-// nesting of component/instance types.
-func (r *reader) componentType(budget int) {
+// nesting of component/instance types. scope is the index space the
+// definition is read in (nil: not tracked).
+func (r *reader) componentType(budget int, scope *typeScope) typeInfo {
 	off := r.pos
 	c := r.byte()
 	if !r.ok() {
-		return
+		return typeInfo{}
 	}
 	switch {
 	case c == 0x3f: // resource
@@ -400,16 +439,25 @@ func (r *reader) componentType(budget int) {
 	case c == 0x41 || c == 0x42: // component type, instance type
 		if budget < 1 {
 			r.failAt(off, "type nesting exceeds limit MaxTypeNesting (%d)", r.lim.MaxTypeNesting)
-			return
+			return typeInfo{}
 		}
+		inner := scope.child()
+		var via string
 		n := r.count()
 		for i := 0; i < n && r.ok(); i++ {
-			r.typeDecl(c == 0x41, budget-1)
+			if v := r.typeDecl(c == 0x41, budget-1, inner); via == "" {
+				via = v
+			}
 		}
+		if c == 0x41 {
+			return typeInfo{class: typeComponent}
+		}
+		return typeInfo{class: typeInstance, via: via}
 	case isPrimValType(c):
 	default:
 		r.definedType(off, c)
 	}
+	return typeInfo{class: typeOther}
 }
 
 // resultList reads 0x00 valtype | 0x01 0x00.
@@ -476,28 +524,40 @@ func (r *reader) definedType(off int, c byte) {
 	}
 }
 
-// typeDecl decodes a componentdecl (component types) or instancedecl.
-func (r *reader) typeDecl(component bool, budget int) {
+// typeDecl decodes a componentdecl (component types) or instancedecl in
+// scope and says which export carries code ("" for none or not tracked).
+func (r *reader) typeDecl(component bool, budget int, scope *typeScope) string {
 	off := r.pos
 	c := r.byte()
 	switch {
 	case c == 0x03 && component: // importdecl
 		r.externName()
-		r.externType()
+		if ref := r.externType(); ref.kind == ExternType {
+			scope.push(r, ref.typeFor(scope))
+		}
 	case c == 0x00:
 		r.coreType()
 	case c == 0x01:
-		r.componentType(budget)
+		scope.push(r, r.componentType(budget, scope))
 	case c == 0x02:
-		r.alias()
+		if a := r.alias(); a.typeSort {
+			scope.push(r, a.resolve(scope))
+		}
 	case c == 0x04: // exportdecl
-		r.externName()
-		r.externType()
+		en := r.externName()
+		ref := r.externType()
+		if ref.kind == ExternType {
+			scope.push(r, ref.typeFor(scope))
+		}
+		if scope != nil && r.ok() {
+			return ref.code(scope, string(en.name))
+		}
 	default:
 		if r.ok() {
 			r.leading(off, c, "component or instance type declaration")
 		}
 	}
+	return ""
 }
 
 // canon decodes a canonical function definition.
@@ -619,13 +679,17 @@ func (r *reader) externName() externName {
 					r.failAt(aOff, "duplicate 'implements' option in name")
 					return en
 				}
-				en.implements = r.name()
+				if en.implements = r.name(); len(en.implements) == 0 && r.ok() {
+					r.failAt(aOff, "empty 'implements' option in name")
+				}
 			case 0x01:
 				if en.versionSuffix != nil {
 					r.failAt(aOff, "duplicate 'versionsuffix' option in name")
 					return en
 				}
-				en.versionSuffix = r.name()
+				if en.versionSuffix = r.name(); len(en.versionSuffix) == 0 && r.ok() {
+					r.failAt(aOff, "empty 'versionsuffix' option in name")
+				}
 			case 0x02:
 				if en.externalID != nil {
 					r.failAt(aOff, "duplicate 'external-id' option in name")

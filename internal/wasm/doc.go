@@ -36,7 +36,18 @@
 // imports are satisfied inside the composition, and anything left unsatisfied
 // surfaces at the top level. An import of kind core module or component is
 // code supplied by the host, not present in the artifact; [Extern.HostCode]
-// flags it.
+// flags it. So does an import of an instance whose type exports a core
+// module or a component at any depth (the host can hand over code that the
+// component aliases out and instantiates): the top-level component's type
+// index space (type sections, imports and exports of types, aliases) and
+// the index spaces of instance and component type declarations (outer
+// aliases included) are followed to decide it, and an instance import
+// whose type cannot be resolved (an alias of another instance's export, an
+// index out of range, a type that is not an instance type) is flagged too.
+// [Extern.HostCodeVia] says why.
+//
+// Extern names are reported as found; [ExternNameProblem] says whether a
+// name and its attributes follow the component-model name grammar.
 //
 // # Limits
 //
@@ -52,9 +63,16 @@
 //   - MaxDepth (64): nesting of components/modules. wasmparser has no
 //     nesting-depth limit for components, so a recursive walker must impose
 //     its own; each level costs a Go stack frame chain and a part record;
-//   - MaxParts (10,000): total parts in the tree, bounding output size and
-//     hashing work (a part nested k deep is hashed k+1 times as part of its
-//     ancestors' ranges);
+//   - MaxParts (10,000): total parts in the tree, bounding output size;
+//   - MaxHashFactor (10) and MinHashBudget (16 MiB): a part nested k deep is
+//     hashed k+1 times as part of its ancestors' ranges, so 64 levels over
+//     64 MiB would hash 4 GiB. The sum of all part sizes (the bytes hashed)
+//     may not exceed max(10 × input size, 16 MiB); past it the binary is
+//     rejected before anything is hashed. Real compositions nest a few
+//     levels (wac plug: 2 to 4); 10 leaves room for the bulk of a binary
+//     at depth 9;
+//   - MaxTypes (1,000,000, wasmparser's MAX_WASM_TYPES): type definitions
+//     tracked in the top-level component (see below);
 //   - MaxModules and MaxComponents (1,000 per component, as wasmparser);
 //   - MaxNameLength (100,000 bytes, wasmparser's MAX_WASM_STRING_SIZE);
 //   - MaxImports and MaxExports (1,000,000 per component, as wasmparser),

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // checkParts asserts the invariants every successful Parse must satisfy:
@@ -72,54 +74,18 @@ func lastSlash(s string) int {
 
 func lastSlashStr(s string) string { return s[:lastSlash(s)] }
 
-// Binary builders for hand-made vectors.
-
+// Binary builders for hand-made vectors (package wasmtest).
 var (
-	componentHeader = []byte{0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}
-	moduleHeader    = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+	componentHeader = wasmtest.ComponentHeader
+	moduleHeader    = wasmtest.ModuleHeader
+	leb             = wasmtest.Leb
+	cat             = wasmtest.Cat
+	str             = wasmtest.Str
+	section         = wasmtest.Section
+	vec             = wasmtest.Vec
+	component       = wasmtest.Component
+	module          = wasmtest.Module
+	plain           = wasmtest.Plain
+	attrName        = wasmtest.AttrName
+	attr            = wasmtest.Attr
 )
-
-func leb(n uint64) []byte {
-	var out []byte
-	for {
-		c := byte(n & 0x7f)
-		n >>= 7
-		if n != 0 {
-			out = append(out, c|0x80)
-			continue
-		}
-		return append(out, c)
-	}
-}
-
-func cat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
-func str(s string) []byte { return cat(leb(uint64(len(s))), []byte(s)) }
-
-func section(id byte, payload ...[]byte) []byte {
-	body := cat(payload...)
-	return cat([]byte{id}, leb(uint64(len(body))), body)
-}
-
-func vec(items ...[]byte) []byte {
-	return cat(leb(uint64(len(items))), cat(items...))
-}
-
-func component(sections ...[]byte) []byte { return cat(componentHeader, cat(sections...)) }
-func module(sections ...[]byte) []byte    { return cat(moduleHeader, cat(sections...)) }
-
-// plain is a 0x00-prefixed extern name.
-func plain(name string) []byte { return cat([]byte{0x00}, str(name)) }
-
-// attrName is a 0x02-prefixed extern name with attributes (tag, value).
-func attrName(name string, attrs ...[]byte) []byte {
-	return cat([]byte{0x02}, str(name), vec(attrs...))
-}
-
-func attr(tag byte, v string) []byte { return cat([]byte{tag}, str(v)) }

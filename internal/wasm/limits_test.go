@@ -19,6 +19,9 @@ func TestDefaultLimits(t *testing.T) {
 		MaxExports:        1_000_000,
 		MaxTypeNesting:    100,
 		MaxCustomSections: 100_000,
+		MaxTypes:          1_000_000,
+		MaxHashFactor:     10,
+		MinHashBudget:     16 << 20,
 	}
 	if d != want {
 		t.Fatalf("DefaultLimits() = %+v, want %+v", d, want)
@@ -184,4 +187,59 @@ func TestCountsBoundedByRemainingBytes(t *testing.T) {
 	mustFail(t, component(section(10, vec(cat(plain("a"), []byte{0x01})))), Limits{}, "unexpected end-of-file")
 	// A name length larger than the section (but within MaxNameLength).
 	mustFail(t, component(section(0, []byte{0xa0, 0x8d, 0x06})), Limits{}, "unexpected end-of-file")
+}
+
+// deepPadded is chain(n) with a core module of pad bytes (one custom
+// section) at the bottom: every level's range covers the padding again.
+func deepPadded(n, pad int) []byte {
+	b := module(section(0, str("pad"), make([]byte, pad)))
+	for i := 0; i < n; i++ {
+		id := byte(4)
+		if i == 0 {
+			id = 1
+		}
+		b = component(section(id, b))
+	}
+	return b
+}
+
+func hashedBytes(t *testing.T, b []byte) int64 {
+	t.Helper()
+	out, err := walk(b, Limits{MaxHashFactor: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, p := range out.Parts {
+		n += p.Size
+	}
+	return n
+}
+
+func TestLimitHashBudget(t *testing.T) {
+	// 64 levels over 1 MiB: each level is hashed again, 65 MiB in all,
+	// more than 10 × the input and more than the 16 MiB floor.
+	deep := deepPadded(64, 1<<20)
+	pe := mustFail(t, deep, Limits{}, "MaxHashFactor")
+	if !strings.Contains(pe.Reason, "nested too deeply") {
+		t.Errorf("reason %q", pe.Reason)
+	}
+	// The same nesting over a small part stays under the floor.
+	mustParse(t, deepPadded(64, 100))
+	// Bulk 8 levels deep (hashed 9 times) is within 10 × the input.
+	mustParse(t, deepPadded(8, 4<<20))
+
+	// At the edge: exactly the budget passes, one byte less fails, for
+	// both the factor and the floor.
+	b := deepPadded(10, 1000)
+	h := hashedBytes(t, b)
+	if _, err := Parse(b, Limits{MaxHashFactor: 1, MinHashBudget: h}); err != nil {
+		t.Fatalf("at the floor: %v", err)
+	}
+	mustFail(t, b, Limits{MaxHashFactor: 1, MinHashBudget: h - 1}, "MinHashBudget")
+	factor := int((h + int64(len(b)) - 1) / int64(len(b)))
+	if _, err := Parse(b, Limits{MaxHashFactor: factor, MinHashBudget: 1}); err != nil {
+		t.Fatalf("at factor %d: %v", factor, err)
+	}
+	mustFail(t, b, Limits{MaxHashFactor: factor - 1, MinHashBudget: 1}, "MaxHashFactor")
 }

@@ -1,6 +1,9 @@
 package wasm
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // InterfaceName is an interface-shaped extern name as defined by the
 // component-model Explainer:
@@ -13,7 +16,9 @@ import "strings"
 //
 // For "wasi:http/types@0.2.6": Namespace "wasi", Package "http",
 // Path ["types"], Version "0.2.6". Nested namespaces are joined with ":"
-// ("a:b:c/d" has Namespace "a:b", Package "c").
+// ("a:b:c/d" has Namespace "a:b", Package "c"). Namespaces and the package
+// are <words>: lowercase kebab-case ("WASI:http/types" is not a valid name);
+// projections are labels, which may also be all-uppercase acronyms.
 type InterfaceName struct {
 	Namespace string
 	Package   string
@@ -66,11 +71,11 @@ func ParseInterfaceName(s string) (InterfaceName, bool) {
 	}
 	n.Namespace, n.Package = pkg[:colon], pkg[colon+1:]
 	for _, ns := range strings.Split(n.Namespace, ":") {
-		if !isLabel(ns) {
+		if !isWords(ns) {
 			return InterfaceName{}, false
 		}
 	}
-	if !isLabel(n.Package) {
+	if !isWords(n.Package) {
 		return InterfaceName{}, false
 	}
 	n.Path = strings.Split(rest, "/")
@@ -105,6 +110,89 @@ func isLabel(s string) bool {
 		}
 	}
 	return true
+}
+
+// isWords reports lowercase kebab-case words, the form of namespaces and
+// packages.
+func isWords(s string) bool {
+	return isLabel(s) && strings.ToLower(s) == s
+}
+
+// IsPlainName reports a plainname: a label, optionally prefixed by
+// [constructor] or [async], or [method]/[static] (also [async method] and
+// [async static]) followed by resource.name.
+func IsPlainName(s string) bool {
+	for _, p := range []string{"[constructor]", "[async]"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return isLabel(rest)
+		}
+	}
+	for _, p := range []string{"[method]", "[static]", "[async method]", "[async static]"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			res, name, ok := strings.Cut(rest, ".")
+			return ok && isLabel(res) && isLabel(name)
+		}
+	}
+	return isLabel(s)
+}
+
+// ExternNameProblem says why an extern name and its attributes are not
+// valid under the component-model name grammar (Explainer.md, Binary.md),
+// or returns "" when they are. A conforming validator rejects what this
+// rejects, so a policy must not judge such an extern by its name:
+//   - the name must be a plainname or an interfacename;
+//   - implements is allowed only on an instance-typed extern with a plain
+//     label as its name, and must itself be an interfacename;
+//   - versionsuffix is allowed only on an interfacename whose version is in
+//     canonical form, and canonical version + suffix must be a valid semver
+//     whose canonical split gives back exactly that version and suffix.
+//
+// Empty attribute values are rejected by the parser, so "" means absent.
+func ExternNameProblem(name, implements, versionSuffix, kind string) string {
+	n, isIface := ParseInterfaceName(name)
+	if !isIface && !IsPlainName(name) {
+		return "the name is neither a kebab-case plain name nor an interface name (ns:pkg/iface@version)"
+	}
+	if implements != "" {
+		if !isLabel(name) {
+			return "an implements attribute is only allowed on a plain label name"
+		}
+		if kind != ExternInstance {
+			return "an implements attribute is only allowed on an instance"
+		}
+		if _, ok := ParseInterfaceName(implements); !ok {
+			return "the implements attribute is not an interface name"
+		}
+	}
+	if versionSuffix != "" {
+		if !isIface || n.Version == "" {
+			return "a versionsuffix attribute is only allowed on a versioned interface name"
+		}
+		canon, suffix, ok := canonSplit(n.Version + versionSuffix)
+		if !ok || canon != n.Version || suffix != versionSuffix {
+			return "the version and versionsuffix do not form a canonical version and its suffix"
+		}
+	}
+	return ""
+}
+
+// canonSplit splits a full semver into its canonical version and suffix:
+// "1.2.3" → "1", ".2.3"; "0.2.6-rc.1" → "0.2", ".6-rc.1";
+// "0.0.1-alpha" → "0.0.1", "-alpha".
+func canonSplit(v string) (canon, suffix string, ok bool) {
+	sv, ok := parseSemver(v)
+	if !ok {
+		return "", "", false
+	}
+	switch {
+	case sv.major != "0":
+		canon = sv.major
+	case sv.minor != "0":
+		canon = "0." + sv.minor
+	default:
+		canon = "0.0." + sv.patch
+	}
+	return canon, v[len(canon):], true
 }
 
 // semver is a parsed semantic version; fields are decimal strings.
@@ -231,4 +319,17 @@ func effectiveInterface(name, implements, suffix string) string {
 		return ""
 	}
 	return name + suffix
+}
+
+// Printable returns s for human output: as is when every character is a
+// printable non-space rune, else quoted with Go escapes, so a name holding
+// a newline, an ANSI escape or a bidirectional override cannot forge lines
+// or hide text. Valid extern names are always printed as is.
+func Printable(s string) string {
+	for _, r := range s {
+		if r == ' ' || r == '"' || r == '\\' || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -421,6 +421,8 @@ func TestImportsExports(t *testing.T) {
 	mustFail(t, imp(attrName("a", attr(0x00, "a:b/c"), attr(0x00, "a:b/d"))), Limits{}, "duplicate 'implements'")
 	mustFail(t, imp(attrName("a", attr(0x01, ".1"), attr(0x01, ".2"))), Limits{}, "duplicate 'versionsuffix'")
 	mustFail(t, imp(attrName("a", attr(0x02, "x"), attr(0x02, "y"))), Limits{}, "duplicate 'external-id'")
+	mustFail(t, imp(attrName("a", attr(0x00, ""))), Limits{}, "empty 'implements'")
+	mustFail(t, imp(attrName("a:b/c@0.2", attr(0x01, ""))), Limits{}, "empty 'versionsuffix'")
 	mustFail(t, imp(attrName("a", []byte{0x00, 0x02, 0xff, 0xfe})), Limits{}, "malformed UTF-8")
 	mustFail(t, imp([]byte{0x02, 0x01, 'a', 0x05}), Limits{}, "unexpected end-of-file") // attr count past the end
 	mustFail(t, component(section(11, vec(cat(plain("e"), []byte{0x00, 0x10, 0x00, 0x00})))), Limits{}, "component external kind")

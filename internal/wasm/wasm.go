@@ -54,9 +54,14 @@ type Extern struct {
 	// VersionSuffix folded back into a full version. Empty for plain names
 	// without `implements`.
 	Interface string `json:"interface,omitempty"`
-	// HostCode is set on imports of kind core-module or component: code the
-	// host supplies that is not in the artifact.
+	// HostCode is set on imports of kind core-module or component, and on
+	// instance imports whose type exports a core module or a component at
+	// any depth (or cannot be resolved): code the host supplies that is not
+	// in the artifact.
 	HostCode bool `json:"hostCode,omitempty"`
+	// HostCodeVia says, for an instance import, why it is host code
+	// (`exports core module "helper"`).
+	HostCodeVia string `json:"hostCodeVia,omitempty"`
 }
 
 // CustomSection is a custom section (id 0) anywhere in the tree. Offset and
@@ -139,6 +144,15 @@ type Limits struct {
 	// MaxCustomSections is the total number of custom sections reported
 	// (a 3-byte custom section would otherwise cost a ~100-byte record).
 	MaxCustomSections int
+	// MaxTypes bounds the type definitions tracked in the top-level
+	// component (its index space and those of its type declarations).
+	MaxTypes int
+	// MaxHashFactor and MinHashBudget bound the bytes hashed: every part
+	// is hashed over its whole range, so a part nested k deep is read k+1
+	// times. The sum of all part sizes may not exceed
+	// max(MaxHashFactor × input size, MinHashBudget).
+	MaxHashFactor int
+	MinHashBudget int64
 }
 
 // DefaultLimits returns the limits used for zero fields of [Limits].
@@ -154,6 +168,9 @@ func DefaultLimits() Limits {
 		MaxExports:        1_000_000,
 		MaxTypeNesting:    100,
 		MaxCustomSections: 100_000,
+		MaxTypes:          1_000_000,
+		MaxHashFactor:     10,
+		MinHashBudget:     16 << 20,
 	}
 }
 
@@ -188,6 +205,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCustomSections <= 0 {
 		l.MaxCustomSections = d.MaxCustomSections
+	}
+	if l.MaxTypes <= 0 {
+		l.MaxTypes = d.MaxTypes
+	}
+	if l.MaxHashFactor <= 0 {
+		l.MaxHashFactor = d.MaxHashFactor
+	}
+	if l.MinHashBudget <= 0 {
+		l.MinHashBudget = d.MinHashBudget
 	}
 	return l
 }
@@ -282,6 +308,15 @@ func walk(b []byte, lim Limits) (*Binary, error) {
 	}
 	if r.err != nil {
 		return nil, r.err
+	}
+	var hashed int64
+	for _, pt := range p.out.Parts {
+		hashed += pt.Size
+	}
+	if budget := max(int64(lim.MaxHashFactor)*int64(len(b)), lim.MinHashBudget); hashed > budget {
+		return nil, &ParseError{Part: path, Offset: 0, Reason: fmt.Sprintf(
+			"hashing every nested part would read %d bytes, more than the budget of %d (MaxHashFactor %d × input size %d, at least MinHashBudget %d): parts are nested too deeply for their size",
+			hashed, budget, lim.MaxHashFactor, len(b), lim.MinHashBudget)}
 	}
 	return p.out, nil
 }

@@ -10,6 +10,9 @@ func TestParsePatternRejects(t *testing.T) {
 		"", "wasi:", "a/b:c", "wasi:/x", ":http/types", "wasi:http/", "wasi:Http/types", "wasi:http/types@x.y",
 		"wasi:http/*/types", "wasi:*/types", "wasi:http/ty*", "prim*ary", "name@1.0.0", "a/b",
 		"wasi:http/types@=", "wasi:http/types@01.0.0",
+		// can never match a valid name: namespaces and packages are
+		// lowercase words, plain names kebab-case labels
+		"WASI:HTTP/*", "WASI:*", "wasi:HTTP", "Primary", "log_file", "a--b", "[method]r",
 	} {
 		if _, err := ParsePattern(s); err == nil {
 			t.Errorf("ParsePattern(%q) accepted", s)
@@ -61,7 +64,11 @@ func TestPatternMatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParsePattern(%q): %v", tc.pattern, err)
 		}
-		got := identifies(p, Extern{Name: tc.name, Interface: tc.iface})
+		name := tc.name
+		if tc.iface != "" {
+			name = tc.iface
+		}
+		got := allows(p, Extern{Name: name})
 		if got != tc.want {
 			t.Errorf("%q vs interface %q name %q: got %v, want %v", tc.pattern, tc.iface, tc.name, got, tc.want)
 		}
@@ -78,13 +85,22 @@ func policy(t *testing.T, r Rules) *Policy {
 }
 
 var (
-	stdout   = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance", Interface: "wasi:cli/stdout@0.2.0"}
-	tcp      = Extern{Name: "wasi:sockets/tcp@0.2.0", Kind: "instance", Interface: "wasi:sockets/tcp@0.2.0"}
-	primary  = Extern{Name: "primary", Kind: "instance", Interface: "wasi:keyvalue/store@0.2.0"}
-	logFunc  = Extern{Name: "log", Kind: "func"}
-	helper   = Extern{Name: "helper-module", Kind: "core-module", HostCode: true}
-	runExp   = Extern{Name: "wasi:cli/run@0.2.12", Kind: "instance", Interface: "wasi:cli/run@0.2.12"}
-	greetExp = Extern{Name: "greet", Kind: "func"}
+	stdout  = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance"}
+	tcp     = Extern{Name: "wasi:sockets/tcp@0.2.0", Kind: "instance"}
+	primary = Extern{Name: "primary", Kind: "instance", Implements: "wasi:keyvalue/store@0.2.0"}
+	logFunc = Extern{Name: "log", Kind: "func"}
+	helper  = Extern{Name: "helper-module", Kind: "core-module", HostCode: true}
+	runExp  = Extern{Name: "wasi:cli/run@0.2.12", Kind: "instance"}
+
+	// Names that sidestep a rule unless names are validated and every
+	// identity is judged.
+	tcpImplementsStdout = Extern{Name: "wasi:sockets/tcp@0.2.0", Kind: "instance", Implements: "wasi:cli/stdout@0.2.0"}
+	tcpSplitVersion     = Extern{Name: "wasi:sockets/tcp@0.2", Kind: "instance", VersionSuffix: ".0!"}
+	badImplements       = Extern{Name: "primary", Kind: "instance", Implements: "wasi:sockets/tcp@0.2.0 "}
+	tcpUpper            = Extern{Name: "wasi:sockets/TCP@0.2.0", Kind: "instance"}
+	tcpUnversioned      = Extern{Name: "wasi:sockets/tcp", Kind: "instance"}
+	hostInstance        = Extern{Name: "wasi:cli/stdout@0.2.0", Kind: "instance", HostCode: true}
+	greetExp            = Extern{Name: "greet", Kind: "func"}
 )
 
 func denied(r Result) string {
@@ -119,6 +135,16 @@ func TestEvaluate(t *testing.T) {
 		{"allow * does not cover host code", Rules{AllowImports: []string{"*"}}, []Extern{helper, logFunc}, "helper-module", "allowHostCodeImports"},
 		{"host code allowed", Rules{AllowHostCodeImports: []string{"helper-module"}}, []Extern{helper}, "", ""},
 		{"host code allowed but denied", Rules{AllowHostCodeImports: []string{"*"}, DenyImports: []string{"helper-module"}}, []Extern{helper}, "helper-module", "denyImports"},
+		{"instance carrying code is host code", Rules{AllowImports: []string{"wasi:cli/*"}}, []Extern{hostInstance}, "wasi:cli/stdout@0.2.0", "instance whose type exports a core module or component"},
+		{"instance carrying code allowed", Rules{AllowHostCodeImports: []string{"wasi:cli/stdout"}}, []Extern{hostInstance}, "", ""},
+		{"interface name implementing an allowed interface", Rules{DenyImports: []string{"wasi:sockets/*"}}, []Extern{tcpImplementsStdout}, "wasi:sockets/tcp@0.2.0", "not a valid component-model name"},
+		{"version suffix split", Rules{DenyImports: []string{"wasi:sockets/*"}}, []Extern{tcpSplitVersion}, "wasi:sockets/tcp@0.2", "not a valid component-model name"},
+		{"unparseable implements", Rules{DenyImports: []string{"wasi:sockets/*"}}, []Extern{badImplements}, "primary", "not a valid component-model name"},
+		{"invalid names denied without rules", Rules{}, []Extern{tcpImplementsStdout, badImplements}, "wasi:sockets/tcp@0.2.0,primary", "not a valid"},
+		{"deny ignores case", Rules{DenyImports: []string{"wasi:sockets/tcp"}}, []Extern{tcpUpper}, "wasi:sockets/TCP@0.2.0", "denyImports"},
+		{"allow does not ignore case", Rules{AllowImports: []string{"wasi:sockets/tcp"}}, []Extern{tcpUpper}, "wasi:sockets/TCP@0.2.0", "matches no allowImports"},
+		{"versioned deny matches an unversioned name", Rules{DenyImports: []string{"wasi:sockets/tcp@0.2.0"}}, []Extern{tcpUnversioned}, "wasi:sockets/tcp", "denyImports"},
+		{"version suffix folded in", Rules{DenyImports: []string{"wasi:sockets/*@=0.2.1"}}, []Extern{{Name: "wasi:sockets/tcp@0.2", Kind: "instance", VersionSuffix: ".1"}}, "wasi:sockets/tcp@0.2", "denyImports"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := policy(t, tc.rules).Evaluate(tc.imports, nil)
@@ -134,7 +160,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestRequireExports(t *testing.T) {
 	p := policy(t, Rules{RequireExports: []string{"wasi:cli/run@0.2", "greet", "wasi:http/incoming-handler"}})
-	r := p.Evaluate(nil, []Extern{runExp, greetExp})
+	r := p.Evaluate(nil, []Extern{runExp, greetExp, {Name: "wasi:http/incoming-handler@0.2.0", Kind: "func", Implements: "x:y/z"}})
 	if strings.Join(r.MissingExports, ",") != "wasi:http/incoming-handler" {
 		t.Fatalf("missing exports %v", r.MissingExports)
 	}
@@ -164,7 +190,40 @@ func FuzzParsePattern(f *testing.F) {
 			return
 		}
 		// A parsed pattern matches without panicking.
-		identifies(p, Extern{Name: s, Interface: "wasi:http/types@0.2.0"})
-		identifies(p, Extern{Name: s})
+		allows(p, Extern{Name: s, Implements: "wasi:http/types@0.2.0"})
+		deniedBy([]Pattern{p}, Extern{Name: s})
 	})
+}
+
+// TestEveryIdentityJudged: an extern claiming two interfaces (a name that
+// is one and an implements value; invalid, so Evaluate denies it earlier)
+// is denied when either matches a deny rule and allowed only when both are
+// allowed.
+func TestEveryIdentityJudged(t *testing.T) {
+	pats := func(ss ...string) []Pattern {
+		var out []Pattern
+		for _, s := range ss {
+			p, err := ParsePattern(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	if deniedBy(pats("wasi:sockets/*"), tcpImplementsStdout) == nil {
+		t.Error("deny rule on the name not applied")
+	}
+	if deniedBy(pats("wasi:cli/*"), tcpImplementsStdout) == nil {
+		t.Error("deny rule on the implements interface not applied")
+	}
+	if allowedBy(pats("wasi:cli/*"), tcpImplementsStdout) || allowedBy(pats("wasi:sockets/*"), tcpImplementsStdout) {
+		t.Error("allowed with only one of its interfaces allowed")
+	}
+	if !allowedBy(pats("wasi:cli/*", "wasi:sockets/*"), tcpImplementsStdout) {
+		t.Error("not allowed with both interfaces allowed")
+	}
+	if allows(pats("wasi:cli/*")[0], tcpImplementsStdout) || !allows(pats("wasi:*")[0], tcpImplementsStdout) {
+		t.Error("allows")
+	}
 }

@@ -55,8 +55,8 @@ func ParsePattern(s string) (Pattern, error) {
 	case s == "":
 		return p, fmt.Errorf("empty pattern")
 	case !strings.Contains(s, ":"):
-		if strings.ContainsAny(s, "*@/ ") {
-			return p, fmt.Errorf("pattern %q: a plain name cannot contain '*', '@', '/' or spaces; interface patterns look like ns:pkg/iface", s)
+		if !wasm.IsPlainName(s) {
+			return p, fmt.Errorf("pattern %q: not a valid plain name (kebab-case, each word all-lowercase or all-uppercase, e.g. \"log\" or \"[method]r.m\"), so it can never match an import; interface patterns look like ns:pkg/iface", s)
 		}
 		p.plain = s
 		return p, nil
@@ -98,28 +98,33 @@ func ParsePattern(s string) (Pattern, error) {
 		probe.Path = []string{"x"}
 	}
 	if _, ok := wasm.ParseInterfaceName(probe.String()); !ok {
-		return p, fmt.Errorf("pattern %q: expected ns:pkg, ns:pkg/iface, ns:pkg/* or ns:* with kebab-case labels, optionally followed by @version or @=version", s)
+		return p, fmt.Errorf("pattern %q: expected ns:pkg, ns:pkg/iface, ns:pkg/* or ns:* (namespace and package in lowercase kebab-case words, interface names kebab-case), optionally followed by @version or @=version; anything else can never match a valid import name", s)
 	}
 	return p, nil
 }
 
 // matchInterface matches an interface name such as "wasi:http/types@0.2.6".
-func (p Pattern) matchInterface(iface string) bool {
+// For a deny rule (deny) it errs towards matching: ASCII case is ignored
+// (validators compare names so) and an unversioned name matches a
+// versioned pattern.
+func (p Pattern) matchInterface(iface string, deny bool) bool {
+	fold := deny
 	if p.any {
 		return true
 	}
 	if p.plain != "" {
 		return false
 	}
+	eq := func(a, b string) bool { return a == b || (fold && strings.EqualFold(a, b)) }
 	n, ok := wasm.ParseInterfaceName(iface)
-	if !ok || n.Namespace != p.namespace || (p.pkg != "" && n.Package != p.pkg) {
+	if !ok || !eq(n.Namespace, p.namespace) || (p.pkg != "" && !eq(n.Package, p.pkg)) {
 		return false
 	}
 	if len(n.Path) < len(p.path) || (!p.openPath && len(n.Path) != len(p.path)) {
 		return false
 	}
 	for i, seg := range p.path {
-		if n.Path[i] != seg {
+		if !eq(n.Path[i], seg) {
 			return false
 		}
 	}
@@ -127,7 +132,7 @@ func (p Pattern) matchInterface(iface string) bool {
 	case p.version == "":
 		return true
 	case n.Version == "":
-		return false
+		return deny
 	case p.exact:
 		return n.Version == p.version
 	}
@@ -135,7 +140,7 @@ func (p Pattern) matchInterface(iface string) bool {
 	return ok && key == p.compat
 }
 
-// matchPlain matches a plain name literally.
-func (p Pattern) matchPlain(name string) bool {
-	return p.any || (p.plain != "" && p.plain == name)
+// matchPlain matches a plain name literally (fold: ignoring ASCII case).
+func (p Pattern) matchPlain(name string, fold bool) bool {
+	return p.any || (p.plain != "" && (p.plain == name || (fold && strings.EqualFold(p.plain, name))))
 }

@@ -2,6 +2,9 @@ package capability
 
 import (
 	"fmt"
+	"slices"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
 // Rules are the capability settings as written in a verifier config; each
@@ -66,15 +69,30 @@ func (p *Policy) HasRules() bool {
 	return len(p.allow)+len(p.deny)+len(p.hostCode)+len(p.exports) > 0
 }
 
-// Extern is what the policy needs to know about an import or export.
+// Extern is what the policy needs to know about an import or export: its
+// name and name attributes as found in the binary.
 type Extern struct {
-	Name string
-	Kind string
-	// Interface is the effective interface ("" for a plain name without
-	// an implements attribute).
-	Interface string
-	// HostCode marks an import of kind core module or component.
+	Name          string
+	Kind          string
+	Implements    string
+	VersionSuffix string
+	// HostCode marks an import of kind core module or component, or of an
+	// instance whose type exports one.
 	HostCode bool
+}
+
+// identities are the interfaces an extern claims to be: its name when it
+// is interface-shaped (with the version suffix folded in) and its
+// implements attribute. A plain label is only a local alias.
+func (e Extern) identities() []string {
+	var ids []string
+	if _, ok := wasm.ParseInterfaceName(e.Name); ok {
+		ids = append(ids, e.Name+e.VersionSuffix)
+	}
+	if e.Implements != "" {
+		ids = append(ids, e.Implements)
+	}
+	return ids
 }
 
 // Denial is an import the policy refused, with the reason.
@@ -82,6 +100,9 @@ type Denial struct {
 	Name      string `json:"name"`
 	Interface string `json:"interface,omitempty"`
 	Reason    string `json:"reason"`
+	// Layer is set by the caller when the artifact has several WASM layers
+	// and the import is not in the one the composition list describes.
+	Layer string `json:"layer,omitempty"`
 }
 
 // Result is the policy's verdict on one component.
@@ -91,14 +112,51 @@ type Result struct {
 	MissingExports []string `json:"missingExports"`
 }
 
-// identifies reports whether pat names e's identity: its interface when it
-// has one (so a plain name cannot stand in for what it implements), else
-// its plain name.
-func identifies(pat Pattern, e Extern) bool {
-	if e.Interface != "" {
-		return pat.matchInterface(e.Interface)
+// allows reports whether pat allows every identity of e (so neither a
+// plain name nor an allowed implements value can stand in for another
+// interface), or its plain name when it has none.
+func allows(pat Pattern, e Extern) bool {
+	ids := e.identities()
+	if len(ids) == 0 {
+		return pat.matchPlain(e.Name, false)
 	}
-	return pat.matchPlain(e.Name)
+	for _, id := range ids {
+		if !pat.matchInterface(id, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowedBy reports whether every identity of e is allowed by some pattern
+// of pats (not necessarily the same one).
+func allowedBy(pats []Pattern, e Extern) bool {
+	ids := e.identities()
+	if len(ids) == 0 {
+		return slices.ContainsFunc(pats, func(p Pattern) bool { return p.matchPlain(e.Name, false) })
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(pats, func(p Pattern) bool { return p.matchInterface(id, false) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// deniedBy returns the first pattern that matches any identity or the
+// plain name of e, ignoring ASCII case (a deny rule errs towards denying).
+func deniedBy(pats []Pattern, e Extern) *Pattern {
+	for i, p := range pats {
+		if p.matchPlain(e.Name, true) {
+			return &pats[i]
+		}
+		for _, id := range e.identities() {
+			if p.matchInterface(id, true) {
+				return &pats[i]
+			}
+		}
+	}
+	return nil
 }
 
 // Evaluate applies the policy to a component's top-level imports and exports.
@@ -106,13 +164,13 @@ func (p *Policy) Evaluate(imports, exports []Extern) Result {
 	res := Result{Denied: []Denial{}, MissingExports: []string{}}
 	for _, e := range imports {
 		if reason := p.denyReason(e); reason != "" {
-			res.Denied = append(res.Denied, Denial{Name: e.Name, Interface: e.Interface, Reason: reason})
+			res.Denied = append(res.Denied, Denial{Name: e.Name, Interface: e.Implements, Reason: reason})
 		}
 	}
 	for _, pat := range p.exports {
 		found := false
 		for _, e := range exports {
-			if identifies(pat, e) {
+			if wasm.ExternNameProblem(e.Name, e.Implements, e.VersionSuffix, e.Kind) == "" && allows(pat, e) {
 				found = true
 				break
 			}
@@ -125,35 +183,33 @@ func (p *Policy) Evaluate(imports, exports []Extern) Result {
 }
 
 func (p *Policy) denyReason(e Extern) string {
-	for _, pat := range p.deny {
-		// Deny looks at both the interface and the plain name.
-		if identifies(pat, e) || pat.matchPlain(e.Name) {
-			return fmt.Sprintf("matches denyImports pattern %q", pat)
-		}
+	// What a conforming validator rejects cannot be judged by its name.
+	if problem := wasm.ExternNameProblem(e.Name, e.Implements, e.VersionSuffix, e.Kind); problem != "" {
+		return "is not a valid component-model name: " + problem
+	}
+	if pat := deniedBy(p.deny, e); pat != nil {
+		return fmt.Sprintf("matches denyImports pattern %q", *pat)
 	}
 	if e.HostCode {
-		if firstMatch(p.hostCode, e) != nil {
+		if allowedBy(p.hostCode, e) {
 			return ""
+		}
+		if e.Kind == wasm.ExternInstance {
+			return "imports an instance whose type exports a core module or component (or cannot be resolved): code supplied by the host, not in the artifact (allow it in allowHostCodeImports)"
 		}
 		return fmt.Sprintf("imports a %s: code supplied by the host, not in the artifact (allow it in allowHostCodeImports)", e.Kind)
 	}
-	if e.Interface == "" {
-		if firstMatch(p.allow, e) != nil {
+	if len(e.identities()) == 0 {
+		if allowedBy(p.allow, e) {
 			return ""
 		}
 		return fmt.Sprintf("plain-name %s import with no interface (allow it by name in allowImports)", e.Kind)
 	}
-	if len(p.allow) > 0 && firstMatch(p.allow, e) == nil {
+	if len(p.allow) > 0 && !allowedBy(p.allow, e) {
+		if e.Implements != "" {
+			return "matches no allowImports pattern (an import that implements an interface is judged as that interface)"
+		}
 		return "matches no allowImports pattern"
 	}
 	return ""
-}
-
-func firstMatch(pats []Pattern, e Extern) *Pattern {
-	for i := range pats {
-		if identifies(pats[i], e) {
-			return &pats[i]
-		}
-	}
-	return nil
 }

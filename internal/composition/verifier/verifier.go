@@ -1,6 +1,8 @@
 // Package verifier is the wasm-composition Ratify verifier: run for a
-// composition-list referrer, it checks the subject's WASM layer against the
-// list, the allowlist and the capability policy (package composition).
+// composition-list referrer, it checks every WASM layer of the subject: the
+// layer the list describes against the list, the allowlist and the
+// capability policy, and every other layer against the allowlist and the
+// capability policy (package composition).
 package verifier
 
 import (
@@ -10,6 +12,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
@@ -34,6 +37,7 @@ const (
 // Extension keys; documented in plugins/wasm-composition/README.md.
 const (
 	ExtLayerDigest        = "layerDigest"
+	ExtLayerDigests       = "layerDigests"
 	ExtPartCount          = "partCount"
 	ExtPartsFromAllowlist = "partsFromAllowlist"
 	ExtUnknownParts       = "unknownParts"
@@ -48,6 +52,10 @@ const (
 // the total. Ratify drops result lines over 64 KiB.
 const maxUnknownParts = 100
 
+// maxWasmLayers bounds the WASM layers of one subject: each is fetched and
+// parsed, and layerDigests lists them all (about 75 bytes each).
+const maxWasmLayers = 100
+
 func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
 	listRef := req.Repository() + "@" + req.Referrer.Digest.String()
 	listed, res := fetchList(ctx, req, listRef)
@@ -58,27 +66,47 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	if res != nil {
 		return *res
 	}
-	i, res := pickLayer(subject.WasmLayers, listed, subject.Ref)
+	if n := len(subject.WasmLayers); n > maxWasmLayers {
+		return plugin.Fail(composition.CheckLayer, "%s has %d WASM layers, more than the %d this verifier checks (every layer must be checked and reported in layerDigests)", subject.Ref, n, maxWasmLayers)
+	}
+	described, res := pickLayer(subject.WasmLayers, listed, subject.Ref)
 	if res != nil {
 		return *res
 	}
-	b, err := subject.FetchWasm(ctx, req.Registry, i)
-	if err != nil {
-		return plugin.Fail(plugin.CheckSubject, "%v", err)
-	}
-	bin, err := wasm.Parse(b, wasm.DefaultLimits())
-	if err != nil {
-		return plugin.Fail(CheckParse, "layer %s of %s is not a well-formed WebAssembly binary: %v", subject.WasmLayers[i].Digest, subject.Ref, err)
-	}
-	found := composition.FromBinary(bin, composition.ThisGenerator())
 	var declared *composition.Declared
 	if c := subject.CNCFConfig; c != nil && c.Component != nil {
 		declared = &composition.Declared{Imports: c.Component.Imports, Exports: c.Component.Exports}
 	}
-	out := cfg.policy.Verify(listed, found, declared)
-	req.Log.Debugf("composition: %s: %d parts (%d via allowlist), %d unknown, %d violations",
-		subject.Ref, out.PartCount, out.KnownByAllowlist, len(out.UnknownParts), len(out.Violations))
+	// Every WASM layer is checked, the described one first; a layer whose
+	// digest repeats one already checked is the same bytes.
+	order := []int{described}
+	for i := range subject.WasmLayers {
+		if i != described {
+			order = append(order, i)
+		}
+	}
+	checked := map[string]bool{}
+	var out *composition.Outcome
+	for _, i := range order {
+		d := subject.WasmLayers[i].Digest.String()
+		if checked[d] {
+			continue
+		}
+		checked[d] = true
+		found, res := parseLayer(ctx, req, subject, i)
+		if res != nil {
+			return *res
+		}
+		if i == described {
+			out = cfg.policy.Verify(listed, found, declared)
+		} else {
+			merge(out, cfg.policy.VerifyUndescribed(listed, found))
+		}
+	}
+	req.Log.Debugf("composition: %s: %d WASM layer(s), %d parts (%d via allowlist), %d unknown, %d violations",
+		subject.Ref, len(checked), out.PartCount, out.KnownByAllowlist, len(out.UnknownParts), len(out.Violations))
 	ext := extensions(out)
+	ext[ExtLayerDigests] = layerDigests(subject.WasmLayers)
 	if !out.OK() {
 		details := make([]string, len(out.Violations))
 		for j, v := range out.Violations {
@@ -90,8 +118,39 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		return plugin.FailWith(out.Violations[0].Check, ext, "%s checked against composition list %s: %s",
 			subject.Ref, listRef, strings.Join(details, "; "))
 	}
-	return plugin.Pass(fmt.Sprintf("%s matches composition list %s: layer %s, %d nested parts known (%d via allowlist), %d imports allowed, declared interface %s",
-		subject.Ref, listRef, out.Layer.Digest, out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), ext)
+	return plugin.Pass(fmt.Sprintf("%s matches composition list %s: layer %s (%d WASM layer(s) checked), %d nested parts known (%d via allowlist), %d imports allowed, declared interface %s",
+		subject.Ref, listRef, out.Layer.Digest, len(checked), out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), ext)
+}
+
+// parseLayer fetches and parses WASM layer i of subject.
+func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*composition.List, *plugin.Result) {
+	b, err := subject.FetchWasm(ctx, req.Registry, i)
+	if err != nil {
+		r := plugin.Fail(plugin.CheckSubject, "%v", err)
+		return nil, &r
+	}
+	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	if err != nil {
+		r := plugin.Fail(CheckParse, "layer %s of %s is not a well-formed WebAssembly binary: %v", subject.WasmLayers[i].Digest, subject.Ref, err)
+		return nil, &r
+	}
+	return composition.FromBinary(bin, composition.ThisGenerator()), nil
+}
+
+// merge adds the findings of an undescribed layer to the outcome of the
+// described one; counts and imports stay those of the described layer.
+func merge(out, other *composition.Outcome) {
+	out.UnknownParts = append(out.UnknownParts, other.UnknownParts...)
+	out.Capabilities.Denied = append(out.Capabilities.Denied, other.Capabilities.Denied...)
+	out.Violations = append(out.Violations, other.Violations...)
+}
+
+func layerDigests(layers []ocispec.Descriptor) []string {
+	out := make([]string, len(layers))
+	for i, l := range layers {
+		out[i] = l.Digest.String()
+	}
+	return out
 }
 
 // fetchList fetches the referrer manifest (digest-checked, attached to this
@@ -143,12 +202,8 @@ func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef
 	if len(layers) == 1 {
 		return 0, nil
 	}
-	digests := make([]string, len(layers))
-	for i, l := range layers {
-		digests[i] = l.Digest.String()
-	}
 	r := plugin.Fail(composition.CheckLayer, "the composition list describes layer %s, which is none of the %d WASM layers of %s (%s)",
-		listed.Layer.Digest, len(layers), subjectRef, strings.Join(digests, ", "))
+		listed.Layer.Digest, len(layers), subjectRef, strings.Join(layerDigests(layers), ", "))
 	return 0, &r
 }
 

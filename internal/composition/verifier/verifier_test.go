@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -21,6 +22,7 @@ import (
 	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // env pushes artifacts to one registry and runs the plugin in process, as
@@ -161,7 +163,28 @@ func tamperCases(t *testing.T) []tamperCase {
 	sockets := compositiontest.Fixture(t, "sockets.wasm")
 	lying := nestedDeclared(t)
 	lying.Imports = lying.Imports[:1]
+	denySockets := map[string]any{"denyImports": []string{"wasi:sockets/*"}}
+	bypass := func(name, bin []byte, message ...string) tamperCase {
+		return tamperCase{name: string(name), subject: bin, layout: registrytest.WasmLayout{Format: registrytest.Runwasi}, list: compositiontest.Encoded(t, bin), cfg: denySockets, check: "imports", message: message}
+	}
 	return []tamperCase{
+		bypass([]byte("interface name implementing an allowed interface"),
+			w.ComponentWithImports(w.AttrName("wasi:sockets/tcp@0.2.0", w.Attr(w.Implements, "wasi:cli/stdout@0.2.0"))),
+			"wasi:sockets/tcp@0.2.0 (implements wasi:cli/stdout@0.2.0) is not a valid component-model name: an implements attribute is only allowed on a plain label name"),
+		bypass([]byte("version split into name and suffix"),
+			w.ComponentWithImports(w.AttrName("wasi:sockets/tcp@0.2", w.Attr(w.VersionSuffix, ".0!"))),
+			"wasi:sockets/tcp@0.2 is not a valid component-model name: the version and versionsuffix do not form a canonical version"),
+		bypass([]byte("unparseable implements"),
+			w.ComponentWithImports(w.AttrName("primary", w.Attr(w.Implements, "wasi:sockets/tcp@0.2.0!"))),
+			"primary (implements wasi:sockets/tcp@0.2.0!) is not a valid component-model name: the implements attribute is not an interface name"),
+		bypass([]byte("instance import whose type exports a core module"),
+			w.Component(w.TypeSection(w.InstanceType(w.CoreModuleType, w.ExportDecl("helper", 0x00, 0x11, 0x00))),
+				w.ImportSection(w.InstanceImport(w.Plain("wasi:cli/stdout@0.2.0"), 0))),
+			"wasi:cli/stdout@0.2.0 imports an instance whose type exports a core module or component"),
+		{
+			name: "deny pattern that can never match", subject: nested, list: nestedList, cfg: map[string]any{"denyImports": []string{"WASI:HTTP/*"}},
+			check: "config", message: []string{`key "denyImports[0]" is invalid`, "can never match"},
+		},
 		{
 			name: "nested module swapped", subject: swapped, list: nestedList, check: "parts",
 			message: []string{"1 of 5 nested parts are in neither the composition list", "component/module/0 " + glue.Digest, "layer: the binary is component sha256:"},
@@ -367,21 +390,75 @@ func TestAllowlistOnly(t *testing.T) {
 	}
 }
 
-// A Spin-style artifact with two WASM layers: a list verifies the layer it
-// names; a list naming neither layer fails the layer check.
+// writeAllowlist writes an allowlist of the digests and returns its path.
+func writeAllowlist(t *testing.T, digests ...string) string {
+	t.Helper()
+	a := composition.Allowlist{MediaType: composition.AllowlistMediaType, Parts: []composition.AllowedPart{}}
+	for _, d := range digests {
+		a.Parts = append(a.Parts, composition.AllowedPart{Digest: d})
+	}
+	raw, _ := json.Marshal(a)
+	path := filepath.Join(t.TempDir(), "allow.json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A Spin-style artifact with two WASM layers: every layer is parsed and
+// checked, not only the one the list names. A second layer that imports
+// wasi:sockets fails denyImports; a layer neither the list nor the
+// allowlist covers fails the layer check; reports carry every layer digest.
 func TestMultiLayerArtifact(t *testing.T) {
 	e := newEnv(t, registrytest.StartReferrers(t))
-	nested, plug := compositiontest.Fixture(t, "nested.wasm"), compositiontest.Fixture(t, "plug.wasm")
+	nested, sockets := compositiontest.Fixture(t, "nested.wasm"), compositiontest.Fixture(t, "sockets.wasm")
+	nestedList, socketsList := compositiontest.List(t, nested), compositiontest.List(t, sockets)
 	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{
 		Format:      registrytest.Spin,
-		ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: plug}},
+		ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: sockets}},
 	})
-	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, plug)), composition.MediaType, nil)
-	if !res.IsSuccess || ext(res)["layerDigest"] != compositiontest.List(t, plug).Layer.Digest {
-		t.Fatalf("list of the second layer: %s %v", res.Message, ext(res))
+	list := e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested))
+	deny := map[string]any{"denyImports": []string{"wasi:sockets/*"}}
+	wantDigests := []any{nestedList.Layer.Digest, socketsList.Layer.Digest}
+
+	res := e.run(ref, list, composition.MediaType, deny)
+	x := ext(res)
+	if res.IsSuccess || x["failedCheck"] != "layer" || x["layerDigest"] != nestedList.Layer.Digest ||
+		!reflect.DeepEqual(x["layerDigests"], wantDigests) {
+		t.Fatalf("second layer not covered: %s %v", res.Message, x)
 	}
-	sockets := compositiontest.Encoded(t, compositiontest.Fixture(t, "sockets.wasm"))
-	res = e.run(ref, e.attach("wasm/spin", subj, sockets), composition.MediaType, nil)
+	for _, m := range []string{
+		"WASM layer " + socketsList.Layer.Digest + " is not the layer the composition list describes",
+		"imports: 1 import(s) in layer " + socketsList.Layer.Digest + ` denied: wasi:sockets/tcp@0.2.0 matches denyImports pattern "wasi:sockets/*"`,
+		"parts: 1 of 5 nested parts of layer " + socketsList.Layer.Digest,
+	} {
+		if !strings.Contains(res.Message, m) {
+			t.Errorf("message does not contain %q:\n%s", m, res.Message)
+		}
+	}
+	d := x["deniedImports"].([]any)
+	if len(d) != 1 || d[0].(map[string]any)["layer"] != socketsList.Layer.Digest {
+		t.Errorf("deniedImports %v", d)
+	}
+
+	// Allowlisted (layer and part), the second layer is covered: it passes
+	// without rules and still fails denyImports.
+	allow := writeAllowlist(t, socketsList.Layer.Digest, socketsList.Parts[0].Digest)
+	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": allow})
+	if !res.IsSuccess || !reflect.DeepEqual(ext(res)["layerDigests"], wantDigests) || !strings.Contains(res.Message, "2 WASM layer(s) checked") {
+		t.Fatalf("allowlisted second layer: %s %v", res.Message, ext(res))
+	}
+	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": allow, "denyImports": []string{"wasi:sockets/*"}})
+	if res.IsSuccess || ext(res)["failedCheck"] != "imports" || !strings.Contains(res.Message, "wasi:sockets/tcp@0.2.0") {
+		t.Fatalf("allowlisted second layer with deny rule: %s", res.Message)
+	}
+	// The layer digest alone does not vouch for the parts inside it.
+	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": writeAllowlist(t, socketsList.Layer.Digest)})
+	if res.IsSuccess || ext(res)["failedCheck"] != "parts" {
+		t.Fatalf("allowlisted layer, unknown part: %s", res.Message)
+	}
+
+	res = e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, compositiontest.Fixture(t, "plug.wasm"))), composition.MediaType, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "which is none of the 2 WASM layers of") {
 		t.Fatalf("list of neither layer: %s", res.Message)
 	}
@@ -430,6 +507,22 @@ func TestOversizedListIsNotFetched(t *testing.T) {
 	}
 	res := e.run(ref, desc, composition.MediaType, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "list" || !strings.Contains(res.Message, "more than the limit of 8388608") {
+		t.Fatalf("got %s", res.Message)
+	}
+}
+
+// More WASM layers than the verifier checks fail the layer check rather
+// than being checked in part.
+func TestTooManyWasmLayers(t *testing.T) {
+	e := newEnv(t, registrytest.StartReferrers(t))
+	nested := compositiontest.Fixture(t, "nested.wasm")
+	var extra []registrytest.Blob
+	for i := range 100 {
+		extra = append(extra, registrytest.Blob{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: manyModules(i + 1)})
+	}
+	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{Format: registrytest.Spin, ExtraLayers: extra})
+	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested)), composition.MediaType, nil)
+	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "has 101 WASM layers, more than the 100") {
 		t.Fatalf("got %s", res.Message)
 	}
 }

@@ -42,8 +42,8 @@ type policyAttack struct {
 
 var policyAttacks = []policyAttack{
 	{
-		name: "forged-bundle-truncated",
-		desc: "an unsigned sigstore-bundle referrer whose DSSE statement has a 70,000-character predicateType (wasm-cosign nonSignature: skip, as the chart sets it)",
+		name:   "forged-bundle-truncated",
+		desc:   "an unsigned sigstore-bundle referrer whose DSSE statement has a 70,000-character predicateType (wasm-cosign nonSignature: skip, as the chart sets it)",
 		params: map[string]any{"provenance": map[string]any{"required": false}, "composition": map[string]any{"required": false}},
 		want:   regexp.MustCompile(`has no passing signature report`),
 		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {
@@ -60,8 +60,8 @@ var policyAttacks = []policyAttack{
 		},
 	},
 	{
-		name: "list-signature-copied",
-		desc: "a composition list whose sha256-<digest>.sig tag points at a .sig manifest the trusted key made for another artifact (cosign CLI), judged by Ratify's built-in cosign",
+		name:   "list-signature-copied",
+		desc:   "a composition list whose sha256-<digest>.sig tag points at a .sig manifest the trusted key made for another artifact (cosign CLI), judged by Ratify's built-in cosign",
 		params: map[string]any{"provenance": map[string]any{"required": false}},
 		want:   regexp.MustCompile(`composition list sha256:[0-9a-f]{64} of .* carries no passing signature report \(from wasm-cosign or wasm-notation\)`),
 		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {
@@ -103,8 +103,8 @@ var policyAttacks = []policyAttack{
 		},
 	},
 	{
-		name: "notation-audit-pass",
-		desc: "a notation signature by an untrusted self-signed certificate, under a trust policy statement of level audit",
+		name:   "notation-audit-pass",
+		desc:   "a notation signature by an untrusted self-signed certificate, under a trust policy statement of level audit",
 		params: map[string]any{"provenance": map[string]any{"required": false}, "composition": map[string]any{"required": false}},
 		want:   regexp.MustCompile(`has no passing signature report`),
 		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {

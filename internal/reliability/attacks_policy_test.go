@@ -117,6 +117,18 @@ var policyAttacks = []policyAttack{
 			return ref, []map[string]any{e.wasmNotation("audit", notationCLI(t).certPath())}
 		},
 	},
+	{
+		name:   "tag-subject",
+		desc:   "a cosign-signed artifact asked about by tag (each verifier would resolve the tag on its own)",
+		params: map[string]any{"provenance": map[string]any{"required": false}, "composition": map[string]any{"required": false}},
+		want:   regexp.MustCompile(`:v1 is a tag reference; .* verify it by digest`),
+		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {
+			repo := "policy/tag"
+			d := e.pushWasm(t, repo)
+			e.keys.run(t, "cosign2", nil, "sign", "--key", e.keys.key, "--tlog-upload=false", "--allow-http-registry", "-y", e.reg.Ref(repo, d.Digest.String()))
+			return e.reg.Host + "/" + repo + ":v1", []map[string]any{e.wasmCosign()}
+		},
+	},
 }
 
 func init() {

@@ -210,7 +210,10 @@ parameter_reasons(p) := {sprintf("parameter %s is empty, so nothing could count 
 }
 
 # The verifier lists that must name someone under p.
-verifier_lists(p) := (({"signature.verifiers"} | {"provenance.verifiers" | p.provenance.required == true}) | {"composition.verifiers" | p.composition.required == true}) | {"composition.listSignatureVerifiers" | p.composition.signedList == true}
+verifier_lists(p) := (({"signature.verifiers"} | {"provenance.verifiers" | p.provenance.required == true}) | {"composition.verifiers" | p.composition.required == true}) | {"composition.listSignatureVerifiers" |
+	p.composition.required == true
+	p.composition.signedList == true
+}
 
 failure_reasons(reports) := {sprintf("%s failed on %s referrer %s of %s: %s", [
 	object.get(v, "name", "a verifier"), node.artifactType, node.referenceDigest, node.subject, detail(v),

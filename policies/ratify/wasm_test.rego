@@ -501,7 +501,7 @@ test_require_all_of_no_verifiers_is_a_config_error if {
 	not valid_with("verified", params)
 	some_reason_contains(reasons("verified", params), ["parameter signature.verifiers is empty"])
 	some_reason_contains(reasons("verified", {"composition": {"listSignatureVerifiers": []}}), ["parameter composition.listSignatureVerifiers is empty"])
-	count(reasons("verified", {"composition": {"required": false, "verifiers": []}})) == 0
+	count(reasons("verified", {"composition": {"required": false, "verifiers": [], "listSignatureVerifiers": []}})) == 0
 }
 
 # ---- denied WASM layers --------------------------------------------------------

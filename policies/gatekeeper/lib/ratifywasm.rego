@@ -204,12 +204,19 @@ else := "no verifier"
 # ---- checks --------------------------------------------------------------
 
 parameter_reasons(p) := {sprintf("parameter %s is empty, so nothing could count as evidence; name at least one verifier", [key]) |
-	some key in verifier_lists(p)
+	some key in ["signature.verifiers", "provenance.verifiers", "composition.verifiers", "composition.listSignatureVerifiers"]
+	names_needed(p, key)
 	count(object.get(p, split(key, "."), [])) == 0
 }
 
-# The verifier lists that must name someone under p.
-verifier_lists(p) := (({"signature.verifiers"} | {"provenance.verifiers" | p.provenance.required == true}) | {"composition.verifiers" | p.composition.required == true}) | {"composition.listSignatureVerifiers" |
+# names_needed holds when the verifier list key is in use under p.
+names_needed(_, "signature.verifiers")
+
+names_needed(p, "provenance.verifiers") if p.provenance.required == true
+
+names_needed(p, "composition.verifiers") if p.composition.required == true
+
+names_needed(p, "composition.listSignatureVerifiers") if {
 	p.composition.required == true
 	p.composition.signedList == true
 }

@@ -101,6 +101,12 @@ func TestRenderedObjectsValidate(t *testing.T) {
 						t.Errorf("%s: Gatekeeper requires metadata.name to be the lower-case constraint kind %q", o, strings.ToLower(kind))
 					}
 					templates[kind] = o
+				case "syncset.gatekeeper.sh/v1alpha1 SyncSet":
+					for _, s := range schemasFor(o.apiVersion(), o.kind(), []string{gatekeeperSyncSetCRD(t)}) {
+						if err := s.validate(o); err != nil {
+							t.Error(err)
+						}
+					}
 				case "v1 ConfigMap":
 					typed = &corev1.ConfigMap{}
 				case "v1 ServiceAccount":
@@ -142,6 +148,17 @@ func TestRenderedObjectsValidate(t *testing.T) {
 			slices.Sort(got)
 			if !slices.Equal(want, got) {
 				t.Errorf("Verifiers %v, want %v", got, want)
+			}
+			// The templates select pods by RuntimeClass handler: Gatekeeper
+			// must sync RuntimeClass objects for them.
+			syncsRuntimeClasses := false
+			for _, o := range byKind(objs, "SyncSet") {
+				for _, g := range path(o, "spec", "gvks").([]any) {
+					syncsRuntimeClasses = syncsRuntimeClasses || reflect.DeepEqual(g, map[string]any{"group": "node.k8s.io", "version": "v1", "kind": "RuntimeClass"})
+				}
+			}
+			if want := path(values, "gatekeeper", "templates") == true && path(values, "gatekeeper", "syncRuntimeClasses") == true; syncsRuntimeClasses != want {
+				t.Errorf("SyncSet of RuntimeClass objects rendered: %t, want %t", syncsRuntimeClasses, want)
 			}
 			if len(byKind(objs, "Policy")) != 1 {
 				t.Errorf("want exactly one Policy, got %d", len(byKind(objs, "Policy")))
@@ -269,10 +286,12 @@ func TestPolicyIsThePolicyFile(t *testing.T) {
 	}
 }
 
-// opaEval evaluates query with bin/opa over the policy file.
-func opaEval(t testing.TB, file, query string) map[string]any {
+// opaEval evaluates query with bin/opa over the policy file, with
+// further opa eval flags (e.g. -i input.json).
+func opaEval(t testing.TB, file, query string, flags ...string) map[string]any {
 	t.Helper()
-	out, err := exec.Command(testenv.Bin(t, "opa"), "eval", "--format", "json", "-d", file, query).Output()
+	args := append(append([]string{"eval", "--format", "json", "-d", file}, flags...), query)
+	out, err := exec.Command(testenv.Bin(t, "opa"), args...).Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -341,8 +360,10 @@ func TestGatekeeperTemplatesAreTheFiles(t *testing.T) {
 				params, _ := path(c, "spec", "parameters").(map[string]any)
 				enabled := true
 				c.spec()["enforcementAction"] = gk("enforcementAction")
-				if _, ok := params["runtimeClassNames"]; ok {
-					params["runtimeClassNames"] = gk("runtimeClassNames")
+				for _, k := range []string{"runtimeClassNames", "runtimeHandlers", "denyUnknownRuntimeClasses", "verifyPodsWithoutRuntimeClass"} {
+					if _, ok := params[k]; ok {
+						params[k] = gk(k)
+					}
 				}
 				switch c.kind() {
 				case "RatifyWasmVerification":

@@ -203,6 +203,11 @@ func ratifyCRDs(t testing.TB, kind string) []string {
 	}
 }
 
+// gatekeeperSyncSetCRD returns the SyncSet CRD of Gatekeeper's chart.
+func gatekeeperSyncSetCRD(t testing.TB) string {
+	return filepath.Join(moduleDir(t, gatekeeperModule), "charts", "gatekeeper", "crds", "syncset-customresourcedefinition.yaml")
+}
+
 // gatekeeperTemplateCRD returns the ConstraintTemplate CRD of Gatekeeper's chart.
 func gatekeeperTemplateCRD(t testing.TB) string {
 	return filepath.Join(moduleDir(t, gatekeeperModule), "charts", "gatekeeper", "crds", "constrainttemplate-customresourcedefinition.yaml")

@@ -258,8 +258,9 @@ copy of every template and sample constraint).
 
 {{/*
 ratify-wasm.constraints: the sample constraints of policies/gatekeeper with
-the values applied, as a JSON list: enforcementAction and runtimeClassNames
-for all; the verification constraint gets policy.parameters (so Gatekeeper
+the values applied, as a JSON list: enforcementAction and the pod selection
+(runtimeClassNames, runtimeHandlers, denyUnknownRuntimeClasses,
+verifyPodsWithoutRuntimeClass) for all; the verification constraint gets policy.parameters (so Gatekeeper
 judges the reports with the same rules as Ratify's Policy) and the provider;
 the image reference constraint gets policy.parameters.allowedRepositories
 as its prefixes. gatekeeper.constraints.<name> has the last word.
@@ -272,8 +273,10 @@ as its prefixes. gatekeeper.constraints.<name> has the last word.
 {{- if hasPrefix "constraints.gatekeeper.sh/" (toString $obj.apiVersion) -}}
 {{- $enabled := true -}}
 {{- $params := $obj.spec.parameters | default dict -}}
-{{- if hasKey $params "runtimeClassNames" -}}
-{{- $_ := set $params "runtimeClassNames" $gk.runtimeClassNames -}}
+{{- range $k := list "runtimeClassNames" "runtimeHandlers" "denyUnknownRuntimeClasses" "verifyPodsWithoutRuntimeClass" -}}
+{{- if hasKey $params $k -}}
+{{- $_ := set $params $k (get $gk $k) -}}
+{{- end -}}
 {{- end -}}
 {{- if eq $obj.kind "RatifyWasmVerification" -}}
 {{- $enabled = $gk.verification.enabled -}}

@@ -81,9 +81,13 @@ func (g *Gate) SetProvider(url string, caPEM []byte) error {
 }
 
 // Review runs admission for obj and returns the violation messages, sorted
-// ("constraint kind: message").
-func (g *Gate) Review(obj map[string]any) ([]string, error) {
+// ("constraint kind: message"). Cluster objects in synced (e.g. RuntimeClass
+// objects) are Gatekeeper's synced data (data.inventory).
+func (g *Gate) Review(obj map[string]any, synced ...map[string]any) ([]string, error) {
 	objs := append(append([]*unstructured.Unstructured{}, g.objs...), &unstructured.Unstructured{Object: obj})
+	for _, s := range synced {
+		objs = append(objs, &unstructured.Unstructured{Object: s})
+	}
 	resp, err := gatortest.Test(objs, func() ([]constraintclient.Opt, []rego.Arg, error) {
 		return nil, []rego.Arg{rego.AddExternalDataProviderCache(g.providers)}, nil
 	})

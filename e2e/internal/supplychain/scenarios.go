@@ -35,9 +35,8 @@ type World struct {
 	Registry  *harness.Registry
 	Publisher *Publisher
 	Scenarios []Scenario
-	// Verifiers are Ratify verifier entries for the four plugins (and
-	// Ratify's built-in cosign verifier for the composition lists'
-	// signatures, which the WASM plugins skip as non-WASM subjects).
+	// Verifiers are Ratify verifier entries for the four plugins
+	// (wasm-cosign also verifies the composition lists' signatures).
 	Verifiers []map[string]any
 	// Params are the policy parameters (policies/README.md).
 	Params map[string]any
@@ -180,12 +179,12 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 	w.Verifiers = p.Verifiers()
 	w.Scenarios = []Scenario{
 		{Name: "verified", Threat: "fully verified artifact", Image: verified.Ref(), Admit: true, Valid: true},
-		{Name: "verified_tag", Threat: "the verified artifact referenced by tag", Image: verified.TagRef(), Valid: true,
+		{Name: "verified_tag", Threat: "the verified artifact referenced by tag", Image: verified.TagRef(),
 			Why: []string{verified.TagRef(), "is not pinned by digest"}},
 		{Name: "unsigned", Threat: "unsigned artifact", Image: unsigned.Ref(),
 			Why: []string{unsigned.Ref(), "no passing signature report"}},
 		{Name: "replaced", Threat: "artifact replaced in the registry after signing (same tag, new digest)", Image: replaced.TagRef(),
-			Why: []string{replaced.TagRef(), "no passing signature report"}},
+			Why: []string{replaced.TagRef(), "not pinned by digest"}},
 		{Name: "typosquat", Threat: "typosquatted repository", Image: typosquat.Ref(),
 			Why: []string{host + "/myorg-payments", "not under an allowed prefix"}},
 		{Name: "older", Threat: "older signed version below the floor", Image: older.Ref(),
@@ -258,17 +257,11 @@ func (p *Publisher) Verifiers() []map[string]any {
 			"name": "wasm-composition", "artifactTypes": TypeCompositionList,
 			"denyImports": []string{"wasi:sockets/*"},
 		},
-		{
-			// Ratify's built-in cosign verifier: judges the signature on
-			// composition lists (subjects the WASM plugins skip).
-			"name": "cosign", "artifactTypes": TypeCosignSignature,
-			"trustPolicies": []map[string]any{{
-				"name": "release", "version": "1.0.0", "scopes": []string{"*"},
-				"keys": []map[string]any{{"file": p.CosignPub}}, "tLogVerify": false,
-			}},
-		},
 	}
-	for _, e := range entries[:4] {
+	// No entry for Ratify's built-in cosign verifier: it never compares the
+	// signed digest with the subject on its trust-policy path, so it must
+	// not vouch for anything; wasm-cosign verifies the lists' signatures.
+	for _, e := range entries {
 		e["timeout"] = pluginTimeout
 	}
 	return entries

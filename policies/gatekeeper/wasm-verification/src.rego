@@ -1,18 +1,18 @@
-# RatifyWasmVerification: every image of a pod that runs on a WebAssembly
-# runtime class is verified by Ratify (the "ratify-provider" external data
-# provider, `ratify serve` with the ratify-wasm plugins and policy). The
-# pod is denied when Ratify cannot be reached or answers with an error, or
-# when the reports fail the ratify-wasm policy (lib.ratifywasm, the same
-# rules as policies/ratify/wasm.rego, with this constraint's "policy"
-# parameters), or when Ratify's own policy says no. Pods of other runtime
-# classes are not looked at.
+# RatifyWasmVerification: every image of a pod that runs WebAssembly (its
+# runtime class or the class's handler is a WASM one, lib.ratifywasmpods)
+# is verified by Ratify (the "ratify-provider" external data provider,
+# `ratify serve` with the ratify-wasm plugins and policy). Images are
+# checked against the policy's allowedRepositories and digest rule first:
+# only images that pass are sent, so a pod author cannot make Ratify and
+# the plugins connect to a host of their choosing. The pod is denied when
+# Ratify cannot be reached or answers with an error, or when the reports
+# fail the ratify-wasm policy (lib.ratifywasm, the same rules as
+# policies/ratify/wasm.rego, with this constraint's "policy" parameters),
+# or when Ratify's own policy says no.
 package ratifywasmverification
 
 import data.lib.ratifywasm
-
-default_runtime_classes := ["wasmtime", "spin", "wasmcloud", "wasmedge"]
-
-runtime_classes := object.get(input.parameters, "runtimeClassNames", default_runtime_classes)
+import data.lib.ratifywasmpods
 
 provider := object.get(input.parameters, "provider", "ratify-provider")
 
@@ -22,29 +22,54 @@ policy_params := object.union(ratifywasm.defaults, object.get(input.parameters, 
 
 pod := input.review.object
 
-runtime_class := object.get(pod, ["spec", "runtimeClassName"], "")
+pod_name := ratifywasmpods.pod_name(pod)
 
-wasm_pod if runtime_class in runtime_classes
+runtime_class := ratifywasmpods.runtime_class(pod)
 
-images contains c.image if {
-	some field in ["containers", "initContainers", "ephemeralContainers"]
-	some c in object.get(pod, ["spec", field], [])
+wasm_pod if ratifywasmpods.wasm_pod(pod, input.parameters)
+
+violation contains {"msg": msg} if {
+	msg := ratifywasmpods.unknown_class_violation(pod, input.parameters)
 }
 
-pod_name := object.get(pod, ["metadata", "name"], object.get(pod, ["metadata", "generateName"], "(unnamed)"))
+# Why image may not be sent to Ratify at all.
+refusals(image) := ({sprintf("%s is not a valid image reference (repository path components are lower-case alphanumerics and separators)", [image]) |
+	not ratifywasmpods.reference(image)
+} | {sprintf("repository %s is not under an allowed prefix (%s)", [repo, concat(", ", policy_params.allowedRepositories)]) |
+	count(policy_params.allowedRepositories) > 0
+	repo := ratifywasm.repository(image)
+	not ratifywasm.allowed_repository(repo, policy_params.allowedRepositories)
+}) | {"it is not pinned by digest (@sha256:<64 hex>) and policy.subject.allowTags is not true; each verifier would resolve the tag on its own" |
+	not policy_params.subject.allowTags == true
+	not ratifywasmpods.pinned(image)
+}
 
-# One request per pod for all its images; Ratify verifies them in parallel.
-response := external_data({"provider": provider, "keys": sort(images)}) if wasm_pod
+violation contains {"msg": msg} if {
+	wasm_pod
+	some [kind, name, image] in ratifywasmpods.images(pod)
+	some reason in refusals(image)
+	msg := sprintf("%s %q image %s in pod %s: not sent to Ratify: %s", [kind, name, image, pod_name, reason])
+}
+
+# The canonical references sent, one request per pod; Ratify verifies them
+# in parallel.
+keys contains ratifywasmpods.reference(image) if {
+	wasm_pod
+	some [_, _, image] in ratifywasmpods.images(pod)
+	count(refusals(image)) == 0
+}
+
+response := external_data({"provider": provider, "keys": sort(keys)}) if count(keys) > 0
 
 violation contains {"msg": msg} if {
 	response.system_error != ""
-	msg := sprintf("pod %s (runtimeClassName %s): Ratify (external data provider %q) could not verify images %v, so they are denied: %s", [pod_name, runtime_class, provider, sort(images), response.system_error])
+	msg := sprintf("pod %s (runtimeClassName %s): Ratify (external data provider %q) could not verify images %v, so they are denied: %s", [pod_name, runtime_class, provider, sort(keys), response.system_error])
 }
 
 violation contains {"msg": msg} if {
 	response.system_error == ""
 	response.status_code != 200
-	msg := sprintf("pod %s (runtimeClassName %s): Ratify (external data provider %q) answered with status %v for images %v, so they are denied", [pod_name, runtime_class, provider, response.status_code, sort(images)])
+	msg := sprintf("pod %s (runtimeClassName %s): Ratify (external data provider %q) answered with status %v for images %v, so they are denied", [pod_name, runtime_class, provider, response.status_code, sort(keys)])
 }
 
 violation contains {"msg": msg} if {
@@ -54,7 +79,7 @@ violation contains {"msg": msg} if {
 
 violation contains {"msg": msg} if {
 	response.system_error == ""
-	some image in images
+	some image in keys
 	not answered(image)
 	msg := sprintf("image %s in pod %s: Ratify returned no result for it, so it is denied", [image, pod_name])
 }

@@ -1,12 +1,14 @@
 # Tests of RatifyWasmVerification with external_data mocked (opa test
 # --capabilities with the external_data builtin declared; see policies.mk).
 # Ratify's answers are the reports recorded from real `ratify verify` runs
-# (policies/ratify/testdata/golden, loaded as data.golden).
+# (policies/ratify/testdata/golden, loaded as data.golden), seen as
+# today's plugins write them (policies/ratify/testdata/current.rego).
 package ratifywasmverification_test
 
+import data.ratifywasm.fixtures
 import data.ratifywasmverification as template
 
-golden := data.golden
+golden := {name: fixtures.current(r) | some name, r in data.golden}
 
 image_of(name) := golden[name].verifierReports[0].subject
 
@@ -62,15 +64,15 @@ test_pod_of_another_runtime_class_is_untouched if {
 }
 
 test_default_runtime_classes if {
-	every rc in ["wasmtime", "spin", "wasmcloud", "wasmedge"] {
-		count(violations(pod(rc, {"containers": [{"name": "c", "image": "x"}]}), {}, down)) == 1
+	every rc in ["wasmtime", "spin", "wasmtime-spin-v2", "wasmcloud", "wasmedge", "wasmer", "wws", "lunatic", "slight"] {
+		some_message_contains(violations(pod(rc, {"containers": [{"name": "c", "image": image_of("verified")}]}), {}, down), ["could not verify images"])
 	}
 }
 
 test_runtime_classes_are_a_parameter if {
 	params := {"runtimeClassNames": ["wasmtime-v2"]}
-	count(violations(pod("wasmtime-v2", {"containers": [{"name": "c", "image": "x"}]}), params, down)) == 1
-	count(violations(pod("wasmtime", {"containers": [{"name": "c", "image": "x"}]}), params, down)) == 0
+	count(violations(pod("wasmtime-v2", {"containers": [{"name": "c", "image": image_of("verified")}]}), params, down)) == 1
+	count(violations(pod("wasmtime", {"containers": [{"name": "c", "image": image_of("verified")}]}), params, down)) == 0
 }
 
 # ---- Ratify's answers ----------------------------------------------------
@@ -91,7 +93,7 @@ test_provider_http_error_is_denied if {
 }
 
 test_provider_item_error_is_denied if {
-	img := concat("", [host, "/myorg/nope:v9"])
+	img := concat("", [host, "/myorg/nope@sha256:9999999999999999999999999999999999999999999999999999999999999999"])
 	resp := {"responses": [], "errors": [[img, "REFERRER_STORE_FAILURE: could not resolve descriptor for a subject from any stores"]], "status_code": 200, "system_error": ""}
 	vs := violations(wasm_pod([img]), {}, resp)
 	count(vs) == 1
@@ -152,7 +154,7 @@ test_unsigned_composition_list if {
 
 test_replaced_tag if {
 	img := concat("", [host, "/myorg/replaced:v1"])
-	vs := violations(wasm_pod([img]), {}, answer([[img, golden.replaced]]))
+	vs := violations(wasm_pod([img]), {"policy": {"subject": {"allowTags": true}}}, answer([[img, golden.replaced]]))
 	some_message_contains(vs, [img, "no passing signature report"])
 }
 
@@ -194,4 +196,106 @@ test_constraint_parameters_apply_when_ratify_says_yes if {
 	repo := split(image_of("verified"), "@")[0]
 	vs := violations(wasm_pod([image_of("verified")]), {"policy": {"minimumVersions": {repo: "2.0.0"}}}, answer_for(["verified"]))
 	some_message_contains(vs, ["refs/tags/v1.2.0", "below the minimum version 2.0.0"])
+}
+
+# ---- pods are selected by what runs them -------------------------------------
+
+# Gatekeeper's inventory of synced RuntimeClass objects.
+classes(handlers) := {"cluster": {"node.k8s.io/v1": {"RuntimeClass": {name: {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": name}, "handler": h} | some name, h in handlers}}}}
+
+violations_in(obj, params, resp, inventory) := vs if {
+	vs := template.violation with input as review(obj, params)
+		with current_answer as resp
+		with external_data as provider_mock
+		with data.inventory as inventory
+}
+
+verified_container := {"containers": [{"name": "c", "image": image_of("unsigned")}]}
+
+test_alias_of_a_wasm_handler_is_verified if {
+	inv := classes({"crun": "wasmtime", "fast": "spin", "runc": "runc"})
+	some_message_contains(violations_in(pod("crun", verified_container), {}, answer_for(["unsigned"]), inv), [image_of("unsigned"), "no passing signature report"])
+	some_message_contains(violations_in(pod("fast", verified_container), {}, answer_for(["unsigned"]), inv), ["no passing signature report"])
+	count(violations_in(pod("runc", verified_container), {}, answer_for(["unsigned"]), inv)) == 0
+}
+
+test_runtime_handlers_are_a_parameter if {
+	inv := classes({"edge": "my-shim"})
+	count(violations_in(pod("edge", verified_container), {}, down, inv)) == 0
+	some_message_contains(violations_in(pod("edge", verified_container), {"runtimeHandlers": ["my-shim"]}, down, inv), ["could not verify images"])
+}
+
+test_unknown_runtime_class_can_be_denied if {
+	inv := classes({"runc": "runc"})
+	count(violations_in(pod("brand-new", verified_container), {}, down, inv)) == 0
+	vs := violations_in(pod("brand-new", verified_container), {"denyUnknownRuntimeClasses": true}, down, inv)
+	count(vs) == 1
+	some_message_contains(vs, ["runtimeClassName brand-new is not a RuntimeClass Gatekeeper has synced"])
+	count(violations_in(pod("runc", verified_container), {"denyUnknownRuntimeClasses": true}, down, inv)) == 0
+}
+
+test_pods_without_runtime_class_can_be_verified if {
+	obj := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": verified_container}
+	count(violations(obj, {}, down)) == 0
+	some_message_contains(violations(obj, {"verifyPodsWithoutRuntimeClass": true}, down), ["could not verify images"])
+}
+
+# ---- image volumes -----------------------------------------------------------
+
+# A mock provider answering only a request for both images.
+with_volume(req) := answer_for(["verified", "unsigned"]) if req.keys == sort([image_of("verified"), image_of("unsigned")])
+
+test_image_volumes_are_verified if {
+	obj := pod("wasmtime", {
+		"containers": [{"name": "app", "image": image_of("verified")}],
+		"volumes": [{"name": "plugins", "image": {"reference": image_of("unsigned")}}, {"name": "scratch", "emptyDir": {}}],
+	})
+	vs := template.violation with input as review(obj, {}) with external_data as with_volume
+	some_message_contains(vs, [image_of("unsigned"), "no passing signature report"])
+}
+
+# ---- nothing is sent that the rules refuse -----------------------------------------
+
+# A provider that records being called: its answer is a denial naming it.
+called := {"responses": [], "errors": [], "status_code": 200, "system_error": "provider was called"}
+
+test_images_outside_the_allowed_prefixes_are_not_sent if {
+	params := {"policy": {"allowedRepositories": [concat("/", [host, "myorg"])]}}
+	evil := "attacker.example:6443/x@sha256:9999999999999999999999999999999999999999999999999999999999999999"
+	vs := violations(pod("wasmtime", {"containers": [{"name": "c", "image": evil}], "volumes": [{"name": "v", "image": {"reference": "10.0.0.1:2379/y@sha256:9999999999999999999999999999999999999999999999999999999999999999"}}]}), params, called)
+	not some_message_contains(vs, ["provider was called"])
+	some_message_contains(vs, ["container \"c\" image attacker.example:6443/x@", "not sent to Ratify", "not under an allowed prefix"])
+	some_message_contains(vs, ["image volume \"v\" image 10.0.0.1:2379/y@", "not sent to Ratify"])
+}
+
+test_tags_and_invalid_references_are_not_sent if {
+	vs := violations(wasm_pod([concat("", [host, "/myorg/payments:v1.2.0"]), "ghcr.io/MyOrg/x@sha256:9999999999999999999999999999999999999999999999999999999999999999"]), {}, called)
+	not some_message_contains(vs, ["provider was called"])
+	some_message_contains(vs, ["myorg/payments:v1.2.0", "not pinned by digest"])
+	some_message_contains(vs, ["ghcr.io/MyOrg/x@", "not a valid image reference"])
+}
+
+# Ratify is asked about the canonical reference, whatever the pod wrote.
+pinned_d := "sha256:9999999999999999999999999999999999999999999999999999999999999999"
+
+canonical_only(req) := answer([[concat("@", ["ghcr.io/myorg/app", pinned_d]), golden.verified]]) if {
+	req.keys == [concat("@", ["ghcr.io/myorg/app", pinned_d])]
+} else := object.union(called, {"system_error": sprintf("unexpected keys %v", [req.keys])})
+
+test_images_are_sent_in_canonical_form if {
+	every img in ["GHCR.IO:443/myorg/app", "ghcr.io:443/myorg/app", "Ghcr.io/myorg/app:v1"] {
+		count(template.violation) == 0 with input as review(wasm_pod([concat("@", [img, pinned_d])]), {}) with external_data as canonical_only
+	}
+}
+
+# ---- the policy's evidence rules hold at admission too ---------------------
+
+test_evidence_rules_apply_to_ratify_answers if {
+	# The list signed only as Ratify's built-in cosign judged it.
+	builtin := [object.union(node, {"nestedReports": [object.union(n, {"verifierReports": [{"isSuccess": true, "name": "cosign", "type": "cosign", "message": "Verification success.", "extensions": {}}]}) | some n in node.nestedReports]}) | some node in golden.verified.verifierReports]
+	some_message_contains(violations(wasm_pod([image_of("verified")]), {}, answer([[image_of("verified"), object.union(golden.verified, {"verifierReports": builtin})]])), ["carries no passing signature report (from wasm-cosign or wasm-notation)"])
+
+	# A signature pass whose extensions were cut.
+	cut := [object.union(node, {"verifierReports": [object.union(v, {"extensions": {"extensionsTruncated": true}}) | some v in node.verifierReports]}) | some node in golden.unsigned.verifierReports]
+	some_message_contains(violations(wasm_pod([image_of("unsigned")]), {"policy": {"signature": {"verifiers": ["wasm-composition"]}}}, answer([[image_of("unsigned"), object.union(golden.unsigned, {"verifierReports": cut})]])), ["no passing signature report (from wasm-composition)"])
 }

@@ -231,7 +231,9 @@ const pluginTimeout = "10s"
 
 // Verifiers returns Ratify verifier entries trusting this publisher's keys.
 func (p *Publisher) Verifiers() []map[string]any {
-	keyTrust := []map[string]any{{"name": "release", "scopes": []string{"*"}, "keys": []map[string]any{{"file": p.CosignPub}}}}
+	// The publisher signs with cosign --tlog-upload=false (no Rekor on
+	// loopback): the explicit opt-out, never a default.
+	keyTrust := []map[string]any{{"name": "release", "scopes": []string{"*"}, "keys": []map[string]any{{"file": p.CosignPub}}, "insecureIgnoreTlog": true}}
 	entries := []map[string]any{
 		{
 			"name": "wasm-cosign", "artifactTypes": TypeCosignSignature,

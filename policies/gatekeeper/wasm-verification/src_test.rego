@@ -1,14 +1,12 @@
 # Tests of RatifyWasmVerification with external_data mocked (opa test
 # --capabilities with the external_data builtin declared; see policies.mk).
 # Ratify's answers are the reports recorded from real `ratify verify` runs
-# (policies/ratify/testdata/golden, loaded as data.golden), seen as
-# today's plugins write them (policies/ratify/testdata/current.rego).
+# (policies/ratify/testdata/golden, loaded as data.golden).
 package ratifywasmverification_test
 
-import data.ratifywasm.fixtures
 import data.ratifywasmverification as template
 
-golden := {name: fixtures.current(r) | some name, r in data.golden}
+golden := data.golden
 
 image_of(name) := golden[name].verifierReports[0].subject
 

@@ -64,7 +64,8 @@ func exampleEnv(t *testing.T, file string, values map[string]string) *ratifytest
 
 // TestExampleConfigKey runs examples/config-key.json: key-signed provenance
 // with an RFC 3161 timestamp from the trusted root (the default evidence
-// rule) passes, through the policy's own conditions; a tag outside the
+// rule) passes, through the policy's own conditions, also when the
+// artifact carries a cosign .sig signature; a tag outside the
 // example's builderIds pattern fails builder, and the same key without a
 // timestamp fails tlog.
 func TestExampleConfigKey(t *testing.T) {
@@ -79,7 +80,12 @@ func TestExampleConfigKey(t *testing.T) {
 		"/etc/ratify-wasm/cosign.pub":        k.WritePublic(t, dir, "cosign.pub"),
 	})
 	stamped := func(st []byte) []byte { return ss.BundleWithKey(t, k, st) }
-	rep := env.Verify(t, host+"/"+attachProvenance(t, r, "hello", stamped, "v1.2.0"))
+	ref := attachProvenance(t, r, "hello", stamped, "v1.2.0")
+	// A cosign v2 .sig next to bundle provenance: the example does not route
+	// it to wasm-slsa, which would look for a .att tag and fail discovery.
+	c := newCosign(t)
+	c.run(t, "cosign2", "sign", "--key", c.key, "--tlog-upload=false", "--allow-http-registry", "-y", r.Host+"/"+ref)
+	rep := env.Verify(t, host+"/"+ref)
 	if !rep.IsSuccess {
 		t.Fatalf("want success\n%s\n%s", rep.Raw, rep.Stderr)
 	}

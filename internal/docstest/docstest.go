@@ -8,6 +8,7 @@ package docstest
 import (
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -59,49 +60,54 @@ func Load(t testing.TB, rel string, values map[string]string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(raw)
+	out, err := substitute(rel, string(raw), values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(out)
+}
+
+func substitute(rel, text string, values map[string]string) (string, error) {
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		if _, ok := Placeholders[k]; !ok {
-			t.Fatalf("%s: %q is not in the placeholder table", rel, k)
+			return "", fmt.Errorf("%s: %q is not in the placeholder table", rel, k)
 		}
 		keys = append(keys, k)
 	}
 	// Longer placeholders first, so none is replaced inside another.
 	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
 	isJSON := strings.HasSuffix(rel, ".json")
-	for _, k := range keys {
-		from, to := k, values[k]
+	spell := func(s string) string {
 		if isJSON {
-			from, to = jsonEscape(t, from), jsonEscape(t, to)
+			return jsonEscape(s)
 		}
+		return s
+	}
+	for _, k := range keys {
+		from := spell(k)
 		if !strings.Contains(text, from) {
-			t.Fatalf("%s: placeholder %q does not occur (stale substitution)", rel, k)
+			return "", fmt.Errorf("%s: placeholder %q does not occur (stale substitution)", rel, k)
 		}
-		text = strings.ReplaceAll(text, from, to)
+		text = strings.ReplaceAll(text, from, spell(values[k]))
 	}
 	for k := range Placeholders {
-		from := k
-		if isJSON {
-			from = jsonEscape(t, k)
-		}
-		if strings.Contains(text, from) {
-			t.Fatalf("%s: placeholder %q left unsubstituted", rel, k)
+		if strings.Contains(text, spell(k)) {
+			return "", fmt.Errorf("%s: placeholder %q left unsubstituted", rel, k)
 		}
 	}
-	return []byte(text)
+	return text, nil
 }
 
-// jsonEscape returns s as it is spelled inside a JSON string.
-func jsonEscape(t testing.TB, s string) string {
-	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = []byte(strings.ReplaceAll(string(b), `\u003c`, "<"))
-	b = []byte(strings.ReplaceAll(string(b), `\u003e`, ">"))
-	return string(b[1 : len(b)-1])
+// jsonEscape returns s as it is spelled inside a JSON string (without
+// HTML escaping, as the examples are written).
+func jsonEscape(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
 }
 
 // TLSFront serves r over HTTPS on loopback, so that an example whose store

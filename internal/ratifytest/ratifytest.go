@@ -178,6 +178,18 @@ func NewEnv(t testing.TB, cfg Config) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnv(t, dir, raw)
+}
+
+// NewEnvFile is NewEnv for a complete config.json, used as given (the
+// README examples).
+func NewEnvFile(t testing.TB, raw []byte) *Env {
+	t.Helper()
+	return newEnv(t, t.TempDir(), raw)
+}
+
+func newEnv(t testing.TB, dir string, raw []byte) *Env {
+	t.Helper()
 	path := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)

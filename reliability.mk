@@ -6,6 +6,7 @@
 #                          vulnerability in reachable code that
 #                          docs/supply-chain.md does not document
 #   make race              the packages' tests under the race detector
+#   make mutation          mutation testing (gremlins) of the deciding packages
 
 # The vulnerability database is built offline from golang.org/x/vulndb (its
 # data/osv folder) at a pinned version, with that module's own indexdb:
@@ -13,7 +14,15 @@
 VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 VULNDB         := $(BIN)/vulndb
 
-.PHONY: reliability-docs audit race
+# Mutation testing of the packages that decide: signature verification,
+# the provenance policy, the composition and capability policy, and the
+# runtime's result building. gremlins copies the module per worker and runs
+# each mutant against its package's tests; results land in docs/mutation
+# and on docs/reliability.md. Takes a long time: not part of `make test`.
+GREMLINS_VERSION := v0.6.0
+MUTATION_PKGS    ?= internal/plugin internal/sigverify internal/slsa/policy internal/composition
+
+.PHONY: reliability-docs audit race mutation
 
 reliability-docs: tools plugins
 	RATIFY_WASM_WRITE_DOCS=1 RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 20m ./internal/reliability
@@ -39,6 +48,17 @@ audit: $(BIN)/govulncheck $(VULNDB)/index/db.json
 	for id in $$(grep -oE '^Vulnerability #[0-9]+: GO-[0-9]+-[0-9]+' $(BIN)/govulncheck.txt | grep -oE 'GO-[0-9]+-[0-9]+'); do \
 	  grep -q "$$id" docs/supply-chain.md || { echo "audit: $$id affects reachable code and is not documented in docs/supply-chain.md"; exit 1; }; \
 	done; echo "audit: no undocumented vulnerability in reachable code"
+
+$(BIN)/gremlins:
+	$(GOINSTALL) github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+
+mutation: $(BIN)/gremlins tools plugins
+	@set -e; mkdir -p docs/mutation; for p in $(MUTATION_PKGS); do \
+	  echo "mutation: $$p"; \
+	  RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins $(BIN)/gremlins unleash ./$$p --workers 1 --timeout-coefficient 5 \
+	    --exclude-files '(sigtest|compositiontest)/' -o docs/mutation/$$(echo $$p | tr / _).json; \
+	done
+	RATIFY_WASM_WRITE_MUTATION=1 go test -count=1 -run '^TestMutationSectionUpToDate$$' ./internal/reliability
 
 race: tools plugins
 	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -race -count=1 -timeout 30m ./...

@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
+	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -132,4 +134,67 @@ func bytesize[T int | int64](n T) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// WriteMutationEnv makes TestMutationSectionUpToDate rewrite the page's
+// mutation section from docs/mutation (make mutation).
+const WriteMutationEnv = "RATIFY_WASM_WRITE_MUTATION"
+
+// TestMutationSectionUpToDate checks that docs/reliability.md shows the
+// mutation results committed in docs/mutation.
+func TestMutationSectionUpToDate(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	section, err := reliability.MutationSection(filepath.Join(root, "docs", "mutation"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(docsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := reliability.SpliceMutation(string(raw), section)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv(WriteMutationEnv) == "1" {
+		if err := os.WriteFile(docsPath(t), []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if page != string(raw) {
+		t.Errorf("docs/reliability.md does not show the results in docs/mutation: run `make mutation` (or RATIFY_WASM_WRITE_MUTATION=1 go test -run TestMutationSectionUpToDate ./internal/reliability)")
+	}
+}
+
+func TestMutationSection(t *testing.T) {
+	dir := t.TempDir()
+	res := `{"test_efficacy":80,"mutations_coverage":90,"mutants_total":12,"mutants_killed":8,"mutants_lived":2,"mutants_not_covered":2,
+	"files":[{"file_name":"policy.go","mutations":[{"type":"CONDITIONALS_NEGATION","status":"LIVED","line":7,"column":3},{"type":"ARITHMETIC_BASE","status":"KILLED","line":9,"column":1}]}]}`
+	if err := os.WriteFile(filepath.Join(dir, "internal_sigverify.json"), []byte(res), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := reliability.MutationSection(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| `internal/sigverify` | 12 | 8 | 2 | 2 | 0 | 80.0% | **no** |", "- `internal/sigverify/policy.go:7:3` CONDITIONALS_NEGATION"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("section lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "policy.go:9:1") {
+		t.Errorf("a killed mutant is listed as lived:\n%s", s)
+	}
+	page := "# p\n\n" + reliability.MutationBegin + "\nold\n" + reliability.MutationEnd + "\ntail\n"
+	got, err := reliability.SpliceMutation(page, s)
+	if err != nil || got != "# p\n\n"+s+"tail\n" {
+		t.Errorf("SpliceMutation = %q, %v", got, err)
+	}
+	if _, err := reliability.SpliceMutation("# no markers\n", s); err == nil {
+		t.Error("SpliceMutation of a page without markers succeeded")
+	}
+	if _, err := reliability.MutationSection(t.TempDir()); err == nil {
+		t.Error("MutationSection of an empty directory succeeded")
+	}
 }

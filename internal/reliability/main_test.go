@@ -59,11 +59,15 @@ func writeDocs() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("this run did not record %d cases (run the whole package), e.g. %s", len(missing), missing[0])
 	}
-	var b bytes.Buffer
-	if err := reliability.Render(&b, outcomes, limitsSection()); err != nil {
+	// go test runs in the package directory.
+	mutation, err := reliability.MutationSection(filepath.Join("..", "..", "docs", "mutation"))
+	if err != nil {
 		return err
 	}
-	// go test runs in the package directory.
+	var b bytes.Buffer
+	if err := reliability.Render(&b, outcomes, limitsSection()+"\n"+mutation); err != nil {
+		return err
+	}
 	path := filepath.Join("..", "..", "docs", "reliability.md")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

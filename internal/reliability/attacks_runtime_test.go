@@ -73,7 +73,7 @@ func TestRepositorySpellingAttack(t *testing.T) {
 	got := rep.One(t, "wasm-notation")
 	checkDenied(t, rep, got, regexp.MustCompile(`^authenticity: .*statement "app" \(level strict\)`), elapsed, ratifyDeadline+ratifyOverhead)
 	recorder.Add(reliability.Outcome{Section: "hostile", Case: "hostile/" + spellingCase, Plugin: "wasm-notation", Registry: reg.Name,
-		Input: "subject spelled LOCALHOST:<port>/… signed by a signer its repository's strict statement does not trust, with a catch-all audit statement (wasm-notation)",
+		Input:  "subject spelled LOCALHOST:<port>/… signed by a signer its repository's strict statement does not trust, with a catch-all audit statement (wasm-notation)",
 		Denied: !got.IsSuccess && !rep.IsSuccess, Check: failedCheck(got.Extensions), Message: got.Message, Elapsed: elapsed, Deadline: ratifyDeadline + ratifyOverhead})
 }
 

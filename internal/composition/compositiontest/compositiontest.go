@@ -12,6 +12,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // Fixture returns examples/fixtures/<name>.
@@ -80,7 +81,7 @@ func ReplacePart(t testing.TB, b []byte, path string, payload []byte) []byte {
 			var out bytes.Buffer
 			out.Write(b[:off])
 			out.WriteByte(id)
-			out.Write(leb(uint32(len(payload))))
+			out.Write(wasmtest.Leb(uint64(len(payload))))
 			out.Write(payload)
 			out.Write(b[start+int(size):])
 			return out.Bytes()
@@ -116,17 +117,4 @@ func uleb(b []byte) (uint64, int) {
 		}
 	}
 	return 0, 0
-}
-
-func leb(v uint32) []byte {
-	var out []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			out = append(out, c|0x80)
-			continue
-		}
-		return append(out, c)
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -208,26 +209,25 @@ func TestPolicyAttacks(t *testing.T) {
 	}
 }
 
-// renderPolicy writes policies/ratify/wasm.rego with params in its
-// PARAMETERS block, as policies/ratify/render.sh does, and returns the path.
+// renderPolicy renders policies/ratify/wasm.rego with params through
+// policies/ratify/render.sh, as an operator does, and returns the path.
 func renderPolicy(t *testing.T, params map[string]any) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "wasm.rego"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw, err := json.Marshal(params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, rest, ok1 := strings.Cut(string(src), "# BEGIN PARAMETERS\n")
-	_, tail, ok2 := strings.Cut(rest, "# END PARAMETERS\n")
-	if !ok1 || !ok2 {
-		t.Fatal("policies/ratify/wasm.rego has no PARAMETERS block")
+	dir := t.TempDir()
+	paramsFile := filepath.Join(dir, "params.json")
+	if err := os.WriteFile(paramsFile, raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "policy.rego")
-	text := head + "# BEGIN PARAMETERS\nparameters := " + string(raw) + "\n\n# END PARAMETERS\n" + tail
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	text, err := exec.Command(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "render.sh"), paramsFile).Output()
+	if err != nil {
+		t.Fatalf("render.sh: %v", err)
+	}
+	path := filepath.Join(dir, "policy.rego")
+	if err := os.WriteFile(path, text, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -23,18 +23,17 @@
 # the rules of internal/oci/canonical.go; names no rule can make canonical
 # are refused.
 #
-# Everything that varies is in the PARAMETERS block below (JSON; see
-# policies/README.md). `reasons` lists, one sentence each, why a subject is
+# Everything that varies is `parameters` (JSON; see policies/README.md):
+# rendering appends one `parameters := {…}` rule to this file
+# (policies/ratify/render.sh, the Helm chart), which overrides the
+# default below. `reasons` lists, one sentence each, why a subject is
 # not valid; the Gatekeeper template reuses this file as a library to say
 # the same in admission denials.
 package ratify.policy
 
 import rego.v1
 
-# BEGIN PARAMETERS
-parameters := {}
-
-# END PARAMETERS
+default parameters := {}
 
 # Built-in defaults; `parameters` is merged over them (objects merge key by
 # key, lists and scalars replace).

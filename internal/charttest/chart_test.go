@@ -721,3 +721,38 @@ func TestCRDValidationIsStrict(t *testing.T) {
 		t.Error("metadata check accepts the name Wasm_Cosign")
 	}
 }
+
+// TestRuntimeClassDefaultsAreOneList checks that the runtime classes and
+// handlers the chart sets and the sample constraints name are the
+// templates' own default list (policies/gatekeeper/lib/pods.rego), so a
+// class added there is not missed where the list is written out.
+func TestRuntimeClassDefaultsAreOneList(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	lib := opaEval(t, filepath.Join(root, "policies", "gatekeeper", "lib"), `{"runtimes": data.lib.ratifywasmpods.default_runtimes}`)["runtimes"]
+	if l, _ := lib.([]any); len(l) == 0 {
+		t.Fatalf("lib.ratifywasmpods.default_runtimes: %v", lib)
+	}
+	values := effectiveValues(t)
+	for _, k := range []string{"runtimeClassNames", "runtimeHandlers"} {
+		if got := path(values, "gatekeeper", k); !reflect.DeepEqual(got, lib) {
+			t.Errorf("chart default gatekeeper.%s %v, want pods.rego's default_runtimes %v", k, got, lib)
+		}
+	}
+	samples, _ := filepath.Glob(filepath.Join(root, "policies", "gatekeeper", "*", "constraint.yaml"))
+	if len(samples) == 0 {
+		t.Fatal("no sample constraints")
+	}
+	for _, f := range samples {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range parseManifests(t, string(raw)) {
+			for _, k := range []string{"runtimeClassNames", "runtimeHandlers"} {
+				if got := path(c, "spec", "parameters", k); !reflect.DeepEqual(got, lib) {
+					t.Errorf("%s: spec.parameters.%s %v, want pods.rego's default_runtimes %v", f, k, got, lib)
+				}
+			}
+		}
+	}
+}

@@ -23,16 +23,35 @@ $(POLICY_CAPS): $(BIN)/opa
 	  'json.marshal(object.union(input, {"builtins": array.concat(input.builtins, [{"name": "external_data", "decl": {"type": "function", "args": [{"type": "any"}], "result": {"type": "any"}}}])}))' > $@
 	rm -f $@.base
 
-# The Gatekeeper tests read the golden reports as data.golden.
+# The Gatekeeper tests read the golden reports as data.golden; the example
+# policies load the library and its golden reports from policies/ratify.
 define POLICY_OPA_TESTS
 	$(BIN)/opa test policies/ratify
+	$(BIN)/opa test policies/examples policies/ratify
 	$(BIN)/opa test --capabilities $(POLICY_CAPS) --ignore '*.yaml' policies/gatekeeper policies/ratify/testdata
 endef
+
+# Rules of the library an OPA policy author reuses: each carries a METADATA
+# title and description, and each argument of a function is described in
+# custom.inputs.
+POLICY_DOCUMENTED := valid reasons deny_reasons defaults params evidence allowed_repository \
+  version_of source_key digest repository canonical_repository canonical_prefix
+POLICY_DOCS_MISSING := [missing | names := {n | some n in split("$(strip $(POLICY_DOCUMENTED))", " ")}; \
+  docs := {r.head.name: r.annotations[0] | some r in input.rules; count(object.get(r, "annotations", [])) > 0}; \
+  missing := {n | some n in names; not docs[n].title == n} | {n | some n in names; not docs[n].description} | \
+    {sprintf("%s(%s)", [r.head.name, a.value]) | some r in input.rules; r.head.name in names; some a in r.head.args; not docs[r.head.name].custom.inputs[a.value]}; \
+  count(missing) > 0][0]
 
 policy-test: $(BIN)/opa $(POLICY_CAPS)
 	policies/gatekeeper/generate.sh --check
 	$(BIN)/opa fmt --list --fail policies
 	$(BIN)/opa check --strict policies/ratify
+	$(BIN)/opa check --strict policies/examples policies/ratify
+	$(BIN)/opa parse --format json policies/ratify/wasm.rego > $(BIN)/policy-ast.json
+	@sed -n '/^<!-- policies\/examples\/release.rego -->$$/,/^```$$/p' policies/README.md | sed '1,2d;$$d' | \
+	  diff -u policies/examples/release.rego - || { echo "policies/README.md: the copy of policies/examples/release.rego differs from the file" >&2; exit 1; }
+	@echo 'library rules without METADATA title, description or custom.inputs:'
+	$(BIN)/opa eval --fail-defined --format raw -i $(BIN)/policy-ast.json '$(POLICY_DOCS_MISSING)'
 	$(BIN)/opa check --strict --capabilities $(POLICY_CAPS) --ignore '*.yaml' policies/gatekeeper
 	$(POLICY_OPA_TESTS)
 

@@ -1,19 +1,13 @@
-# Policies and the admission path (issue 7): the Ratify Rego policy, the
-# Gatekeeper ConstraintTemplates generated from it, their opa tests, the
-# golden Ratify reports the tests run on, and the e2e admission suite (its
-# own Go module in e2e/, apart from Ratify's dependency graph).
-#
-#   make policy-test       opa fmt/check/test on policies/ratify and policies/gatekeeper
-#   make policy-generate   regenerate policies/gatekeeper/{lib,*/template.yaml}
-#   make policy-golden     re-record policies/ratify/testdata/golden from real `ratify verify` runs
-#   make e2e-test          the threat matrix through ratify serve + Gatekeeper's engine
-#   make policy-demo       the demo scenario (ratify verify: one pass, two tampered variants fail)
+# policies.mk: the Ratify Rego policy, the Gatekeeper ConstraintTemplates
+# generated from it, their opa tests, the golden Ratify reports the tests run
+# on, and the e2e admission suite (its own Go module in e2e/, apart from
+# Ratify's dependency graph). Included from the Makefile.
 
 # opa capabilities with Gatekeeper's external_data builtin declared, so the
 # template tests can mock it. Kept outside the policy folders (opa test
 # would load it as data).
 POLICY_CAPS := $(BIN)/opa-capabilities-external-data.json
-POLICY_E2E  := cd $(ROOT)/e2e && RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins
+POLICY_E2E  := cd $(ROOT)/e2e &&
 
 .PHONY: policy-test policy-generate policy-golden e2e-test policy-demo
 
@@ -42,7 +36,7 @@ POLICY_DOCS_MISSING := [missing | names := {n | some n in split("$(strip $(POLIC
     {sprintf("%s(%s)", [r.head.name, a.value]) | some r in input.rules; r.head.name in names; some a in r.head.args; not docs[r.head.name].custom.inputs[a.value]}; \
   count(missing) > 0][0]
 
-policy-test: $(BIN)/opa $(POLICY_CAPS)
+policy-test: $(BIN)/opa $(POLICY_CAPS) ## opa fmt, check, METADATA and tests of policies/
 	policies/gatekeeper/generate.sh --check
 	$(BIN)/opa fmt --list --fail policies
 	$(BIN)/opa check --strict policies/ratify
@@ -55,15 +49,15 @@ policy-test: $(BIN)/opa $(POLICY_CAPS)
 	$(BIN)/opa check --strict --capabilities $(POLICY_CAPS) --ignore '*.yaml' policies/gatekeeper
 	$(POLICY_OPA_TESTS)
 
-policy-generate:
+policy-generate: ## regenerate policies/gatekeeper/{lib,*/template.yaml}
 	policies/gatekeeper/generate.sh
 
-policy-golden: tools plugins cli $(POLICY_CAPS)
+policy-golden: tools plugins cli $(POLICY_CAPS) ## re-record policies/ratify/testdata/golden from real `ratify verify` runs
 	$(POLICY_E2E) go run ./cmd/golden
 	$(POLICY_OPA_TESTS)
 
-e2e-test: tools plugins cli
+e2e-test: tools plugins cli ## the threat matrix through ratify serve and Gatekeeper's engine
 	$(POLICY_E2E) go test -count=1 -timeout 20m ./...
 
-policy-demo: tools plugins cli
+policy-demo: tools plugins cli ## the demo: ratify verify passes one artifact, refuses two tampered variants
 	$(POLICY_E2E) go run ./cmd/demo

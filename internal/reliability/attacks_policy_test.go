@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,7 +21,6 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // policyAttack is an artifact that some verifiers pass but the project's
@@ -187,7 +184,7 @@ func TestPolicyAttacks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			subject, verifiers := c.publish(t, e)
-			policy := renderPolicy(t, c.params)
+			policy := ratifytest.ProjectPolicy(t, c.params)
 			env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: verifiers, Policy: ratifytest.RegoPolicy(policy), CosignEnabled: true})
 			start := time.Now()
 			rep := env.Verify(t, subject)
@@ -207,30 +204,6 @@ func TestPolicyAttacks(t *testing.T) {
 				Input: c.desc, Denied: !rep.IsSuccess && matched != "", Check: "policy", Message: matched, Elapsed: elapsed})
 		})
 	}
-}
-
-// renderPolicy renders policies/ratify/wasm.rego with params through
-// policies/ratify/render.sh, as an operator does, and returns the path.
-func renderPolicy(t *testing.T, params map[string]any) string {
-	t.Helper()
-	raw, err := json.Marshal(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	paramsFile := filepath.Join(dir, "params.json")
-	if err := os.WriteFile(paramsFile, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	text, err := exec.Command(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "render.sh"), paramsFile).Output()
-	if err != nil {
-		t.Fatalf("render.sh: %v", err)
-	}
-	path := filepath.Join(dir, "policy.rego")
-	if err := os.WriteFile(path, text, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // policyReasons evaluates data.ratify.policy.reasons of the policy at path

@@ -397,7 +397,7 @@ func TestGatekeeperTemplatesAreTheFiles(t *testing.T) {
 			if !reflect.DeepEqual(normalize(constraints), normalize(want)) {
 				t.Errorf("constraints in the setup ConfigMap:\n%s\nwant the samples with the values applied:\n%s", jsonString(constraints), jsonString(want))
 			}
-			// Gatekeeper judges the reports with the Policy's parameters.
+			// Gatekeeper words its denials with the Policy's parameters.
 			for _, c := range byKind(constraints, "RatifyWasmVerification") {
 				text, _ := path(find(t, objs, "Policy", "ratify-policy"), "spec", "parameters", "policy").(string)
 				if !strings.Contains(text, "parameters := "+jsonString(path(c, "spec", "parameters", "policy"))+"\n") {

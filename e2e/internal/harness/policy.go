@@ -35,6 +35,7 @@ func (t *Tools) RatifyPolicy(params map[string]any) (string, error) {
 	}
 	return out, nil
 }
+
 // PolicyReasons evaluates data.ratify.policy.reasons of policy (a rendered
 // policies/ratify/wasm.rego) for a `ratify verify` report with bin/opa:
 // why Ratify's policy said no, one sentence each.

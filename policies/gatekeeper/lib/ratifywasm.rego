@@ -123,7 +123,7 @@ reasons := deny_reasons(input.verifierReports, params)
 #   policy with your own parameters (policies/examples/).
 # custom:
 #   inputs:
-#     reports: 'Ratify''s verifierReports (regoPolicy input.verifierReports, or the value of an external data answer)'
+#     reports: 'Ratify''s verifierReports (regoPolicy input.verifierReports, or verifierReports in the value of an external data answer)'
 #     p: 'a parameters object merged over defaults: object.union(defaults, yours)'
 #   returns: set of strings
 deny_reasons(reports, p) := {r |

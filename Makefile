@@ -1,11 +1,24 @@
 # ratify-wasm build, test and tooling. Every third-party tool is built from
 # the Go module proxy at a pinned version into ./bin; nothing is assumed to be
-# installed by hand.
+# installed by hand. `make help` lists the public targets.
+#
+# The included .mk files follow one convention:
+#  - a header saying what the file is for (the targets are listed by
+#    `make help`, not repeated there);
+#  - the variables a file defines carry its prefix (FX_ fixtures, POLICY_
+#    policies, CH_ charts, REL_ reliability, BENCH_ bench), except settings a
+#    user may override on the command line, which are assigned with ?=;
+#  - one .PHONY line before the file's first rule, naming its phony targets;
+#  - every phony target is public and has a `## what it does` comment on its
+#    rule line (`make help-check`, part of `make test`, holds them to it).
 SHELL := /bin/bash
 ROOT  := $(abspath .)
 BIN   := $(ROOT)/bin
 export GOTOOLCHAIN := local
 export GOFLAGS := -mod=readonly -buildvcs=false
+# Where the tests find the plugin binaries (`make plugins`); a target that
+# runs tests needing them depends on plugins.
+export RATIFY_WASM_PLUGIN_DIR := $(BIN)/plugins
 
 RATIFY_VERSION       := v1.4.6
 DISTRIBUTION_VERSION := v3.1.2
@@ -18,42 +31,63 @@ GOVULNCHECK_VERSION  := v1.1.4
 
 GOINSTALL = GOBIN=$(BIN) GOFLAGS=-buildvcs=false go install -trimpath
 
+# $(call goinstall-as,PACKAGE@VERSION,BINARY,DEST): go install into a
+# temporary GOBIN and move BINARY to DEST, for binaries whose name would
+# clash in ./bin (cosign v2 and v3 both build as "cosign").
+goinstall-as = d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	GOBIN=$$d GOFLAGS=-buildvcs=false go install -trimpath $(1) && mv "$$d/$(2)" $(3)
+
 TOOLS := $(BIN)/ratify $(BIN)/registry $(BIN)/cosign2 $(BIN)/cosign3 $(BIN)/notation \
          $(BIN)/oras $(BIN)/opa $(BIN)/helm
 
-# Short fuzzing in `make test` (the WASM parser longer, as it reads the
-# largest untrusted input); `make fuzz` runs every target for FUZZTIME_LONG.
 FUZZTIME      ?= 10s
 FUZZTIME_WASM ?= 30s
 FUZZTIME_LONG ?= 10m
 
-.PHONY: all tools plugins cli test test-go fuzz fuzz-short demo vet clean
-all: plugins cli
+.PHONY: all help help-check tools plugins cli vet test test-go fuzz-short fuzz demo clean
+all: plugins cli ## build the plugins and the CLI into ./bin
 
-tools: $(TOOLS)
+# Each public target's `## ` comment, file by file.
+help: ## list the public targets
+	@awk 'FNR == 1 { file = FILENAME } /^[a-zA-Z0-9_.-]+:.*## / { \
+	  if (file != shown) { printf "%s\n", file; shown = file } \
+	  t = $$0; sub(/:.*/, "", t); h = $$0; sub(/^[^#]*## /, "", h); printf "  %-20s %s\n", t, h }' $(MAKEFILE_LIST)
+
+help-check: ## check that the phony targets and the targets with a ## help line are the same
+	@phony=$$(sed -n 's/^\.PHONY: *//p' $(MAKEFILE_LIST) | tr ' ' '\n' | grep . | sort -u); \
+	helped=$$(sed -n 's/^\([a-zA-Z0-9_.-]*\):.*## .*/\1/p' $(MAKEFILE_LIST) | sort -u); \
+	bad=$$(comm -3 <(echo "$$phony") <(echo "$$helped")); \
+	if [ -n "$$bad" ]; then \
+	  echo "help-check: targets that are phony without a ## help line, or have one without being phony:" >&2; \
+	  echo "$$bad" | sed 's/^[[:space:]]*/  /' >&2; exit 1; \
+	fi; echo "help-check: $$(echo "$$phony" | wc -l) public targets, each with a help line"
+
+tools: $(TOOLS) ## build the pinned third-party tools into ./bin
 
 # Plugin binaries, as Ratify's pluginBinDirs expects them: one executable per
 # verifier type, named after it.
-plugins:
+plugins: ## build the plugins into ./bin/plugins
 	go build -trimpath -o $(BIN)/plugins/ ./plugins/...
 
-cli:
+cli: ## build the ratify-wasm CLI into ./bin
 	go build -trimpath -o $(BIN)/ratify-wasm ./cmd/ratify-wasm
 
-vet:
+vet: ## go vet the module
 	go vet ./...
 
 # The test suite: the fixtures rebuilt, the policies under opa, the chart
 # linted, unit and integration tests against real registries with the real
 # Ratify and signing CLIs, the admission path end to end, a smoke run of the
 # benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
-test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test bench-smoke audit fuzz-short
+test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, bench smoke, audit, short fuzzing
 
-test-go: tools plugins
-	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...
+test-go: tools plugins ## the Go tests of the module (real registries, Ratify and CLIs)
+	go test -count=1 -timeout 30m ./...
 
+# Short fuzzing in `make test` (the WASM parser longer, as it reads the
+# largest untrusted input); `make fuzz` runs every target for FUZZTIME_LONG.
 # Every Fuzz* function in the module is a target: none is forgotten.
-fuzz-short:
+fuzz-short: ## every fuzz target for FUZZTIME (the WASM parser FUZZTIME_WASM)
 	@set -e; grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal cmd | sort | \
 	while IFS=: read -r file fn; do \
 	  pkg=./$$(dirname $$file); name=$${fn#func }; t=$(FUZZTIME); \
@@ -62,15 +96,15 @@ fuzz-short:
 	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$$t $$pkg; \
 	done
 
-fuzz:
+fuzz: ## every fuzz target for FUZZTIME_LONG
 	$(MAKE) fuzz-short FUZZTIME=$(FUZZTIME_LONG) FUZZTIME_WASM=$(FUZZTIME_LONG)
 
 # The main job on built-in defaults: a WASM component published to a local
 # registry, signed, attested and listed, verified by `ratify verify` with the
 # four plugins and the default policy, then two tampered variants refused.
-demo: policy-demo
+demo: policy-demo ## the demo (same as policy-demo)
 
-clean:
+clean: ## remove the built plugins and CLI
 	rm -rf $(BIN)/plugins $(BIN)/test-plugins $(BIN)/ratify-wasm
 
 # The v1.4.6 CLI pins a frameworks pseudo-version missing from the checksum database.
@@ -82,10 +116,10 @@ $(BIN)/registry:
 
 # Two cosign majors are needed (v2 legacy .sig/.att, v3 bundles); both build as "cosign".
 $(BIN)/cosign2:
-	d=$$(mktemp -d) && GOBIN=$$d GOFLAGS=-buildvcs=false go install -trimpath github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN2_VERSION) && mv $$d/cosign $@ && rmdir $$d
+	$(call goinstall-as,github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN2_VERSION),cosign,$@)
 
 $(BIN)/cosign3:
-	d=$$(mktemp -d) && GOBIN=$$d GOFLAGS=-buildvcs=false go install -trimpath github.com/sigstore/cosign/v3/cmd/cosign@$(COSIGN3_VERSION) && mv $$d/cosign $@ && rmdir $$d
+	$(call goinstall-as,github.com/sigstore/cosign/v3/cmd/cosign@$(COSIGN3_VERSION),cosign,$@)
 
 # The proxy refuses notation's version list, so `go install` fails; a pinned
 # module (tools/notation/go.mod + go.sum) builds it instead.
@@ -101,6 +135,7 @@ $(BIN)/opa:
 $(BIN)/helm:
 	$(GOINSTALL) helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
+# Each area's targets; a new area is one more line here.
 include examples/fixtures.mk
 include policies.mk
 include charts.mk

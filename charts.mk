@@ -1,18 +1,6 @@
 # charts.mk: the Helm chart (charts/ratify-wasm) and the plugin binaries as
-# OCI artifacts. Included from the top-level Makefile; also usable alone from
-# the repository root: make -f charts.mk chart-lint
-#
-#   make chart-lint    helm lint (pinned ./bin/helm) with every value set in
-#                      charts/ratify-wasm/ci/
-#   make chart-test    render the chart with several value sets and check the
-#                      output (CRD schemas of Ratify v1.4.6 and Gatekeeper
-#                      v3.23.1, policy text = policies/, each plugin decoding
-#                      its rendered configuration, Ratify's Deployment patched)
-#                      and the OCI publishing through a real Ratify download
-#   make plugins-oci REGISTRY=host[:port]
-#                      build static Linux plugin binaries and push each as an
-#                      OCI artifact Ratify's dynamic plugins can pull:
-#                      $(PLUGINS_OCI_REPOSITORY)/<plugin>:<tag>-<os>-<arch>
+# OCI artifacts. Included from the Makefile; also usable alone from the
+# repository root (make -f charts.mk chart-lint).
 
 ch_saved_default_goal := $(.DEFAULT_GOAL)
 
@@ -47,13 +35,17 @@ PLUGINS_OCI_LAYER_TYPE    := application/vnd.ratify-wasm.plugin.binary.v1
 
 .PHONY: chart-lint chart-test plugins-oci
 
-chart-lint: $(CH_BIN)/helm
+chart-lint: $(CH_BIN)/helm ## helm lint (pinned ./bin/helm) with every value set in charts/ratify-wasm/ci/
 	@set -e; for f in $(CH_CHART)/ci/*.yaml; do \
 	  echo "helm lint with $${f#$(CH_ROOT)/}"; \
 	  $(CH_BIN)/helm lint --strict $(CH_CHART) --namespace gatekeeper-system -f $$f; \
 	done
 
-chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify
+# The chart rendered with several value sets and checked (CRD schemas of
+# Ratify v1.4.6 and Gatekeeper v3.23.1, policy text = policies/, each plugin
+# decoding its rendered configuration, Ratify's Deployment patched) and the
+# OCI publishing through a real Ratify download.
+chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify $(if $(ROOT),plugins) ## render and check the chart, and publish plugins through a real Ratify download
 	GOTOOLCHAIN=local go test -count=1 -timeout 10m ./internal/charttest/
 
 # The binaries in bin/plugins (`make plugins`) are built for this machine with
@@ -61,7 +53,7 @@ chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify
 # (CGO_ENABLED=0) and built per platform. For every platform this writes
 # $(PLUGINS_OCI_DIR)/<os>-<arch>/values.yaml: chart values pinning each
 # plugin by the digest just pushed.
-plugins-oci: $(CH_BIN)/oras
+plugins-oci: $(CH_BIN)/oras ## build static Linux plugins and push each as an OCI artifact: REGISTRY=host[:port]
 	@test -n "$(REGISTRY)" || { echo "plugins-oci: set REGISTRY=host[:port] (and ORAS_FLAGS=--plain-http for a registry without TLS)" >&2; exit 1; }
 	@test -z "$(PLUGINS_OCI_PREBUILT)" || test $(words $(PLUGINS_OCI_PLATFORMS)) = 1 || { echo "plugins-oci: PLUGINS_OCI_PREBUILT holds one platform; set PLUGINS_OCI_PLATFORMS to it" >&2; exit 1; }
 	@set -e; for platform in $(PLUGINS_OCI_PLATFORMS); do \

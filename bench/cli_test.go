@@ -11,7 +11,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
 )
 
-// maxPluginOverCLI is issue 9's target: a plugin invocation is no slower
+// maxPluginOverCLI is the target: a plugin invocation is no slower
 // than the corresponding CLI.
 const maxPluginOverCLI = 1.0
 

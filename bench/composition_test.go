@@ -18,7 +18,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
-// Issue 9's composition targets.
+// The composition targets.
 const (
 	maxCompositionOverFloor = 1.5
 	rssHeadroom             = 64 << 20

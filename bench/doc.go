@@ -1,4 +1,4 @@
-// Package bench is the benchmark harness of issue 9 (`make bench`,
+// Package bench is the benchmark harness (`make bench`,
 // `make bench-smoke`). It lives in bench_test.go files behind the "bench"
 // build tag: one test, TestBench, builds the plugins and the baselines,
 // signs real WASM artifacts with the real CLIs in a distribution registry on

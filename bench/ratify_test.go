@@ -10,7 +10,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 )
 
-// maxPluginOverBuiltin is issue 9's target for an external plugin inside
+// maxPluginOverBuiltin is the target for an external plugin inside
 // Ratify against the built-in verifier on the same signature.
 const maxPluginOverBuiltin = 1.2
 

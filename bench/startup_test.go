@@ -13,7 +13,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/stats"
 )
 
-// startupTargetMS is issue 9's start-up target per exec.
+// startupTargetMS is the start-up target per exec.
 const startupTargetMS = 20
 
 // maxTraces bounds the GODEBUG=inittrace=1 runs merged per binary.

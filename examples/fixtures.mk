@@ -1,12 +1,6 @@
 # examples/fixtures.mk: builds the project's own WebAssembly fixtures into
-# examples/fixtures/ (committed). Included from the top-level Makefile; also
-# usable alone from the repository root: make -f examples/fixtures.mk fixtures
-#
-#   make fixtures         regenerate every fixture and examples/fixtures/SHA256SUMS
-#   make fixtures-check   rebuild into a temp dir; fail if anything differs from
-#                         the committed files (or if a file is over 3 MiB)
-#   make fixtures-smoke   transpile and run the fixtures with jco + node
-#   make fixtures-deps    npm ci the pinned jco into examples/node_modules
+# examples/fixtures/ (committed). Included from the Makefile; also usable
+# alone from the repository root (make -f examples/fixtures.mk fixtures).
 #
 # Tools: go (hello.core.wasm is byte-identical only with go1.26.8) and node/npm
 # for npm @bytecodealliance/jco 1.35.0, pinned by examples/package-lock.json.
@@ -51,17 +45,17 @@ fx-verbatim = node -e 'const fs=require("fs"),d=process.argv[1],p=fs.readFileSyn
 	console.error("fixtures: plug.wasm does not embed "+f+".wasm verbatim");process.exit(1)}}' $(1)
 
 .PHONY: fixtures fixtures-check fixtures-smoke fixtures-deps
-fixtures-deps: $(FX_NPM_OK)
+fixtures-deps: $(FX_NPM_OK) ## npm ci the pinned jco into examples/node_modules
 
 $(FX_NPM_OK): $(FX_EX)/package.json $(FX_EX)/package-lock.json
 	cd $(FX_EX) && npm ci --no-audit --no-fund
 
-fixtures: $(FX_NPM_OK)
+fixtures: $(FX_NPM_OK) ## regenerate every fixture and examples/fixtures/SHA256SUMS
 	@$(call fx-build,$(FX_OUT))
 	@$(call fx-verbatim,$(FX_OUT))
 	@cat $(FX_OUT)/SHA256SUMS
 
-fixtures-check: $(FX_NPM_OK)
+fixtures-check: $(FX_NPM_OK) ## rebuild the fixtures in a temp dir; fail if anything differs from the committed files or is over 3 MiB
 	@set -e; v=$$(GOTOOLCHAIN=local go env GOVERSION); \
 	if [ "$$v" != "$(FX_GO_VERSION)" ]; then \
 	  echo "fixtures-check: note: $$v, not $(FX_GO_VERSION); hello.core.wasm and hello.component.wasm may differ"; fi; \
@@ -78,7 +72,7 @@ fixtures-check: $(FX_NPM_OK)
 	if [ $$bad -ne 0 ]; then echo "fixtures-check: FAILED (run 'make fixtures' and commit examples/fixtures)"; exit 1; fi; \
 	echo "fixtures-check: $(words $(FX_FILES)) fixtures reproduce byte for byte"
 
-fixtures-smoke: $(FX_NPM_OK)
+fixtures-smoke: $(FX_NPM_OK) ## transpile and run the fixtures with jco and node
 	node $(FX_EX)/smoke.mjs $(FX_OUT)
 
 # Including this file must not change the including Makefile's default goal;

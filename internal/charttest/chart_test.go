@@ -230,19 +230,15 @@ func checkSetupJob(t *testing.T, objs []object, constraints []object, enabled bo
 	}
 }
 
-// TestPolicyIsThePolicyFile checks that the rendered Policy is
-// policies/ratify/wasm.rego with only its PARAMETERS block filled from the
-// values, and that OPA (bin/opa) reads the parameters the values say.
+// TestPolicyIsThePolicyFile checks that the rendered Policy is exactly what
+// policies/ratify/render.sh makes of policies/ratify/wasm.rego and the
+// values' parameters (the file, then one `parameters := <JSON>` rule), and
+// that OPA (bin/opa) reads the parameters the values say.
 func TestPolicyIsThePolicyFile(t *testing.T) {
-	file, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "wasm.rego"))
+	root := testenv.RepoRoot(t)
+	file, err := os.ReadFile(filepath.Join(root, "policies", "ratify", "wasm.rego"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	const begin, end = "# BEGIN PARAMETERS\n", "# END PARAMETERS\n"
-	fileHead, fileRest, ok1 := strings.Cut(string(file), begin)
-	_, fileTail, ok2 := strings.Cut(fileRest, end)
-	if !ok1 || !ok2 {
-		t.Fatalf("policies/ratify/wasm.rego has no PARAMETERS block")
 	}
 	chartDefaults := path(effectiveValues(t), "policy", "parameters")
 	for _, vs := range valueSets(t) {
@@ -253,14 +249,13 @@ func TestPolicyIsThePolicyFile(t *testing.T) {
 				t.Errorf("Policy must be a regopolicy without passthrough: %s", jsonString(pol["spec"]))
 			}
 			text, _ := path(pol, "spec", "parameters", "policy").(string)
-			head, rest, ok1 := strings.Cut(text, begin)
-			block, tail, ok2 := strings.Cut(rest, end)
-			if !ok1 || !ok2 || head != fileHead || tail != fileTail {
-				t.Fatalf("rendered policy differs from policies/ratify/wasm.rego outside the PARAMETERS block\nrendered:\n%s", text)
+			rest, ok := strings.CutPrefix(text, string(file))
+			if !ok {
+				t.Fatalf("rendered policy does not start with policies/ratify/wasm.rego\nrendered:\n%s", text)
 			}
-			assign, ok := strings.CutPrefix(block, "parameters := ")
-			if !ok || !strings.HasSuffix(assign, "\n\n") {
-				t.Fatalf("PARAMETERS block is not one `parameters := <JSON>` line: %q", block)
+			assign, ok := strings.CutPrefix(rest, "\nparameters := ")
+			if !ok || !strings.HasSuffix(assign, "\n") || strings.Count(assign, "\n") != 1 {
+				t.Fatalf("the policy file is not followed by one `parameters := <JSON>` line: %q", rest)
 			}
 			var params map[string]any
 			if err := json.Unmarshal([]byte(assign), &params); err != nil {
@@ -268,6 +263,19 @@ func TestPolicyIsThePolicyFile(t *testing.T) {
 			}
 			if want := path(effectiveValues(t, vs), "policy", "parameters"); !reflect.DeepEqual(params, want) {
 				t.Errorf("parameters %s, want the values' %s", jsonString(params), jsonString(want))
+			}
+
+			// The same text as render.sh, given the same parameters.
+			paramsFile := filepath.Join(t.TempDir(), "params.json")
+			if err := os.WriteFile(paramsFile, []byte(strings.TrimSuffix(assign, "\n")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			script, err := exec.Command(filepath.Join(root, "policies", "ratify", "render.sh"), paramsFile).Output()
+			if err != nil {
+				t.Fatalf("render.sh: %v", err)
+			}
+			if string(script) != text {
+				t.Fatalf("the chart and render.sh render different policies\n--- chart\n%s\n--- render.sh\n%s", text, script)
 			}
 
 			// What Ratify's OPA reads: the parameters merged over the
@@ -389,7 +397,7 @@ func TestGatekeeperTemplatesAreTheFiles(t *testing.T) {
 			if !reflect.DeepEqual(normalize(constraints), normalize(want)) {
 				t.Errorf("constraints in the setup ConfigMap:\n%s\nwant the samples with the values applied:\n%s", jsonString(constraints), jsonString(want))
 			}
-			// Gatekeeper judges the reports with the Policy's parameters.
+			// Gatekeeper words its denials with the Policy's parameters.
 			for _, c := range byKind(constraints, "RatifyWasmVerification") {
 				text, _ := path(find(t, objs, "Policy", "ratify-policy"), "spec", "parameters", "policy").(string)
 				if !strings.Contains(text, "parameters := "+jsonString(path(c, "spec", "parameters", "policy"))+"\n") {
@@ -711,5 +719,40 @@ func TestCRDValidationIsStrict(t *testing.T) {
 	bad["metadata"].(map[string]any)["name"] = "Wasm_Cosign"
 	if checkMetadata(bad) == nil {
 		t.Error("metadata check accepts the name Wasm_Cosign")
+	}
+}
+
+// TestRuntimeClassDefaultsAreOneList checks that the runtime classes and
+// handlers the chart sets and the sample constraints name are the
+// templates' own default list (policies/gatekeeper/lib/pods.rego), so a
+// class added there is not missed where the list is written out.
+func TestRuntimeClassDefaultsAreOneList(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	lib := opaEval(t, filepath.Join(root, "policies", "gatekeeper", "lib"), `{"runtimes": data.lib.ratifywasmpods.default_runtimes}`)["runtimes"]
+	if l, _ := lib.([]any); len(l) == 0 {
+		t.Fatalf("lib.ratifywasmpods.default_runtimes: %v", lib)
+	}
+	values := effectiveValues(t)
+	for _, k := range []string{"runtimeClassNames", "runtimeHandlers"} {
+		if got := path(values, "gatekeeper", k); !reflect.DeepEqual(got, lib) {
+			t.Errorf("chart default gatekeeper.%s %v, want pods.rego's default_runtimes %v", k, got, lib)
+		}
+	}
+	samples, _ := filepath.Glob(filepath.Join(root, "policies", "gatekeeper", "*", "constraint.yaml"))
+	if len(samples) == 0 {
+		t.Fatal("no sample constraints")
+	}
+	for _, f := range samples {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range parseManifests(t, string(raw)) {
+			for _, k := range []string{"runtimeClassNames", "runtimeHandlers"} {
+				if got := path(c, "spec", "parameters", k); !reflect.DeepEqual(got, lib) {
+					t.Errorf("%s: spec.parameters.%s %v, want pods.rego's default_runtimes %v", f, k, got, lib)
+				}
+			}
+		}
 	}
 }

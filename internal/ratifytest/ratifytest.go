@@ -140,6 +140,34 @@ func RegoPolicy(path string) map[string]any {
 	return map[string]any{"name": "regoPolicy", "policyPath": path}
 }
 
+// ProjectPolicy renders policies/ratify/wasm.rego with params through
+// policies/ratify/render.sh, as an operator does, into a file of t's temp
+// dir and returns its path (for RegoPolicy).
+func ProjectPolicy(t testing.TB, params map[string]any) string {
+	t.Helper()
+	if params == nil {
+		params = map[string]any{}
+	}
+	raw, err := json.Marshal(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paramsFile := filepath.Join(dir, "params.json")
+	if err := os.WriteFile(paramsFile, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text, err := exec.Command(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "render.sh"), paramsFile).Output()
+	if err != nil {
+		t.Fatalf("policies/ratify/render.sh: %v", err)
+	}
+	path := filepath.Join(dir, "policy.rego")
+	if err := os.WriteFile(path, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Env is a private Ratify home: RATIFY_CONFIG dir, config.json, HOME.
 type Env struct {
 	Dir        string

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,7 +21,6 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
 
 // policyAttack is an artifact that some verifiers pass but the project's
@@ -186,7 +184,7 @@ func TestPolicyAttacks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			subject, verifiers := c.publish(t, e)
-			policy := renderPolicy(t, c.params)
+			policy := ratifytest.ProjectPolicy(t, c.params)
 			env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: verifiers, Policy: ratifytest.RegoPolicy(policy), CosignEnabled: true})
 			start := time.Now()
 			rep := env.Verify(t, subject)
@@ -206,31 +204,6 @@ func TestPolicyAttacks(t *testing.T) {
 				Input: c.desc, Denied: !rep.IsSuccess && matched != "", Check: "policy", Message: matched, Elapsed: elapsed})
 		})
 	}
-}
-
-// renderPolicy writes policies/ratify/wasm.rego with params in its
-// PARAMETERS block, as policies/ratify/render.sh does, and returns the path.
-func renderPolicy(t *testing.T, params map[string]any) string {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "policies", "ratify", "wasm.rego"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, rest, ok1 := strings.Cut(string(src), "# BEGIN PARAMETERS\n")
-	_, tail, ok2 := strings.Cut(rest, "# END PARAMETERS\n")
-	if !ok1 || !ok2 {
-		t.Fatal("policies/ratify/wasm.rego has no PARAMETERS block")
-	}
-	path := filepath.Join(t.TempDir(), "policy.rego")
-	text := head + "# BEGIN PARAMETERS\nparameters := " + string(raw) + "\n\n# END PARAMETERS\n" + tail
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // policyReasons evaluates data.ratify.policy.reasons of the policy at path

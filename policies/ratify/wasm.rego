@@ -23,21 +23,24 @@
 # the rules of internal/oci/canonical.go; names no rule can make canonical
 # are refused.
 #
-# Everything that varies is in the PARAMETERS block below (JSON; see
-# policies/README.md). `reasons` lists, one sentence each, why a subject is
+# Everything that varies is `parameters` (JSON; see policies/README.md):
+# rendering appends one `parameters := {…}` rule to this file
+# (policies/ratify/render.sh, the Helm chart), which overrides the
+# default below. `reasons` lists, one sentence each, why a subject is
 # not valid; the Gatekeeper template reuses this file as a library to say
 # the same in admission denials.
 package ratify.policy
 
 import rego.v1
 
-# BEGIN PARAMETERS
-parameters := {}
+default parameters := {}
 
-# END PARAMETERS
-
-# Built-in defaults; `parameters` is merged over them (objects merge key by
-# key, lists and scalars replace).
+# METADATA
+# title: defaults
+# description: >-
+#   The built-in parameters; merge yours over them with object.union
+#   (objects key by key, lists and scalars replace). Every key is
+#   described in policies/README.md.
 defaults := {
 	"signature": {
 		# Verifier entry names (or types) whose reports count as signatures.
@@ -89,17 +92,41 @@ defaults := {
 	"deniedSources": [],
 }
 
+# METADATA
+# title: params
+# description: >-
+#   The parameters this policy judges with: the rendered `parameters`
+#   rule merged over defaults.
 params := object.union(defaults, parameters)
 
+# METADATA
+# scope: document
+# title: valid
+# description: >-
+#   What Ratify's regoPolicy reads: true when deny_reasons finds
+#   nothing for input.verifierReports under params.
 default valid := false
 
 valid if count(reasons) == 0
 
+# METADATA
+# title: reasons
+# description: >-
+#   One sentence per problem of input under params, naming the check,
+#   the artifact and what was expected; Ratify does not pass it on.
 reasons := deny_reasons(input.verifierReports, params)
 
-# deny_reasons returns the set of reasons why the subject of reports (Ratify's
-# regoPolicy input.verifierReports) is not valid under p (a parameters object
-# merged over defaults). Empty means valid.
+# METADATA
+# title: deny_reasons
+# description: >-
+#   The set of reasons why the subject of reports is not valid under
+#   p, one sentence each; empty means valid. Reuse it from your own
+#   policy with your own parameters (policies/examples/).
+# custom:
+#   inputs:
+#     reports: 'Ratify''s verifierReports (regoPolicy input.verifierReports, or verifierReports in the value of an external data answer)'
+#     p: 'a parameters object merged over defaults: object.union(defaults, yours)'
+#   returns: set of strings
 deny_reasons(reports, p) := {r |
 	some checker in [
 		parameter_reasons(p),
@@ -146,8 +173,17 @@ truncated(v) if "extensionsTruncated" in object.keys(extensions(v))
 
 failed(v) if not v.isSuccess == true
 
-# evidence: a pass of report v on node (the referrer it judged) that may
-# vouch for node's subject.
+# METADATA
+# title: evidence
+# description: >-
+#   Report v on node (the referrer it judged) is a pass that may
+#   vouch for node's subject: passed, not skipped, extensions not cut,
+#   names the manifest it verified, at an accepted notation level.
+# custom:
+#   inputs:
+#     node: 'an element of reports (or of a nestedReports list)'
+#     v: 'one of node.verifierReports'
+#     p: 'a parameters object merged over defaults: object.union(defaults, yours)'
 evidence(node, v, p) if {
 	passed(v)
 	not truncated(v)
@@ -315,6 +351,16 @@ repository_reasons(reports, p) := ({sprintf("repository %s is not under an allow
 	not canonical_prefix(prefix)
 }
 
+# METADATA
+# title: allowed_repository
+# description: >-
+#   repo (canonical, see repository) is under one of prefixes,
+#   whole path segments only: ghcr.io/myorg covers ghcr.io/myorg/app,
+#   not ghcr.io/myorg-payments.
+# custom:
+#   inputs:
+#     repo: 'a canonical repository'
+#     prefixes: 'allowedRepositories entries, any spelling'
 allowed_repository(repo, prefixes) if {
 	some prefix in prefixes
 	under_prefix(repo, canonical_prefix(prefix))
@@ -394,8 +440,15 @@ version_reason(subj, ref, floor, whose) := sprintf("%s was built from %s (versio
 	not semver.is_valid(trim_prefix(floor, "v"))
 }
 
-# version_of("refs/tags/v1.2.3") = "1.2.3"; the last path segment of a tag
-# ref, with an optional leading "v", must be a semantic version.
+# METADATA
+# title: version_of
+# description: >-
+#   version_of("refs/tags/v1.2.3") = "1.2.3": the last path segment of a
+#   tag ref, with an optional leading "v", as a semantic version;
+#   undefined otherwise.
+# custom:
+#   inputs:
+#     ref: 'a git ref, e.g. a provenance sourceRef'
 version_of(ref) := v if {
 	startswith(ref, "refs/tags/")
 	parts := split(ref, "/")
@@ -454,9 +507,15 @@ denied_build(v, entry) if {
 	want in {source_ref(v), object.get(extensions(v), "sourceCommit", "")}
 }
 
-# source_key("git+https://GitHub.com/myorg/app.git@refs/tags/v1") =
-# "github.com/myorg/app": no scheme, ref, ".git" or case (forges compare
-# repository names without case; a floor that matches more is stricter).
+# METADATA
+# title: source_key
+# description: >-
+#   source_key("git+https://GitHub.com/myorg/app.git@refs/tags/v1") =
+#   "github.com/myorg/app": no scheme, ref, ".git" or case (forges
+#   compare repository names without case).
+# custom:
+#   inputs:
+#     uri: 'a source repository or a provenance sourceUri'
 source_key(uri) := k if {
 	s := regex.replace(lower(trim_space(uri)), `^(git\+)?[a-z][a-z0-9+.-]*://`, "")
 	k := trim_suffix(trim_suffix(split(s, "@")[0], "/"), ".git")
@@ -465,15 +524,30 @@ source_key(uri) := k if {
 
 # ---- references ----------------------------------------------------------
 
-# digest("reg/repo@sha256:…") = "sha256:…"; undefined for tag references.
+# METADATA
+# title: digest
+# description: >-
+#   digest("reg/repo@sha256:…") = "sha256:…"; undefined for tag
+#   references.
+# custom:
+#   inputs:
+#     ref: 'an image reference'
 digest(ref) := d if {
 	parts := split(ref, "@")
 	count(parts) == 2
 	d := parts[1]
 }
 
-# repository("reg:5000/org/app:v1") = "reg:5000/org/app", in canonical
-# form; undefined for names no rule can make canonical.
+# METADATA
+# title: repository
+# description: >-
+#   repository("reg:5000/org/app:v1") = "reg:5000/org/app", in
+#   canonical form (canonical_repository, with the registry a bare
+#   name implies, as the docker CLI does); undefined for names no rule
+#   can make canonical.
+# custom:
+#   inputs:
+#     ref: 'an image reference as a pod or Ratify names it'
 repository(ref) := canonical_repository(docker_name(strip_tag(split(ref, "@")[0])))
 
 strip_tag(name) := name if {
@@ -508,10 +582,16 @@ canonical_host(host) := "docker.io" if {
 	h := trim_suffix(lower(host), ":443")
 }
 
-# canonical_repository is internal/oci's CanonicalRepository: the host in
-# lower case without ":443", Docker Hub's one-component names under
-# library/, and path components as the OCI distribution specification
-# spells them (lower case).
+# METADATA
+# title: canonical_repository
+# description: >-
+#   internal/oci's CanonicalRepository: the host in lower case without
+#   ":443", Docker Hub's aliases as docker.io and its one-component
+#   names under library/, path components as the OCI distribution
+#   specification spells them.
+# custom:
+#   inputs:
+#     repo: 'host/path'
 canonical_repository(repo) := concat("/", [host, path]) if {
 	parts := split(repo, "/")
 	count(parts) > 1
@@ -529,9 +609,15 @@ valid_path(path) if every c in split(path, "/") {
 	regex.match(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`, c)
 }
 
-# canonical_prefix is a prefix of allowedRepositories in canonical form: a
-# registry ("ghcr.io") or a registry and path ("ghcr.io/myorg"); a prefix
-# names no repository, so no library/ is added.
+# METADATA
+# title: canonical_prefix
+# description: >-
+#   An allowedRepositories entry in canonical form: a registry
+#   ("ghcr.io") or a registry and path ("ghcr.io/myorg"); no library/
+#   is added.
+# custom:
+#   inputs:
+#     prefix: 'an allowedRepositories entry'
 canonical_prefix(prefix) := canonical_host(p) if {
 	p := trim_suffix(prefix, "/")
 	not contains(p, "/")

@@ -14,10 +14,19 @@ import (
 )
 
 // recorder is an external data provider that records the keys it is asked
-// about and answers each with a report carrying no evidence.
+// about and answers each with value, by default a refusal carrying no
+// evidence.
 type recorder struct {
-	mu   sync.Mutex
-	keys []string
+	mu    sync.Mutex
+	keys  []string
+	value any
+}
+
+// answer sets what the provider answers for every key (nil: the default).
+func (r *recorder) answer(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.value = v
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -32,10 +41,14 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.keys = append(r.keys, in.Request.Keys...)
+	value := r.value
 	r.mu.Unlock()
+	if value == nil {
+		value = map[string]any{"isSuccess": false, "verifierReports": []any{}}
+	}
 	var items []map[string]any
 	for _, k := range in.Request.Keys {
-		items = append(items, map[string]any{"key": k, "value": map[string]any{"isSuccess": false, "verifierReports": []any{}}})
+		items = append(items, map[string]any{"key": k, "value": value})
 	}
 	json.NewEncoder(w).Encode(map[string]any{"apiVersion": "externaldata.gatekeeper.sh/v1beta1", "kind": "ProviderResponse", "response": map[string]any{"items": items}}) //nolint:errcheck
 }
@@ -108,6 +121,49 @@ func TestTemplatesInGatekeeper(t *testing.T) {
 		}
 		want(t, msgs, "RatifyWasmVerification: container \"app\" image "+foreign, "not sent to Ratify", "not under an allowed prefix")
 		want(t, msgs, "WasmImageReferences: container \"app\" image "+foreign, "not under an allowed prefix")
+	})
+
+	// The constraint's copy of the policy parameters differs from the one
+	// Ratify judged with: the denial's wording changes, the verdict is
+	// Ratify's isSuccess.
+	t.Run("verdict_follows_ratify", func(t *testing.T) {
+		defer provider.answer(nil)
+		setPolicy := func(t *testing.T, policy map[string]any) {
+			t.Helper()
+			for _, o := range g.objs {
+				if o.GetKind() == "RatifyWasmVerification" {
+					if err := unstructured.SetNestedField(o.Object, policy, "spec", "parameters", "policy"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		defer setPolicy(t, map[string]any{"allowedRepositories": []any{prefixes[0]}})
+
+		// Ratify admits with no reports at all: the constraint's
+		// parameters (the defaults) would find every piece of evidence
+		// missing, and still the pod is admitted.
+		provider.answer(map[string]any{"isSuccess": true, "verifierReports": []any{}})
+		if msgs := review(t, Pod("app", "wasmtime", allowed)); len(msgs) != 0 {
+			t.Errorf("Ratify admitted the image, the constraint's parameters denied it: %q", msgs)
+		}
+
+		// Ratify refuses; a constraint whose parameters ask for nothing
+		// cannot admit it, it only words the denial differently.
+		provider.answer(map[string]any{"isSuccess": false, "verifierReports": []any{}})
+		want(t, review(t, Pod("app", "wasmtime", allowed)), "RatifyWasmVerification: image "+allowed, "no passing signature report")
+		setPolicy(t, map[string]any{
+			"allowedRepositories": []any{prefixes[0]},
+			"signature":           map[string]any{"verifiers": []any{"anyone"}, "require": "all"},
+			"provenance":          map[string]any{"required": false},
+			"composition":         map[string]any{"required": false},
+		})
+		msgs := review(t, Pod("app", "wasmtime", allowed))
+		want(t, msgs, "RatifyWasmVerification: image "+allowed, "no passing anyone signature report")
+		provider.answer(map[string]any{"isSuccess": false, "verifierReports": []any{map[string]any{"subject": allowed, "verifierReports": []any{
+			map[string]any{"name": "anyone", "isSuccess": true, "extensions": map[string]any{"manifestDigest": allowed[strings.Index(allowed, "@")+1:]}},
+		}}}})
+		want(t, review(t, Pod("app", "wasmtime", allowed)), "RatifyWasmVerification: image "+allowed, "Ratify's policy rejected it although no verifier failed")
 	})
 
 	t.Run("unknown_runtime_class", func(t *testing.T) {

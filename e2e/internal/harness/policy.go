@@ -7,33 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
-// Markers of the parameters block in policies/ratify/wasm.rego.
-const (
-	beginParams = "# BEGIN PARAMETERS"
-	endParams   = "# END PARAMETERS"
-)
-
-// RatifyPolicy returns policies/ratify/wasm.rego with its parameters block
-// replaced by params (what policies/ratify/render.sh and the Helm chart do).
+// RatifyPolicy returns policies/ratify/wasm.rego rendered with params by
+// policies/ratify/render.sh (the one renderer the Helm chart is checked
+// against): the file, then one `parameters := <params as JSON>` rule.
 func (t *Tools) RatifyPolicy(params map[string]any) (string, error) {
-	b, err := os.ReadFile(filepath.Join(t.Root, "policies", "ratify", "wasm.rego"))
-	if err != nil {
-		return "", err
-	}
-	return RenderPolicy(string(b), params)
-}
-
-// RenderPolicy replaces the lines between the parameter markers of policy
-// with `parameters := <params as JSON>`.
-func RenderPolicy(policy string, params map[string]any) (string, error) {
-	begin := strings.Index(policy, beginParams+"\n")
-	end := strings.Index(policy, endParams)
-	if begin < 0 || end < begin {
-		return "", fmt.Errorf("policy has no %q ... %q block", beginParams, endParams)
-	}
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -41,8 +20,20 @@ func RenderPolicy(policy string, params map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	block := beginParams + "\nparameters := " + string(js) + "\n\n"
-	return policy[:begin] + block + policy[end:], nil
+	dir, err := os.MkdirTemp("", "ratify-policy-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "params.json")
+	if err := os.WriteFile(file, js, 0o600); err != nil {
+		return "", err
+	}
+	out, err := Cmd{Bin: filepath.Join(t.Root, "policies", "ratify", "render.sh"), Args: []string{file}}.Run(context.Background())
+	if err != nil {
+		return "", fmt.Errorf("render.sh: %w", err)
+	}
+	return out, nil
 }
 
 // PolicyReasons evaluates data.ratify.policy.reasons of policy (a rendered

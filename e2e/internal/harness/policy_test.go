@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// TestRenderPolicy: policies/ratify/render.sh (for users) and RenderPolicy
-// (for the tests and the demo) render the same text, opa parses it and the
-// parameters are the ones the policy uses.
+// TestRenderPolicy: RatifyPolicy (for the tests and the demo) renders
+// through policies/ratify/render.sh (for users): the policy file, then one
+// `parameters := <JSON>` rule; opa parses it and the parameters are the
+// ones the policy uses.
 func TestRenderPolicy(t *testing.T) {
 	tools, err := FindTools()
 	if err != nil {
@@ -28,7 +29,8 @@ func TestRenderPolicy(t *testing.T) {
 	if err := os.WriteFile(paramsFile, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fromScript, err := Cmd{Bin: filepath.Join(tools.Root, "policies", "ratify", "render.sh"), Args: []string{paramsFile}}.Run(context.Background())
+	script := filepath.Join(tools.Root, "policies", "ratify", "render.sh")
+	fromScript, err := Cmd{Bin: script, Args: []string{paramsFile}}.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,10 +38,14 @@ func TestRenderPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromScript != fromGo {
-		t.Fatalf("render.sh and RenderPolicy differ:\n--- render.sh\n%s\n--- RenderPolicy\n%s", fromScript, fromGo)
+	file, err := os.ReadFile(filepath.Join(tools.Root, "policies", "ratify", "wasm.rego"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Count(fromGo, "parameters := ") != 1 {
+	if want := string(file) + "\nparameters := " + string(raw) + "\n"; fromScript != want || fromGo != want {
+		t.Fatalf("render.sh and RatifyPolicy must append one parameters rule to the policy file:\n--- render.sh\n%s\n--- RatifyPolicy\n%s", fromScript, fromGo)
+	}
+	if strings.Count(fromGo, "\nparameters := ") != 1 {
 		t.Fatalf("want exactly one parameters rule:\n%s", fromGo)
 	}
 	policy := filepath.Join(dir, "policy.rego")
@@ -68,10 +74,19 @@ func TestRenderPolicy(t *testing.T) {
 		t.Fatalf("merged parameters: %s", out)
 	}
 
-	if _, err := RenderPolicy("package ratify.policy\n", params); err == nil {
-		t.Fatal("a policy without the parameters block must be refused")
+	// Refused: a policy without the default to override (or already
+	// rendered), and parameters that are not one JSON object.
+	rendered := filepath.Join(dir, "rendered.rego")
+	if err := os.WriteFile(rendered, []byte(fromGo), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := (Cmd{Bin: filepath.Join(tools.Root, "policies", "ratify", "render.sh"), Args: []string{paramsFile, paramsFile}}).Run(context.Background()); err == nil {
-		t.Fatal("render.sh must refuse a file without the parameters block")
+	list := filepath.Join(dir, "list.json")
+	if err := os.WriteFile(list, []byte(`["wasm-cosign"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{paramsFile, paramsFile}, {paramsFile, rendered}, {list}} {
+		if out, err := (Cmd{Bin: script, Args: args}).Run(context.Background()); err == nil {
+			t.Errorf("render.sh %q must refuse: %s", args, out)
+		}
 	}
 }

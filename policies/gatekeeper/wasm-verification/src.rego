@@ -4,11 +4,13 @@
 # `ratify serve` with the ratify-wasm plugins and policy). Images are
 # checked against the policy's allowedRepositories and digest rule first:
 # only images that pass are sent, so a pod author cannot make Ratify and
-# the plugins connect to a host of their choosing. The pod is denied when
-# Ratify cannot be reached or answers with an error, or when the reports
-# fail the ratify-wasm policy (lib.ratifywasm, the same rules as
-# policies/ratify/wasm.rego, with this constraint's "policy" parameters),
-# or when Ratify's own policy says no.
+# the plugins connect to a host of their choosing. The verdict on an image
+# sent is Ratify's: the pod is denied when Ratify cannot be reached,
+# answers with an error, leaves an image out, or says isSuccess is not
+# true. The ratify-wasm policy's reasons (lib.ratifywasm with this
+# constraint's "policy" parameters) only word the denial, so a copy of the
+# parameters that drifted from Ratify's changes the message, never whether
+# the pod is admitted.
 package ratifywasmverification
 
 import data.lib.ratifywasm
@@ -86,9 +88,13 @@ violation contains {"msg": msg} if {
 
 violation contains {"msg": msg} if {
 	some [image, value] in response.responses
+	not ratify_admits(value)
 	some reason in denials(value)
 	msg := sprintf("image %s in pod %s: %s", [image, pod_name, reason])
 }
+
+# Ratify's answer for one image: only an explicit isSuccess true admits it.
+ratify_admits(value) if value.isSuccess == true
 
 answered(image) if {
 	some [key, _] in response.responses
@@ -100,12 +106,11 @@ answered(image) if {
 	key == image
 }
 
-# denials explains a Ratify result: the ratify-wasm policy's reasons (which
-# name every failed verifier and every missing piece of evidence), or, when
-# those find nothing but Ratify's policy still said no, that fact.
+# denials words Ratify's refusal of an image: the ratify-wasm policy's
+# reasons (which name every failed verifier and every missing piece of
+# evidence), or, when those find nothing under this constraint's
+# parameters, that Ratify's policy said no all the same.
 denials(value) := rs if {
 	rs := ratifywasm.deny_reasons(object.get(value, "verifierReports", []), policy_params)
 	count(rs) > 0
-} else := {"Ratify's policy rejected it although no verifier failed and this constraint's policy parameters find nothing missing; make the Ratify policy parameters and the constraint's spec.parameters.policy the same"} if {
-	not value.isSuccess == true
-}
+} else := {"Ratify's policy rejected it although no verifier failed and this constraint's policy parameters find nothing missing; make the Ratify policy parameters and the constraint's spec.parameters.policy the same"}

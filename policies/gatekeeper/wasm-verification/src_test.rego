@@ -188,12 +188,42 @@ test_ratify_policy_rejection_without_reason_is_denied if {
 	some_message_contains(vs, ["Ratify's policy rejected it although no verifier failed"])
 }
 
-# The constraint's parameters apply even when Ratify's policy said yes.
-test_constraint_parameters_apply_when_ratify_says_yes if {
+# The verdict is Ratify's: a constraint whose copy of the parameters is
+# stricter than Ratify's cannot deny what Ratify admitted...
+test_stricter_constraint_parameters_do_not_deny_what_ratify_admits if {
 	golden.verified.isSuccess == true
 	repo := split(image_of("verified"), "@")[0]
-	vs := violations(wasm_pod([image_of("verified")]), {"policy": {"minimumVersions": {repo: "2.0.0"}}}, answer_for(["verified"]))
-	some_message_contains(vs, ["refs/tags/v1.2.0", "below the minimum version 2.0.0"])
+	d := split(image_of("verified"), "@")[1]
+	every params in [
+		{"minimumVersions": {repo: "2.0.0"}},
+		{"deniedDigests": [d]},
+		{"signature": {"require": "all", "verifiers": ["wasm-cosign", "nobody"]}},
+		{"provenance": {"verifiers": []}},
+	] {
+		count(violations(wasm_pod([image_of("verified")]), {"policy": params}, answer_for(["verified"]))) == 0
+	}
+}
+
+# ...and one that is looser cannot admit what Ratify refused: the looser
+# copy only changes the wording.
+test_looser_constraint_parameters_do_not_admit_what_ratify_refuses if {
+	not golden.unsigned.isSuccess == true
+	loose := {"policy": {"signature": {"verifiers": ["wasm-composition"]}, "provenance": {"required": false}, "composition": {"required": false}}}
+	vs := violations(wasm_pod([image_of("unsigned")]), loose, answer_for(["unsigned"]))
+	count(vs) == 1
+	some_message_contains(vs, [image_of("unsigned"), "Ratify's policy rejected it although no verifier failed"])
+}
+
+# Anything but isSuccess true is a refusal, with the library's wording.
+test_only_is_success_true_admits if {
+	every value in [false, null, "true", 1] {
+		resp := answer([[image_of("verified"), object.union(golden.verified, {"isSuccess": value})]])
+		some_message_contains(violations(wasm_pod([image_of("verified")]), {}, resp), ["Ratify's policy rejected it"])
+	}
+	no_field := answer([[image_of("verified"), object.remove(golden.verified, ["isSuccess"])]])
+	some_message_contains(violations(wasm_pod([image_of("verified")]), {}, no_field), ["Ratify's policy rejected it"])
+	not_an_object := answer([[image_of("verified"), "isSuccess"]])
+	some_message_contains(violations(wasm_pod([image_of("verified")]), {}, not_an_object), ["Ratify's policy rejected it"])
 }
 
 # ---- pods are selected by what runs them -------------------------------------
@@ -288,10 +318,14 @@ test_images_are_sent_in_canonical_form if {
 
 # ---- the policy's evidence rules hold at admission too ---------------------
 
-test_evidence_rules_apply_to_ratify_answers if {
+# The denials of answers Ratify refused word them with the evidence rules;
+# the same reports with isSuccess true are admitted (Ratify decided).
+test_evidence_rules_word_ratify_refusals if {
 	# The list signed only as Ratify's built-in cosign judged it.
 	builtin := [object.union(node, {"nestedReports": [object.union(n, {"verifierReports": [{"isSuccess": true, "name": "cosign", "type": "cosign", "message": "Verification success.", "extensions": {}}]}) | some n in node.nestedReports]}) | some node in golden.verified.verifierReports]
-	some_message_contains(violations(wasm_pod([image_of("verified")]), {}, answer([[image_of("verified"), object.union(golden.verified, {"verifierReports": builtin})]])), ["carries no passing signature report (from wasm-cosign or wasm-notation)"])
+	refused := object.union(golden.verified, {"verifierReports": builtin, "isSuccess": false})
+	some_message_contains(violations(wasm_pod([image_of("verified")]), {}, answer([[image_of("verified"), refused]])), ["carries no passing signature report (from wasm-cosign or wasm-notation)"])
+	count(violations(wasm_pod([image_of("verified")]), {}, answer([[image_of("verified"), object.union(refused, {"isSuccess": true})]]))) == 0
 
 	# A signature pass whose extensions were cut.
 	cut := [object.union(node, {"verifierReports": [object.union(v, {"extensions": {"extensionsTruncated": true}}) | some v in node.verifierReports]}) | some node in golden.unsigned.verifierReports]

@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -103,15 +104,18 @@ func TestTemplatesInGatekeeper(t *testing.T) {
 			t.Errorf("provider asked about %q, want %q", got, allowed)
 		}
 		want(t, msgs, "RatifyWasmVerification: image "+allowed+" in pod app: ", "no passing signature report")
+		record(t, "pod with runtimeClassName crun, a RuntimeClass whose handler is wasmtime (an alias of a WASM class), and an image Ratify does not verify", msgs)
 	})
 
 	t.Run("image_volumes", func(t *testing.T) {
 		pod := Pod("app", "spin", allowed)
 		pod["spec"].(map[string]any)["volumes"] = []any{map[string]any{"name": "plugin", "image": map[string]any{"reference": volume}}}
-		review(t, pod)
+		msgs := review(t, pod)
 		if got := provider.asked(); !slices.Equal(got, []string{allowed, volume}) {
 			t.Errorf("provider asked about %q, want the container image and the image volume", got)
 		}
+		want(t, msgs, "image "+volume)
+		record(t, "WASM pod mounting an image volume (spec.volumes[].image.reference) that Ratify does not verify", msgs)
 	})
 
 	t.Run("foreign_images_are_not_sent", func(t *testing.T) {
@@ -121,6 +125,7 @@ func TestTemplatesInGatekeeper(t *testing.T) {
 		}
 		want(t, msgs, "RatifyWasmVerification: container \"app\" image "+foreign, "not sent to Ratify", "not under an allowed prefix")
 		want(t, msgs, "WasmImageReferences: container \"app\" image "+foreign, "not under an allowed prefix")
+		record(t, "WASM pod naming an image on a host outside allowedRepositories (would make Ratify and the plugins connect there)", msgs)
 	})
 
 	// The constraint's copy of the policy parameters differs from the one
@@ -181,10 +186,37 @@ func TestTemplatesInGatekeeper(t *testing.T) {
 		msgs := review(t, pod, runtimeClass("runc", "runc"))
 		want(t, msgs, "RatifyWasmVerification: pod app: runtimeClassName brand-new is not a RuntimeClass Gatekeeper has synced")
 		want(t, msgs, "WasmImageReferences: pod app: runtimeClassName brand-new is not a RuntimeClass Gatekeeper has synced")
+		record(t, "pod with a runtimeClassName that is not a synced RuntimeClass, with denyUnknownRuntimeClasses", msgs)
 		if msgs := review(t, Pod("app", "runc", allowed), runtimeClass("runc", "runc")); len(msgs) != 0 {
 			t.Errorf("a synced runc class was denied: %q", msgs)
 		}
 	})
+}
+
+// OutcomesEnv names a file to which the attack subtests append what they
+// observed, one JSON object a line: the reliability suite runs this test
+// with it set and lists the outcomes on docs/reliability.md.
+const OutcomesEnv = "RATIFY_WASM_GATE_OUTCOMES"
+
+// record appends the subtest's outcome to $RATIFY_WASM_GATE_OUTCOMES.
+func record(t *testing.T, input string, msgs []string) {
+	t.Helper()
+	path := os.Getenv(OutcomesEnv)
+	if path == "" {
+		return
+	}
+	line, err := json.Marshal(map[string]any{"case": t.Name()[strings.LastIndex(t.Name(), "/")+1:], "input": input, "denied": len(msgs) > 0, "message": strings.Join(msgs, " | ")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // want fails unless one message contains every part.

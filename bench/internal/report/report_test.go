@@ -111,3 +111,27 @@ func TestValidateRejectsUnknownFields(t *testing.T) {
 		t.Fatal("truncated JSON accepted")
 	}
 }
+
+// TestSmokeChecksPresenceNotValues: one noisy smoke repetition can fit a
+// negative slope; the smoke check accepts any finite fit, a full run must
+// have positive ones, and neither accepts a missing (NaN) figure.
+func TestSmokeChecksPresenceNotValues(t *testing.T) {
+	negative := func(r *Results) {
+		r.CompositionFits[0].Plugin.Slope = -3
+		r.CompositionFits[0].MarginalRatio = -28.97
+	}
+	r := complete()
+	negative(r)
+	if err := r.Check(); err != nil {
+		t.Errorf("smoke run with a negative fit: %v", err)
+	}
+	r.Mode = "full"
+	if err := r.Check(); err == nil || !strings.Contains(err.Error(), "composition fit") {
+		t.Errorf("full run with a negative fit: %v, want it refused", err)
+	}
+	r = complete()
+	r.CompositionFits[0].MarginalRatio = math.NaN()
+	if err := r.Check(); err == nil || !strings.Contains(err.Error(), "composition fit") {
+		t.Errorf("smoke run with a NaN fit: %v, want it refused", err)
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
@@ -144,7 +144,7 @@ func subjectOf(arg string) (sigverify.Subject, error) {
 
 // flagError names the flag behind a trust-policy configuration error.
 func flagError(err error) string {
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}

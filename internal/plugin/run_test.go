@@ -19,6 +19,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -40,7 +41,7 @@ func (c *testConfig) Validate() error {
 	case "pass", "fail", "panic", "hang", "big", "wasm", "signed", "bigskip", "bigfail", "longstring", "loud", "repo":
 		return nil
 	}
-	return &plugin.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
+	return &failure.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
 }
 
 // bigList is 20,000 digests: about 1.4 MB, far over Ratify's line limit

@@ -16,11 +16,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
-
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // maxKeyFileBytes bounds a PEM key file; a public key is well under 4 KiB.
@@ -67,17 +66,17 @@ func LoadKeyFile(path string) (*Key, error) {
 func loadKey(kc KeyConfig, path string) (*Key, error) {
 	switch {
 	case (kc.File == "") == (kc.PEM == ""):
-		return nil, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "file" and "pem"`}
+		return nil, &failure.ConfigError{Key: path, Reason: `needs exactly one of "file" and "pem"`}
 	case kc.File != "":
 		k, err := LoadKeyFile(kc.File)
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: path + ".file", Reason: fmt.Sprintf("%s: %v", kc.File, err)}
+			return nil, &failure.ConfigError{Key: path + ".file", Reason: fmt.Sprintf("%s: %v", kc.File, err)}
 		}
 		return k, nil
 	default:
 		k, err := ParsePublicKey([]byte(kc.PEM), "inline")
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: path + ".pem", Reason: err.Error()}
+			return nil, &failure.ConfigError{Key: path + ".pem", Reason: err.Error()}
 		}
 		return k, nil
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
@@ -160,7 +160,7 @@ func TestKeyedUnloggedRefusedByDefault(t *testing.T) {
 
 func wantConfigError(t *testing.T, err error, key string, parts ...string) {
 	t.Helper()
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) || ce.Key != key {
 		t.Fatalf("want config error at %s, got %v", key, err)
 	}
@@ -459,7 +459,7 @@ func TestPolicyScopes(t *testing.T) {
 		}
 	}
 	_, err = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "*"), pol("b", "*")})
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "trustPolicies[1].scopes" {
 		t.Errorf("duplicate scope: %v", err)
 	}

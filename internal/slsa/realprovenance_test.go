@@ -83,7 +83,7 @@ func bundleDoc(data []byte) *discover.Document {
 		Layer: ocispec.Descriptor{Digest: digest.FromBytes(data)}, Manifest: digest.FromString("referrer")}
 }
 
-func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Policy, cfg policy.Config, subject digest.Digest) (map[string]any, *failure) {
+func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Policy, cfg policy.Config, subject digest.Digest) (map[string]any, *docFailure) {
 	t.Helper()
 	pol, err := policy.New(cfg)
 	if err != nil {
@@ -92,7 +92,7 @@ func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Poli
 	return verifyDocument(bundleDoc(data), trust, []target{{subject, SubjectManifest}}, pol)
 }
 
-func wantFailure(t *testing.T, f *failure, check string) {
+func wantFailure(t *testing.T, f *docFailure, check string) {
 	t.Helper()
 	if f == nil {
 		t.Fatalf("passed, want a %s failure", check)

@@ -110,7 +110,7 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 
 	// The subject passes if one provenance document passes every check
 	// (cosign's rule for .att layers); the others are reported on failure.
-	var failures []*failure
+	var failures []*docFailure
 	others := 0
 	for i := range docs {
 		pass, f := verifyDocument(&docs[i], trust, targets, cfg.policy)
@@ -187,9 +187,9 @@ type checkError struct {
 
 func (e *checkError) Error() string { return e.check + ": " + e.detail }
 
-// failure is why one document did not pass. stage orders failures by how
+// docFailure is why one document did not pass. stage orders failures by how
 // far verification got, so the most informative one is reported.
-type failure struct {
+type docFailure struct {
 	doc   *discover.Document
 	err   *checkError
 	stage int
@@ -206,10 +206,10 @@ const (
 
 // verifyDocument runs every check on one document and returns the
 // extensions of a pass or the failure.
-func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *failure) {
+func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *docFailure) {
 	ext := map[string]any{ExtStorage: string(doc.Storage), ExtProvenanceLayer: doc.Layer.Digest.String()}
-	fail := func(stage int, check, format string, args ...any) *failure {
-		return &failure{doc: doc, stage: stage, ext: ext, err: &checkError{check, fmt.Sprintf(format, args...)}}
+	fail := func(stage int, check, format string, args ...any) *docFailure {
+		return &docFailure{doc: doc, stage: stage, ext: ext, err: &checkError{check, fmt.Sprintf(format, args...)}}
 	}
 	if doc.PredicateType != "" && !provenance.IsSLSA(doc.PredicateType) {
 		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
 )
 
@@ -45,14 +46,6 @@ type Config struct {
 	// SourceCommit is the exact git commit (hex) the build must have used.
 	SourceCommit string `json:"sourceCommit,omitempty"`
 }
-
-// KeyError is a configuration problem tied to one key.
-type KeyError struct {
-	Key    string
-	Reason string
-}
-
-func (e *KeyError) Error() string { return fmt.Sprintf("key %q %s", e.Key, e.Reason) }
 
 // Check names, reported as the failed check.
 const (
@@ -89,43 +82,43 @@ type Policy struct {
 func New(cfg Config) (*Policy, error) {
 	p := &Policy{cfg: cfg}
 	if len(cfg.BuilderIDs) == 0 {
-		return nil, &KeyError{"builderIds", "must list at least one allowed builder ID"}
+		return nil, &failure.ConfigError{Key: "builderIds", Reason: "must list at least one allowed builder ID"}
 	}
 	for _, id := range cfg.BuilderIDs {
 		b, err := parseBuilder(id)
 		if err != nil {
-			return nil, &KeyError{"builderIds", err.Error()}
+			return nil, &failure.ConfigError{Key: "builderIds", Reason: err.Error()}
 		}
 		p.builders = append(p.builders, b)
 	}
 	if slices.Contains(cfg.BuildTypes, "") {
-		return nil, &KeyError{"buildTypes", "contains an empty build type"}
+		return nil, &failure.ConfigError{Key: "buildTypes", Reason: "contains an empty build type"}
 	}
 	if cfg.SourceURI == "" {
-		return nil, &KeyError{"sourceUri", "is required (the repository the artifact must be built from, e.g. \"github.com/org/repo\")"}
+		return nil, &failure.ConfigError{Key: "sourceUri", Reason: "is required (the repository the artifact must be built from, e.g. \"github.com/org/repo\")"}
 	}
 	if _, ref := provenance.SplitRef(cfg.SourceURI); ref != "" {
-		return nil, &KeyError{"sourceUri", fmt.Sprintf("%q names a ref; give the repository only and the ref in \"sourceRef\"", cfg.SourceURI)}
+		return nil, &failure.ConfigError{Key: "sourceUri", Reason: fmt.Sprintf("%q names a ref; give the repository only and the ref in \"sourceRef\"", cfg.SourceURI)}
 	}
 	p.source = canonicalRepo(cfg.SourceURI)
 	if cfg.SourceRef != "" {
 		if !strings.HasPrefix(cfg.SourceRef, "refs/") {
-			return nil, &KeyError{"sourceRef", fmt.Sprintf("%q must be a full ref pattern such as \"refs/tags/v*\" or \"refs/heads/main\"", cfg.SourceRef)}
+			return nil, &failure.ConfigError{Key: "sourceRef", Reason: fmt.Sprintf("%q must be a full ref pattern such as \"refs/tags/v*\" or \"refs/heads/main\"", cfg.SourceRef)}
 		}
 		if _, err := path.Match(cfg.SourceRef, ""); err != nil {
-			return nil, &KeyError{"sourceRef", fmt.Sprintf("%q is not a valid pattern: %v", cfg.SourceRef, err)}
+			return nil, &failure.ConfigError{Key: "sourceRef", Reason: fmt.Sprintf("%q is not a valid pattern: %v", cfg.SourceRef, err)}
 		}
 	}
 	if cfg.SourceVersionedTag != "" {
 		v, ok := parseVersion(cfg.SourceVersionedTag)
 		if !ok {
-			return nil, &KeyError{"sourceVersionedTag", fmt.Sprintf("%q is not a semantic version such as \"v1\", \"v1.2\" or \"v1.2.3\"", cfg.SourceVersionedTag)}
+			return nil, &failure.ConfigError{Key: "sourceVersionedTag", Reason: fmt.Sprintf("%q is not a semantic version such as \"v1\", \"v1.2\" or \"v1.2.3\"", cfg.SourceVersionedTag)}
 		}
 		p.tag = &v
 	}
 	if c := cfg.SourceCommit; c != "" {
 		if _, err := hex.DecodeString(c); err != nil || (len(c) != 40 && len(c) != 64) {
-			return nil, &KeyError{"sourceCommit", fmt.Sprintf("%q is not a full git commit hash (40 or 64 hex digits)", c)}
+			return nil, &failure.ConfigError{Key: "sourceCommit", Reason: fmt.Sprintf("%q is not a full git commit hash (40 or 64 hex digits)", c)}
 		}
 	}
 	return p, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
@@ -417,9 +418,9 @@ func TestConfigErrors(t *testing.T) {
 			c := ok
 			tc.mutate(&c)
 			_, err := New(c)
-			var ke *KeyError
+			var ke *failure.ConfigError
 			if !errors.As(err, &ke) || ke.Key != tc.key {
-				t.Fatalf("err = %v, want a KeyError for %s", err, tc.key)
+				t.Fatalf("err = %v, want a configuration error for %s", err, tc.key)
 			}
 		})
 	}

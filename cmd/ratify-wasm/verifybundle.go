@@ -106,7 +106,7 @@ is 1.`,
 			}
 			out, err := policy.Verify(ent, subject, sigverify.Expect{})
 			if err != nil {
-				if errors.As(err, new(*sigverify.Error)) && strings.HasPrefix(err.Error(), sigverify.CheckTlog+":") && !keyless {
+				if check, _ := failure.CheckOf(err); check == failure.Tlog && !keyless {
 					err = fmt.Errorf("%w (flag --insecure-ignore-tlog)", err)
 				}
 				return fmt.Errorf("verify-bundle: %s for %s: %w", bundlePath, args[0], err)

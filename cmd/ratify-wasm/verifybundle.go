@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
@@ -92,7 +93,7 @@ is 1.`,
 			if err != nil {
 				return fmt.Errorf("verify-bundle: %s", flagError(err))
 			}
-			raw, err := readFileLimited(bundlePath, maxBundleBytes)
+			raw, err := bounded.ReadFile(bundlePath, maxBundleBytes)
 			if err != nil {
 				return fmt.Errorf("verify-bundle: --bundle: %w", err)
 			}
@@ -135,7 +136,7 @@ func subjectOf(arg string) (sigverify.Subject, error) {
 	if sha256Digest.MatchString(arg) {
 		return sigverify.Subject{Digest: digest.Digest(arg)}, nil
 	}
-	b, err := readFileLimited(arg, maxArtifactBytes)
+	b, err := bounded.ReadFile(arg, maxArtifactBytes)
 	if err != nil {
 		return sigverify.Subject{}, fmt.Errorf("artifact: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 )
@@ -136,7 +136,7 @@ func (c *Config) loadPolicy() (*trustpolicy.Document, error) {
 	case inline:
 		raw = c.TrustPolicyDoc
 	case c.TrustPolicyFile != "":
-		b, err := readBounded(c.TrustPolicyFile, maxPolicyFileBytes)
+		b, err := readAbsolute(c.TrustPolicyFile, maxPolicyFileBytes)
 		if err != nil {
 			return nil, &failure.ConfigError{Key: "trustPolicyFile", Reason: err.Error()}
 		}
@@ -156,24 +156,12 @@ func (c *Config) loadPolicy() (*trustpolicy.Document, error) {
 	return &doc, nil
 }
 
-// readBounded reads an absolute path, refusing files larger than limit.
-func readBounded(path string, limit int64) ([]byte, error) {
+// readAbsolute reads an absolute path, refusing files larger than limit.
+func readAbsolute(path string, limit int64) ([]byte, error) {
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute; expected an absolute path (the plugin's working directory is Ratify's)", path)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
+	return bounded.ReadFile(path, limit)
 }
 
 // Revocation modes.

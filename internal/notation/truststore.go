@@ -137,7 +137,7 @@ func loadCertPath(typ truststore.Type, path string) ([]*x509.Certificate, error)
 }
 
 func loadCertFile(typ truststore.Type, path string) ([]*x509.Certificate, error) {
-	b, err := readBounded(path, maxCertFileBytes)
+	b, err := readAbsolute(path, maxCertFileBytes)
 	if err != nil {
 		return nil, err
 	}

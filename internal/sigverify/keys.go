@@ -13,9 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -56,7 +56,7 @@ func ParsePublicKey(pemBytes []byte, source string) (*Key, error) {
 
 // LoadKeyFile reads a PEM public key file.
 func LoadKeyFile(path string) (*Key, error) {
-	b, err := readBounded(path, maxKeyFileBytes)
+	b, err := bounded.ReadFile(path, maxKeyFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -80,22 +80,6 @@ func loadKey(kc KeyConfig, path string) (*Key, error) {
 		}
 		return k, nil
 	}
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
 }
 
 // anyVerifier accepts a signature that any of the usual schemes for its key

@@ -112,7 +112,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	if store != nil && store.GetConfig() != nil {
 		storeEntry = store.GetConfig().Store
 	}
-	opts, err := oci.OptionsFromStore(storeEntry)
+	opts, err := optionsFromStore(storeEntry)
 	if err != nil {
 		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%w", err)), nil)
 		return out
@@ -129,7 +129,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		return out
 	}
 	opts.MaxManifestBytes, opts.MaxBlobBytes = common.MaxManifestBytes, common.MaxBlobBytes
-	req := &Request{SubjectRef: subject, Referrer: desc, Store: store, Common: common, Log: log, repository: canonical,
+	req := &Request{SubjectRef: subject, Referrer: desc, Common: common, Log: log, repository: canonical,
 		Registry: namedRegistry{Fetcher: oci.New(opts), canonical: canonical, named: subject.Path}}
 
 	timeout := time.Duration(common.Timeout)

@@ -10,7 +10,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
-	"github.com/ratify-project/ratify/pkg/referrerstore"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
@@ -33,8 +32,6 @@ type Request struct {
 	// Referrer is the descriptor Ratify listed (artifactType as the registry
 	// reported it, which may be application/vnd.oci.empty.v1+json).
 	Referrer ocispecs.ReferenceDescriptor
-	// Store is Ratify's referrer store, rebuilt inside the plugin by skel.
-	Store referrerstore.ReferrerStore
 	// Registry reads manifests and blobs with bounds and digest checks.
 	Registry oci.Fetcher
 	Common   Common
@@ -123,7 +120,6 @@ func (r *Request) SubjectDigestRef(ctx context.Context) (string, error) {
 // Referrer is a fetched, digest-checked referrer manifest.
 type Referrer struct {
 	Descriptor ocispec.Descriptor
-	Raw        []byte
 	Manifest   ocispec.Manifest
 }
 
@@ -163,7 +159,7 @@ func (r *Request) FetchReferrer(ctx context.Context) (*Referrer, error) {
 			return nil, fmt.Errorf("referrer %s@%s is attached to %s, not to the subject %s", r.Repository(), desc.Digest, m.Subject.Digest, subject.Digest)
 		}
 	}
-	return &Referrer{Descriptor: desc, Raw: raw, Manifest: m}, nil
+	return &Referrer{Descriptor: desc, Manifest: m}, nil
 }
 
 // LoadWasmSubject loads and classifies the subject. When it is not a WASM

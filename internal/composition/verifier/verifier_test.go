@@ -22,6 +22,7 @@ import (
 	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
@@ -93,6 +94,7 @@ func (e *env) run(subjectRef string, referrer ocispec.Descriptor, artifactType s
 	if strings.Contains(res.Message, "\n") {
 		e.t.Errorf("message is not one line: %q", res.Message)
 	}
+	ratifytest.CheckDeclared(e.t, cverifier.Plugin.Name, res.IsSuccess, ext(res))
 	return res
 }
 

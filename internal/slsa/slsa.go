@@ -192,7 +192,7 @@ const (
 func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *docFailure) {
 	ext := map[string]any{ExtStorage: string(doc.Storage), ExtProvenanceLayer: doc.Layer.Digest.String()}
 	fail := func(stage int, check failure.Check, format string, args ...any) *docFailure {
-		return &docFailure{doc: doc, stage: stage, ext: ext, err: failure.New(check, format, args...).(*failure.Error)}
+		return &docFailure{doc: doc, stage: stage, ext: ext, err: &failure.Error{Check: check, Err: fmt.Errorf(format, args...)}}
 	}
 	if doc.PredicateType != "" && !provenance.IsSLSA(doc.PredicateType) {
 		f := fail(stageFormat, failure.PredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -31,7 +32,7 @@ func compBinary(ctx context.Context, source string, pick layerChoice, reg *regis
 }
 
 func compReadList(path string) (*composition.List, []byte, error) {
-	raw, err := readFileLimited(path, composition.MaxListBytes)
+	raw, err := bounded.ReadFile(path, composition.MaxListBytes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -24,7 +24,7 @@ import (
 // size-checked). inspect and composition share it.
 func readWasm(ctx context.Context, source string, pick layerChoice, reg *registryFlags) ([]byte, error) {
 	if st, err := os.Stat(source); err == nil && st.Mode().IsRegular() {
-		return readFileLimited(source, wasm.DefaultLimits().MaxInputSize)
+		return bounded.ReadFile(source, wasm.DefaultLimits().MaxInputSize)
 	}
 	return reg.fetchWasm(ctx, source, pick)
 }
@@ -124,21 +124,4 @@ func pickLayer(s *artifact.Subject, pick layerChoice) (int, error) {
 		return 0, fmt.Errorf("%s has %d WASM layers; choose one with --layer (%s)", s.Ref, len(s.WasmLayers), strings.Join(digests, ", "))
 	}
 	return 0, fmt.Errorf("%s has no WASM layer %s (it has %s)", s.Ref, pick.Digest, strings.Join(digests, ", "))
-}
-
-// readFileLimited reads at most limit bytes of path.
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
@@ -92,7 +93,7 @@ is 1.`,
 			if err != nil {
 				return fmt.Errorf("verify-bundle: %s", flagError(err))
 			}
-			raw, err := readFileLimited(bundlePath, maxBundleBytes)
+			raw, err := bounded.ReadFile(bundlePath, maxBundleBytes)
 			if err != nil {
 				return fmt.Errorf("verify-bundle: --bundle: %w", err)
 			}
@@ -106,7 +107,7 @@ is 1.`,
 			}
 			out, err := policy.Verify(ent, subject, sigverify.Expect{})
 			if err != nil {
-				if errors.As(err, new(*sigverify.Error)) && strings.HasPrefix(err.Error(), sigverify.CheckTlog+":") && !keyless {
+				if check, _ := failure.CheckOf(err); check == failure.Tlog && !keyless {
 					err = fmt.Errorf("%w (flag --insecure-ignore-tlog)", err)
 				}
 				return fmt.Errorf("verify-bundle: %s for %s: %w", bundlePath, args[0], err)
@@ -135,7 +136,7 @@ func subjectOf(arg string) (sigverify.Subject, error) {
 	if sha256Digest.MatchString(arg) {
 		return sigverify.Subject{Digest: digest.Digest(arg)}, nil
 	}
-	b, err := readFileLimited(arg, maxArtifactBytes)
+	b, err := bounded.ReadFile(arg, maxArtifactBytes)
 	if err != nil {
 		return sigverify.Subject{}, fmt.Errorf("artifact: %w", err)
 	}
@@ -144,7 +145,7 @@ func subjectOf(arg string) (sigverify.Subject, error) {
 
 // flagError names the flag behind a trust-policy configuration error.
 func flagError(err error) string {
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}

@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -59,14 +58,9 @@ func DecodeAllowlist(raw []byte) (*Allowlist, error) {
 
 // LoadAllowlist reads and decodes the allowlist file at path.
 func LoadAllowlist(path string) (*Allowlist, error) {
-	f, err := os.Open(path)
+	raw, err := bounded.ReadFile(path, MaxAllowlistBytes)
 	if err != nil {
 		return nil, fmt.Errorf("allowlist: %w", err)
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, MaxAllowlistBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("allowlist %s: %w", path, err)
 	}
 	a, err := DecodeAllowlist(raw)
 	if err != nil {

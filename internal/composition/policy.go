@@ -6,17 +6,8 @@ import (
 	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-)
-
-// Checks named in Violations, in the order they are reported.
-const (
-	CheckParts             = "parts"
-	CheckLayer             = "layer"
-	CheckList              = "list"
-	CheckImports           = "imports"
-	CheckExports           = "exports"
-	CheckDeclaredInterface = "declaredInterface"
 )
 
 // Policy says which nested parts are known-good and what the component may
@@ -46,9 +37,10 @@ const (
 	DeclaredAbsent     = "absent"
 )
 
-// Violation is one failed check.
+// Violation is one failed check: parts, layer, list, imports, exports or
+// declaredInterface (package failure), in the order they are reported.
 type Violation struct {
-	Check  string
+	Check  failure.Check
 	Detail string
 }
 
@@ -91,11 +83,11 @@ func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
 
 	diff := Compare(listed, found)
 	if diff.Layer != nil {
-		o.fail(CheckLayer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
+		o.fail(failure.Layer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
 	} else if !diff.Empty() {
 		// Same bytes, different description: the list was not generated
 		// from this layer (or was edited), so none of it can be trusted.
-		o.fail(CheckList, "the composition list names layer %s but does not describe it: %s", found.Layer.Digest, diffText(diff, 3))
+		o.fail(failure.List, "the composition list names layer %s but does not describe it: %s", found.Layer.Digest, diffText(diff, 3))
 	}
 
 	caps.check(o, found, true, "")
@@ -105,7 +97,7 @@ func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
 		o.DeclaredInterface = DeclaredMatched
 		if msg := declaredMismatch(declared, found); msg != "" {
 			o.DeclaredInterface = DeclaredMismatched
-			o.fail(CheckDeclaredInterface, "the artifact config declares an interface the binary does not have: %s", msg)
+			o.fail(failure.DeclaredInterface, "the artifact config declares an interface the binary does not have: %s", msg)
 		}
 	}
 	return o
@@ -119,7 +111,7 @@ func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
 func (p *Policy) VerifyUndescribed(listed, found *List) *Outcome {
 	o := newOutcome(found)
 	if !p.Allowlist.Allows(Part{Digest: found.Layer.Digest, Kind: found.Layer.Kind}) {
-		o.fail(CheckLayer, "WASM layer %s is not the layer the composition list describes (%s) and is not in the allowlist: every WASM layer of the artifact must be covered", found.Layer.Digest, listed.Layer.Digest)
+		o.fail(failure.Layer, "WASM layer %s is not the layer the composition list describes (%s) and is not in the allowlist: every WASM layer of the artifact must be covered", found.Layer.Digest, listed.Layer.Digest)
 	}
 	p.checkParts(o, listed, found, found.Layer.Digest)
 	p.capabilities().check(o, found, false, found.Layer.Digest)
@@ -141,7 +133,7 @@ func newOutcome(found *List) *Outcome {
 	}
 }
 
-func (o *Outcome) fail(check, format string, args ...any) {
+func (o *Outcome) fail(check failure.Check, format string, args ...any) {
 	o.Violations = append(o.Violations, Violation{Check: check, Detail: fmt.Sprintf(format, args...)})
 }
 
@@ -170,7 +162,7 @@ func (p *Policy) checkParts(o *Outcome, listed, found *List, layer string) {
 		if layer != "" {
 			in = " of layer " + layer
 		}
-		o.fail(CheckParts, "%d of %d nested parts%s are in neither %s: %s", n, len(found.Parts), in, p.knownSources(), partRefsText(o.UnknownParts, 5))
+		o.fail(failure.Parts, "%d of %d nested parts%s are in neither %s: %s", n, len(found.Parts), in, p.knownSources(), partRefsText(o.UnknownParts, 5))
 	}
 }
 
@@ -182,7 +174,7 @@ type capabilities struct{ *capability.Policy }
 func (caps *capabilities) check(o *Outcome, found *List, exports bool, layer string) {
 	if found.Layer.Kind == wasm.KindModule {
 		if caps.HasRules() {
-			o.fail(CheckImports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
+			o.fail(failure.Imports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
 		}
 		return
 	}
@@ -198,10 +190,10 @@ func (caps *capabilities) check(o *Outcome, found *List, exports bool, layer str
 		if layer != "" {
 			in = " in layer " + layer
 		}
-		o.fail(CheckImports, "%d import(s)%s denied: %s", len(d), in, denialsText(d, 5))
+		o.fail(failure.Imports, "%d import(s)%s denied: %s", len(d), in, denialsText(d, 5))
 	}
 	if m := o.Capabilities.MissingExports; len(m) > 0 {
-		o.fail(CheckExports, "no export matches required pattern(s) %s; exports are %s", strings.Join(m, ", "), externNames(found.Exports))
+		o.fail(failure.Exports, "no export matches required pattern(s) %s; exports are %s", strings.Join(m, ", "), externNames(found.Exports))
 	}
 }
 

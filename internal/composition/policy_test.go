@@ -23,7 +23,7 @@ func caps(t *testing.T, r capability.Rules) *capability.Policy {
 func checks(o *composition.Outcome) string {
 	var s []string
 	for _, v := range o.Violations {
-		s = append(s, v.Check)
+		s = append(s, string(v.Check))
 	}
 	return strings.Join(s, ",")
 }

@@ -8,8 +8,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
 
@@ -88,7 +88,7 @@ func TestCosignCLIFormats(t *testing.T) {
 			t.Helper()
 			// cosign sign --tlog-upload=false leaves no evidence: refused by
 			// default, naming what is missing and the opt-out key.
-			wantFailure(t, runPlugin(t, s.ref, s.referrer, strict), sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
+			wantFailure(t, runPlugin(t, s.ref, s.referrer, strict), failure.Tlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
 			ext[cosign.ExtUnlogged] = true
 			wantSuccess(t, runPlugin(t, s.ref, s.referrer, cfg), ext)
 		}

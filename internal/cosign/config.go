@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
@@ -46,15 +46,15 @@ func NewConfig() *Config { return &Config{Layers: LayersAny, NonSignature: NonSi
 // roots); every error names the configuration key at fault.
 func (c *Config) Validate() error {
 	if c.Layers != LayersAny && c.Layers != LayersAll {
-		return &plugin.ConfigError{Key: "layers", Reason: fmt.Sprintf("is %q; expected \"any\" or \"all\"", c.Layers)}
+		return &failure.ConfigError{Key: "layers", Reason: fmt.Sprintf("is %q; expected \"any\" or \"all\"", c.Layers)}
 	}
 	if c.NonSignature != NonSignatureFail && c.NonSignature != NonSignatureSkip {
-		return &plugin.ConfigError{Key: "nonSignature", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonSignature)}
+		return &failure.ConfigError{Key: "nonSignature", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonSignature)}
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if err != nil && !errors.As(err, &ce) {
-		return &plugin.ConfigError{Key: "trustPolicies", Reason: err.Error()}
+		return &failure.ConfigError{Key: "trustPolicies", Reason: err.Error()}
 	}
 	if err != nil {
 		return err

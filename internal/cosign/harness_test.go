@@ -9,6 +9,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
@@ -110,7 +111,7 @@ func wantSuccess(t testing.TB, res result, ext map[string]any) {
 	}
 }
 
-func wantFailure(t testing.TB, res result, check string, parts ...string) {
+func wantFailure(t testing.TB, res result, check failure.Check, parts ...string) {
 	t.Helper()
 	ratifytest.WantFail(t, res, check, parts...)
 }

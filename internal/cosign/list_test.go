@@ -6,8 +6,8 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -48,6 +48,6 @@ func TestCompositionListSignature(t *testing.T) {
 		wantSuccess(t, runPlugin(t, listRef, sig, trusted), map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtKeyID: keyID(t, pub)})
 
 		_, otherPub := c.keyPair(t, "other")
-		wantFailure(t, runPlugin(t, listRef, sig, keyPolicy(otherPub)), sigverify.CheckSignature, listRef)
+		wantFailure(t, runPlugin(t, listRef, sig, keyPolicy(otherPub)), failure.Signature, listRef)
 	})
 }

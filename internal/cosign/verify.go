@@ -3,13 +3,13 @@ package cosign
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
@@ -45,11 +45,6 @@ const (
 	maxSignatureBlobBytes int64 = 1 << 20
 )
 
-// Checks specific to this plugin (others come from sigverify.Error.Check).
-const (
-	checkPolicy = "policy"
-)
-
 // Plugin is the wasm-cosign verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-cosign",
@@ -58,18 +53,18 @@ var Plugin = plugin.Definition[Config]{
 	Verify:    verify,
 }
 
-func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
-	subject, res := req.LoadSignedSubject(ctx)
-	if res != nil {
-		return *res
+func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Report, error) {
+	subject, err := req.LoadSignedSubject(ctx)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	policy, err := cfg.policies.ForSubject(req.Repository())
 	if err != nil {
-		return plugin.Fail(checkPolicy, "%v (subject %s); add a trust policy whose scopes cover it", err, subject.Ref)
+		return plugin.Report{}, failure.New(failure.TrustPolicy, "%w (subject %s); add a trust policy whose scopes cover it", err, subject.Ref)
 	}
 	rf, err := req.FetchReferrer(ctx)
 	if err != nil {
-		return plugin.Fail(plugin.CheckReferrer, "%v", err)
+		return plugin.Report{}, failure.New(failure.Referrer, "%w", err)
 	}
 	v := &verification{ctx: ctx, req: req, policy: policy, subject: subject.Descriptor, subjectRef: subject.Ref, rf: rf, layersRule: cfg.Layers, nonSignature: cfg.NonSignature}
 	switch {
@@ -82,7 +77,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	for _, l := range rf.Manifest.Layers {
 		types = append(types, l.MediaType)
 	}
-	return plugin.FailWith(plugin.CheckReferrer, map[string]any{ExtFormat: "unknown"},
+	return plugin.Report{Extensions: map[string]any{ExtFormat: "unknown"}}, failure.New(failure.Referrer,
 		"referrer %s (artifactType %q, layers %v) is neither a cosign signature nor a sigstore bundle; do not route other artifact types to wasm-cosign",
 		rf.Ref(req.Repository()), rf.ArtifactType(), types)
 }
@@ -124,7 +119,7 @@ type verification struct {
 
 // legacy verifies every simple-signing layer and combines them by the
 // "layers" rule; no layer's outcome overrides another's.
-func (v *verification) legacy() plugin.Result {
+func (v *verification) legacy() (plugin.Report, error) {
 	layers := v.rf.Manifest.Layers
 	discovery := "referrer"
 	if v.rf.Manifest.Subject == nil {
@@ -132,7 +127,7 @@ func (v *verification) legacy() plugin.Result {
 	}
 	base := map[string]any{ExtFormat: FormatLegacy, ExtDiscovery: discovery, ExtTrustPolicy: v.policy.Name, ExtLayers: v.layersRule}
 	if len(layers) > maxSignatureLayers {
-		return plugin.FailWith(sigverify.CheckFormat, base, "signature manifest %s has %d layers, more than the %d this verifier reads", v.rf.Ref(v.req.Repository()), len(layers), maxSignatureLayers)
+		return plugin.Report{Extensions: base}, failure.New(failure.Format, "signature manifest %s has %d layers, more than the %d this verifier reads", v.rf.Ref(v.req.Repository()), len(layers), maxSignatureLayers)
 	}
 	var reports []signatureReport
 	var first *sigverify.Outcome
@@ -160,7 +155,7 @@ func (v *verification) legacyLayer(l ocispec.Descriptor) (*sigverify.Outcome, er
 	}
 	ent, err := sigverify.CosignSignature(payload, l.Annotations)
 	if err != nil {
-		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
+		return nil, failure.New(failure.Format, "%w", err)
 	}
 	return v.warnUnlogged(v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{}))
 }
@@ -177,7 +172,7 @@ func (v *verification) warnUnlogged(out *sigverify.Outcome, err error) (*sigveri
 
 // bundle verifies a sigstore bundle referrer: one bundle layer, a DSSE
 // statement of predicate type PredicateCosignSign about the subject.
-func (v *verification) bundle() plugin.Result {
+func (v *verification) bundle() (plugin.Report, error) {
 	base := map[string]any{ExtFormat: FormatBundle, ExtDiscovery: "referrer", ExtTrustPolicy: v.policy.Name}
 	var layers []ocispec.Descriptor
 	for _, l := range v.rf.Manifest.Layers {
@@ -186,15 +181,15 @@ func (v *verification) bundle() plugin.Result {
 		}
 	}
 	if len(layers) != 1 {
-		return plugin.FailWith(sigverify.CheckFormat, base, "bundle referrer %s has %d bundle layers, expected exactly one", v.rf.Ref(v.req.Repository()), len(layers))
+		return plugin.Report{Extensions: base}, failure.New(failure.Format, "bundle referrer %s has %d bundle layers, expected exactly one", v.rf.Ref(v.req.Repository()), len(layers))
 	}
 	raw, err := v.fetch(layers[0])
 	if err == nil && v.nonSignature == NonSignatureSkip {
 		// Decided before any signature check: provenance is often signed by
 		// someone these trust policies do not name, and a skip is no evidence.
 		if pt := statementPredicateType(raw); pt != "" && pt != PredicateCosignSign {
-			return plugin.Pass(fmt.Sprintf("skipped: bundle %s is an attestation of predicate type %s, not a cosign signature (nonSignature: skip)", v.rf.Ref(v.req.Repository()), pt),
-				map[string]any{plugin.ExtSkipped: "not-a-signature", ExtFormat: FormatBundle, ExtPredicateType: pt})
+			return plugin.Report{Extensions: map[string]any{ExtFormat: FormatBundle, ExtPredicateType: pt}},
+				&failure.Skip{Reason: "not-a-signature", Msg: fmt.Sprintf("bundle %s is an attestation of predicate type %s, not a cosign signature (nonSignature: skip)", v.rf.Ref(v.req.Repository()), pt)}
 		}
 	}
 	var out *sigverify.Outcome
@@ -211,25 +206,25 @@ func (v *verification) bundle() plugin.Result {
 func (v *verification) bundleLayer(raw []byte) (*sigverify.Outcome, error) {
 	ent, err := sigverify.ParseBundle(raw)
 	if err != nil {
-		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: err.Error()}
+		return nil, failure.New(failure.Format, "%w", err)
 	}
 	return v.warnUnlogged(v.policy.Verify(ent, sigverify.Subject{Digest: v.subject.Digest}, sigverify.Expect{PredicateTypes: []string{PredicateCosignSign}}))
 }
 
 func (v *verification) fetch(l ocispec.Descriptor) ([]byte, error) {
 	if l.Size > maxSignatureBlobBytes {
-		return nil, &sigverify.Error{Check: sigverify.CheckFormat, Msg: fmt.Sprintf("layer size %d is above the %d-byte limit for signatures", l.Size, maxSignatureBlobBytes)}
+		return nil, failure.New(failure.Format, "layer size %d is above the %d-byte limit for signatures", l.Size, maxSignatureBlobBytes)
 	}
 	b, err := v.req.Registry.FetchBlob(v.ctx, v.req.Repository(), l)
 	if err != nil {
-		return nil, &sigverify.Error{Check: plugin.CheckReferrer, Msg: err.Error()}
+		return nil, failure.New(failure.Referrer, "%w", err)
 	}
 	return b, nil
 }
 
 // combine applies the layers rule: "any" passes when one signature
 // verified; "all" (and bundles, which hold one) needs every one.
-func (v *verification) combine(ext map[string]any, reports []signatureReport, first *sigverify.Outcome, firstErr error, total int) plugin.Result {
+func (v *verification) combine(ext map[string]any, reports []signatureReport, first *sigverify.Outcome, firstErr error, total int) (plugin.Report, error) {
 	verified := 0
 	for _, r := range reports {
 		if r.Verified {
@@ -242,19 +237,23 @@ func (v *verification) combine(ext map[string]any, reports []signatureReport, fi
 	where := fmt.Sprintf("%s (signature %s)", v.subjectRef, v.rf.Ref(v.req.Repository()))
 	needAll := v.layersRule == LayersAll || ext[ExtFormat] == FormatBundle
 	if firstErr != nil && (first == nil || needAll) {
-		check := sigverify.CheckSignature
-		var ve *sigverify.Error
-		if errors.As(firstErr, &ve) {
-			check = ve.Check
-		}
+		check := checkOf(firstErr)
 		if first == nil {
-			return plugin.FailWith(check, ext, "no valid signature for %s: %v", where, firstErr)
+			return plugin.Report{Extensions: ext}, failure.New(check, "no valid signature for %s: %w", where, firstErr)
 		}
-		return plugin.FailWith(check, ext, "%d of %d signature layers verified for %s, but \"layers\" is \"all\": %v", verified, total, where, firstErr)
+		return plugin.Report{Extensions: ext}, failure.New(check, "%d of %d signature layers verified for %s, but \"layers\" is \"all\": %w", verified, total, where, firstErr)
 	}
 	addOutcome(ext, first)
-	return plugin.Pass(fmt.Sprintf("%d of %d cosign signature(s) verified for %s: %s format, signer %s, trust policy %q",
-		verified, total, where, ext[ExtFormat], first.Signer(), first.Policy), ext)
+	return plugin.Report{Message: fmt.Sprintf("%d of %d cosign signature(s) verified for %s: %s format, signer %s, trust policy %q",
+		verified, total, where, ext[ExtFormat], first.Signer(), first.Policy), Extensions: ext}, nil
+}
+
+// checkOf is the check a signature failed; signature when no check is named.
+func checkOf(err error) failure.Check {
+	if c, ok := failure.CheckOf(err); ok {
+		return c
+	}
+	return failure.Signature
 }
 
 // signatureReport is one entry of the "signatures" extension.
@@ -279,11 +278,7 @@ type timestamp struct {
 func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) signatureReport {
 	r := signatureReport{Index: i, Digest: l.Digest.String()}
 	if err != nil {
-		r.FailedCheck = sigverify.CheckSignature
-		var ve *sigverify.Error
-		if errors.As(err, &ve) {
-			r.FailedCheck = ve.Check
-		}
+		r.FailedCheck = string(checkOf(err))
 		r.Error = err.Error()
 		return r
 	}

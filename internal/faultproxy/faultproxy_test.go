@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
@@ -143,22 +147,23 @@ func TestFaults(t *testing.T) {
 		fault faultproxy.Fault
 		do    func(context.Context, *oci.Client) error
 		want  string
+		is    error // the sentinel the error must unwrap to, if any
 	}{
-		{"status", blob, faultproxy.Status(503), fetchBlob, "503"},
-		{"reset", blob, faultproxy.Reset(), fetchBlob, "connection reset"},
-		{"truncate", blob, faultproxy.Truncate(), fetchBlob, "truncated"},
-		{"corrupt", blob, faultproxy.Corrupt(), fetchBlob, "digest mismatch"},
-		{"substitute-manifest", manifest, faultproxy.Substitute(other.Digest.String()), fetchManifest, "mismatch Content-Length"},
-		{"substitute-blob", blob, faultproxy.Substitute(s.config.Digest.String()), fetchBlob, "mismatch Content-Length"},
-		{"endless-blob", blob, faultproxy.Endless(64 << 20), fetchBlob, "more than"},
-		{"endless-manifest", manifest, faultproxy.Endless(64 << 20), fetchManifest, "more than"},
-		{"redirect-loop", blob, faultproxy.RedirectLoop(), fetchBlob, "redirects"},
-		{"delay", blob, faultproxy.Delay(time.Minute), fetchBlob, "deadline exceeded"},
-		{"stall", blob, faultproxy.Stall(time.Minute), fetchBlob, "deadline exceeded"},
+		{"status", blob, faultproxy.Status(503), fetchBlob, "503", nil},
+		{"reset", blob, faultproxy.Reset(), fetchBlob, "connection reset", nil},
+		{"truncate", blob, faultproxy.Truncate(), fetchBlob, "truncated", io.ErrUnexpectedEOF},
+		{"corrupt", blob, faultproxy.Corrupt(), fetchBlob, "digest mismatch", content.ErrMismatchedDigest},
+		{"substitute-manifest", manifest, faultproxy.Substitute(other.Digest.String()), fetchManifest, "mismatch Content-Length", nil},
+		{"substitute-blob", blob, faultproxy.Substitute(s.config.Digest.String()), fetchBlob, "mismatch Content-Length", nil},
+		{"endless-blob", blob, faultproxy.Endless(64 << 20), fetchBlob, "more than", content.ErrTrailingData},
+		{"endless-manifest", manifest, faultproxy.Endless(64 << 20), fetchManifest, "more than", nil},
+		{"redirect-loop", blob, faultproxy.RedirectLoop(), fetchBlob, "redirects", nil},
+		{"delay", blob, faultproxy.Delay(time.Minute), fetchBlob, "deadline exceeded", nil},
+		{"stall", blob, faultproxy.Stall(time.Minute), fetchBlob, "deadline exceeded", nil},
 		{"claim-digest", faultproxy.Match{Kind: faultproxy.Manifest, Method: http.MethodHead}, faultproxy.ClaimDigest(other.Digest), func(ctx context.Context, c *oci.Client) error {
 			_, err := c.Resolve(ctx, s.repository()+"@"+s.manifest.Digest.String())
 			return err
-		}, "digest mismatch"},
+		}, "digest mismatch", nil},
 		{"claim-size", faultproxy.Match{Kind: faultproxy.Manifest, Method: http.MethodHead}, faultproxy.ClaimSize(1 << 40), func(ctx context.Context, c *oci.Client) error {
 			d, err := c.Resolve(ctx, s.repository()+":v1")
 			if err != nil {
@@ -166,7 +171,7 @@ func TestFaults(t *testing.T) {
 			}
 			_, err = c.FetchManifest(ctx, s.repository(), d)
 			return err
-		}, "size 1099511627776 is outside the limit"},
+		}, "size 1099511627776 is outside the limit", errdef.ErrSizeExceedsLimit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.proxy.Clear()
@@ -178,6 +183,9 @@ func TestFaults(t *testing.T) {
 			err := tc.do(ctx, c)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("want an error containing %q, got %v", tc.want, err)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Fatalf("want an error wrapping %v, got %v", tc.is, err)
 			}
 			if el := time.Since(start); el > 2*time.Second {
 				t.Errorf("took %v", el)
@@ -298,6 +306,27 @@ func TestRequireBasicAuth(t *testing.T) {
 	}
 	if _, err := s.client(oci.Options{Credential: cred}).FetchBlob(ctx, s.repository(), s.layer); err != nil {
 		t.Fatalf("authenticated read: %v", err)
+	}
+	// One client keeps what it learnt about the registry's auth: only its
+	// first request is challenged, not every read of a verification.
+	c := s.client(oci.Options{Credential: cred})
+	s.proxy.Clear()
+	for range 3 {
+		if _, err := c.FetchBlob(ctx, s.repository(), s.layer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.FetchManifest(ctx, s.repository(), s.manifest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	challenged := 0
+	for _, e := range s.proxy.Log() {
+		if e.Status == http.StatusUnauthorized {
+			challenged++
+		}
+	}
+	if challenged != 1 {
+		t.Fatalf("%d requests were challenged for credentials, want 1 (the client's first):\n%s", challenged, s.proxy.LogString())
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,8 +13,9 @@ import (
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // Config is the plugin's part of a verifier entry (Ratify's keys and the
@@ -62,7 +62,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := doc.Validate(); err != nil {
-		return &plugin.ConfigError{Key: c.policyKey(), Reason: "is not a valid trust policy document: " + err.Error()}
+		return &failure.ConfigError{Key: c.policyKey(), Reason: "is not a valid trust policy document: " + err.Error()}
 	}
 	if err := c.checkScopes(doc); err != nil {
 		return err
@@ -77,7 +77,7 @@ func (c *Config) Validate() error {
 		for _, ref := range p.TrustStores {
 			typ, name, _ := strings.Cut(ref, ":")
 			if _, ok := stores.certs[truststore.Type(typ)][name]; !ok {
-				return &plugin.ConfigError{Key: "trustStores", Reason: fmt.Sprintf("has no %s store %q, which trust policy statement %q uses (%q); expected trustStores.%s.%s to list certificate files or folders", typ, name, p.Name, ref, typ, name)}
+				return &failure.ConfigError{Key: "trustStores", Reason: fmt.Sprintf("has no %s store %q, which trust policy statement %q uses (%q); expected trustStores.%s.%s to list certificate files or folders", typ, name, p.Name, ref, typ, name)}
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func (c *Config) Validate() error {
 	}
 	for k := range c.UserMetadata {
 		if k == "" {
-			return &plugin.ConfigError{Key: "userMetadata", Reason: "has an empty key"}
+			return &failure.ConfigError{Key: "userMetadata", Reason: "has an empty key"}
 		}
 	}
 	c.policy, c.stores = doc, stores
@@ -108,9 +108,9 @@ func (c *Config) checkScopes(doc *trustpolicy.Document) error {
 			canon, err := oci.CanonicalRepository(scope)
 			switch {
 			case err != nil:
-				return &plugin.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not a repository name: %v", p.Name, scope, err)}
+				return &failure.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not a repository name: %v", p.Name, scope, err)}
 			case canon != scope:
-				return &plugin.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not in canonical form; write %q (subjects are matched by their canonical repository: lower-case host, no \":443\", docker.io/library/… for Docker Hub)", p.Name, scope, canon)}
+				return &failure.ConfigError{Key: c.policyKey(), Reason: fmt.Sprintf("trust policy statement %q has registryScopes entry %q, which is not in canonical form; write %q (subjects are matched by their canonical repository: lower-case host, no \":443\", docker.io/library/… for Docker Hub)", p.Name, scope, canon)}
 			}
 		}
 	}
@@ -132,48 +132,36 @@ func (c *Config) loadPolicy() (*trustpolicy.Document, error) {
 	var raw []byte
 	switch {
 	case inline && c.TrustPolicyFile != "":
-		return nil, &plugin.ConfigError{Key: "trustPolicyFile", Reason: "cannot be combined with trustPolicyDoc; expected exactly one of them"}
+		return nil, &failure.ConfigError{Key: "trustPolicyFile", Reason: "cannot be combined with trustPolicyDoc; expected exactly one of them"}
 	case inline:
 		raw = c.TrustPolicyDoc
 	case c.TrustPolicyFile != "":
-		b, err := readBounded(c.TrustPolicyFile, maxPolicyFileBytes)
+		b, err := readAbsolute(c.TrustPolicyFile, maxPolicyFileBytes)
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: "trustPolicyFile", Reason: err.Error()}
+			return nil, &failure.ConfigError{Key: "trustPolicyFile", Reason: err.Error()}
 		}
 		raw = b
 	default:
-		return nil, &plugin.ConfigError{Key: "trustPolicyDoc", Reason: "is required (or trustPolicyFile): an OCI trust policy document decides which signatures are trusted"}
+		return nil, &failure.ConfigError{Key: "trustPolicyDoc", Reason: "is required (or trustPolicyFile): an OCI trust policy document decides which signatures are trusted"}
 	}
 	var doc trustpolicy.Document
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &plugin.ConfigError{Key: c.policyKey(), Reason: "is not a trust policy document: " + strings.TrimPrefix(err.Error(), "json: ")}
+		return nil, &failure.ConfigError{Key: c.policyKey(), Reason: "is not a trust policy document: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	if dec.More() {
-		return nil, &plugin.ConfigError{Key: c.policyKey(), Reason: "has data after the trust policy document"}
+		return nil, &failure.ConfigError{Key: c.policyKey(), Reason: "has data after the trust policy document"}
 	}
 	return &doc, nil
 }
 
-// readBounded reads an absolute path, refusing files larger than limit.
-func readBounded(path string, limit int64) ([]byte, error) {
+// readAbsolute reads an absolute path, refusing files larger than limit.
+func readAbsolute(path string, limit int64) ([]byte, error) {
 	if !filepath.IsAbs(path) {
 		return nil, fmt.Errorf("path %q is not absolute; expected an absolute path (the plugin's working directory is Ratify's)", path)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
+	return bounded.ReadFile(path, limit)
 }
 
 // Revocation modes.
@@ -207,12 +195,12 @@ func (r *RevocationConfig) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return &plugin.ConfigError{Key: "revocation." + typeErr.Field, Reason: fmt.Sprintf("has a %s value; expected a string", typeErr.Value)}
+			return &failure.ConfigError{Key: "revocation." + typeErr.Field, Reason: fmt.Sprintf("has a %s value; expected a string", typeErr.Value)}
 		}
 		if rest, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return &plugin.ConfigError{Key: "revocation." + strings.Trim(rest, `"`), Reason: "is not a known setting (known: crlCacheDir, mode)"}
+			return &failure.ConfigError{Key: "revocation." + strings.Trim(rest, `"`), Reason: "is not a known setting (known: crlCacheDir, mode)"}
 		}
-		return &plugin.ConfigError{Key: "revocation", Reason: strings.TrimPrefix(err.Error(), "json: ")}
+		return &failure.ConfigError{Key: "revocation", Reason: strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	*r = RevocationConfig(v)
 	return nil
@@ -223,18 +211,18 @@ func (r *RevocationConfig) validate() error {
 		r.Mode = RevocationOnline
 	}
 	if r.Mode != RevocationOnline && r.Mode != RevocationOffline {
-		return &plugin.ConfigError{Key: "revocation.mode", Reason: fmt.Sprintf("is %q; expected %q or %q", r.Mode, RevocationOnline, RevocationOffline)}
+		return &failure.ConfigError{Key: "revocation.mode", Reason: fmt.Sprintf("is %q; expected %q or %q", r.Mode, RevocationOnline, RevocationOffline)}
 	}
 	if r.CRLCacheDir != "" && !filepath.IsAbs(r.CRLCacheDir) {
-		return &plugin.ConfigError{Key: "revocation.crlCacheDir", Reason: fmt.Sprintf("is %q; expected an absolute path", r.CRLCacheDir)}
+		return &failure.ConfigError{Key: "revocation.crlCacheDir", Reason: fmt.Sprintf("is %q; expected an absolute path", r.CRLCacheDir)}
 	}
 	if r.Mode == RevocationOffline {
 		if r.CRLCacheDir == "" {
-			return &plugin.ConfigError{Key: "revocation.crlCacheDir", Reason: "is required when revocation.mode is \"offline\": offline revocation checks read CRLs only from this folder"}
+			return &failure.ConfigError{Key: "revocation.crlCacheDir", Reason: "is required when revocation.mode is \"offline\": offline revocation checks read CRLs only from this folder"}
 		}
 		fi, err := os.Stat(r.CRLCacheDir)
 		if err != nil || !fi.IsDir() {
-			return &plugin.ConfigError{Key: "revocation.crlCacheDir", Reason: fmt.Sprintf("%q is not a readable folder; offline revocation checks need the CRL cache there", r.CRLCacheDir)}
+			return &failure.ConfigError{Key: "revocation.crlCacheDir", Reason: fmt.Sprintf("%q is not a readable folder; offline revocation checks need the CRL cache there", r.CRLCacheDir)}
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/notaryproject/tspclient-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
@@ -60,14 +61,14 @@ type reportInput struct {
 }
 
 // report turns notation-go's outcome into the plugin result.
-func report(in reportInput) plugin.Result {
+func report(in reportInput) (plugin.Report, error) {
 	what := in.envelope.describe(in.ref)
 	ext := map[string]any{
 		ExtTrustPolicy:        in.policy.Name,
 		ExtSignatureMediaType: in.envelope.mediaType,
 	}
 	if in.outcome == nil || in.outcome.VerificationLevel == nil {
-		return plugin.FailWith(CheckSignature, ext, "%s: %v", what, in.err)
+		return plugin.Report{Extensions: ext}, failure.New(failure.Signature, "%s: %w", what, in.err)
 	}
 	// notation-go names a level with overrides "custom"; report the
 	// statement's own level and its overrides instead.
@@ -85,8 +86,8 @@ func report(in reportInput) plugin.Result {
 		level += ", override " + strings.Join(parts, " ")
 	}
 	if in.outcome.VerificationLevel.Name == trustpolicy.LevelSkip.Name {
-		ext[plugin.ExtSkipped] = "verification-level-skip"
-		return plugin.Pass(fmt.Sprintf("skipped: %s was not verified: trust policy statement %q has verification level skip", what, in.policy.Name), ext)
+		return plugin.Report{Extensions: ext}, &failure.Skip{Reason: "verification-level-skip",
+			Msg: fmt.Sprintf("%s was not verified: trust policy statement %q has verification level skip", what, in.policy.Name)}
 	}
 	ext[ExtValidations] = validations(in.outcome.VerificationResults)
 	var payload *ocispec.Descriptor
@@ -96,7 +97,7 @@ func report(in reportInput) plugin.Result {
 	}
 	if in.err != nil {
 		check, detail := explain(in, payload)
-		return plugin.FailWith(check, ext, "%s does not satisfy trust policy statement %q (level %s): %s", what, in.policy.Name, level, detail)
+		return plugin.Report{Extensions: ext}, failure.New(check, "%s does not satisfy trust policy statement %q (level %s): %s", what, in.policy.Name, level, detail)
 	}
 	msg := fmt.Sprintf("%s verified under trust policy statement %q (level %s)", what, in.policy.Name, level)
 	if cert, ok := ext[ExtSigningCertificate].(map[string]any); ok {
@@ -107,29 +108,47 @@ func report(in reportInput) plugin.Result {
 	if len(logged) > 0 {
 		msg += "; failures logged but not enforced at this level: " + strings.Join(logged, "; ")
 	}
-	return plugin.Pass(msg, ext)
+	return plugin.Report{Message: msg, Extensions: ext}, nil
 }
 
 // explain names the check that failed and says why.
-func explain(in reportInput, payload *ocispec.Descriptor) (check, detail string) {
+func explain(in reportInput, payload *ocispec.Descriptor) (check failure.Check, detail string) {
 	for _, r := range in.outcome.VerificationResults {
 		if r.Action == trustpolicy.ActionEnforce && r.Error != nil {
 			detail = r.Error.Error()
 			if r.Type == trustpolicy.TypeRevocation && in.revocationHint != "" {
 				detail += " (" + in.revocationHint + ")"
 			}
-			return string(r.Type), detail
+			return validationCheck(r.Type), detail
 		}
 	}
 	var metaErr notationgo.UserMetadataVerificationFailedError
 	switch {
 	case errors.As(in.err, &metaErr):
-		return CheckUserMetadata, missingMetadata(in.metadata, payload)
+		return failure.UserMetadata, missingMetadata(in.metadata, payload)
 	case payload != nil && !sameContent(*payload, in.subject):
-		return CheckSubjectMatch, fmt.Sprintf("the signed payload names %s (%s, %d bytes), not this subject %s (%s, %d bytes); expected a signature made for this artifact",
+		return failure.SubjectMatch, fmt.Sprintf("the signed payload names %s (%s, %d bytes), not this subject %s (%s, %d bytes); expected a signature made for this artifact",
 			payload.Digest, payload.MediaType, payload.Size, in.subject.Digest, in.subject.MediaType, in.subject.Size)
 	}
-	return CheckSignature, in.err.Error()
+	return failure.Signature, in.err.Error()
+}
+
+// validationChecks are notation-go's validation types as checks.
+var validationChecks = map[trustpolicy.ValidationType]failure.Check{
+	trustpolicy.TypeIntegrity:          failure.Integrity,
+	trustpolicy.TypeAuthenticity:       failure.Authenticity,
+	trustpolicy.TypeAuthenticTimestamp: failure.AuthenticTimestamp,
+	trustpolicy.TypeExpiry:             failure.Expiry,
+	trustpolicy.TypeRevocation:         failure.Revocation,
+}
+
+// validationCheck names the check of a failed validation; a type this
+// notation-go version does not define is reported as signature.
+func validationCheck(t trustpolicy.ValidationType) failure.Check {
+	if c, ok := validationChecks[t]; ok {
+		return c
+	}
+	return failure.Signature
 }
 
 func sameContent(a, b ocispec.Descriptor) bool {

@@ -13,8 +13,7 @@ import (
 	"strings"
 
 	"github.com/notaryproject/notation-go/verifier/truststore"
-
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
 // Limits on trust store input: certificate files are small, and a folder
@@ -53,23 +52,23 @@ func loadTrustStores(conf map[string]map[string][]string) (*fileTrustStore, erro
 	s := &fileTrustStore{certs: map[truststore.Type]map[string][]*x509.Certificate{}}
 	for _, typ := range sortedKeys(conf) {
 		if !isStoreType(typ) {
-			return nil, &plugin.ConfigError{Key: "trustStores." + typ, Reason: "is not a trust store type; expected ca, signingAuthority or tsa"}
+			return nil, &failure.ConfigError{Key: "trustStores." + typ, Reason: "is not a trust store type; expected ca, signingAuthority or tsa"}
 		}
 		stores := map[string][]*x509.Certificate{}
 		for _, name := range sortedKeys(conf[typ]) {
 			key := "trustStores." + typ + "." + name
 			if !storeName.MatchString(name) {
-				return nil, &plugin.ConfigError{Key: key, Reason: "has a name notation does not allow; expected [a-zA-Z0-9_.-]+"}
+				return nil, &failure.ConfigError{Key: key, Reason: "has a name notation does not allow; expected [a-zA-Z0-9_.-]+"}
 			}
 			paths := conf[typ][name]
 			if len(paths) == 0 {
-				return nil, &plugin.ConfigError{Key: key, Reason: "is empty; expected certificate files or folders"}
+				return nil, &failure.ConfigError{Key: key, Reason: "is empty; expected certificate files or folders"}
 			}
 			var certs []*x509.Certificate
 			for _, p := range paths {
 				c, err := loadCertPath(truststore.Type(typ), p)
 				if err != nil {
-					return nil, &plugin.ConfigError{Key: key, Reason: err.Error()}
+					return nil, &failure.ConfigError{Key: key, Reason: err.Error()}
 				}
 				certs = append(certs, c...)
 			}
@@ -138,7 +137,7 @@ func loadCertPath(typ truststore.Type, path string) ([]*x509.Certificate, error)
 }
 
 func loadCertFile(typ truststore.Type, path string) ([]*x509.Certificate, error) {
-	b, err := readBounded(path, maxCertFileBytes)
+	b, err := readAbsolute(path, maxCertFileBytes)
 	if err != nil {
 		return nil, err
 	}

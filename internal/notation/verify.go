@@ -14,6 +14,7 @@ import (
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
@@ -32,17 +33,6 @@ const ArtifactType = registry.ArtifactTypeNotation
 // maxEnvelopeBytes is notation-go's own limit on a signature blob.
 const maxEnvelopeBytes = 32 << 20
 
-// Checks (the "failedCheck" extension) besides notation's validation types
-// (integrity, authenticity, authenticTimestamp, expiry, revocation) and the
-// runtime's (config, deadline, internal, subject, referrer).
-const (
-	CheckSignatureManifest = "signatureManifest"
-	CheckTrustPolicy       = "trustPolicy"
-	CheckSubjectMatch      = "subjectMatch"
-	CheckUserMetadata      = "userMetadata"
-	CheckSignature         = "signature"
-)
-
 // envelope is a fetched signature envelope and where it came from.
 type envelope struct {
 	mediaType string
@@ -50,34 +40,34 @@ type envelope struct {
 	manifest  ocispec.Descriptor
 }
 
-func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
-	subject, res := req.LoadSignedSubject(ctx)
-	if res != nil {
-		if res.IsSuccess { // skipped (nonWasmSubjects: skip): nothing was verified
-			res.Extensions[ExtVerificationLevel] = trustpolicy.LevelSkip.Name
-		}
-		return *res
+func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Report, error) {
+	subject, err := req.LoadSignedSubject(ctx)
+	if _, skip := err.(*failure.Skip); skip { // nonWasmSubjects: skip; nothing was verified
+		return plugin.Report{Extensions: map[string]any{ExtVerificationLevel: trustpolicy.LevelSkip.Name}}, err
+	}
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	ref := subject.Ref
-	env, res := fetchEnvelope(ctx, req)
-	if res != nil {
-		return *res
+	env, err := fetchEnvelope(ctx, req)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	// notation-go picks the statement the same way; asking first gives the
 	// operator the statement's name and a clear message when none applies.
 	policy, err := cfg.policy.GetApplicableTrustPolicy(ref)
 	if err != nil {
-		return plugin.Fail(CheckTrustPolicy, "no trust policy statement applies to %s: its repository %s is in no statement's registryScopes (expected the repository itself or \"*\")", ref, subject.Repository)
+		return plugin.Report{}, failure.New(failure.TrustPolicy, "no trust policy statement applies to %s: its repository %s is in no statement's registryScopes (expected the repository itself or \"*\")", ref, subject.Repository)
 	}
 	opts, err := cfg.Revocation.verifierOptions()
 	if err != nil {
-		return plugin.Fail(plugin.CheckConfig, "%v", err)
+		return plugin.Report{}, failure.New(failure.Config, "%w", err)
 	}
 	// No plugin manager: a signature that demands a notation verification
 	// plugin comes out inconclusive, which is a failure.
 	v, err := verifier.NewWithOptions(cfg.policy, cfg.stores, nil, opts)
 	if err != nil {
-		return plugin.Fail(plugin.CheckConfig, "cannot build the notation verifier: %v", err)
+		return plugin.Report{}, failure.New(failure.Config, "cannot build the notation verifier: %w", err)
 	}
 	ctx = notationlog.WithLogger(ctx, logAdapter{req.Log})
 	startedAt := time.Now()
@@ -102,35 +92,34 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 
 // fetchEnvelope reads the signature manifest Ratify listed and its one
 // envelope, checking the shape notation produces.
-func fetchEnvelope(ctx context.Context, req *plugin.Request) (*envelope, *plugin.Result) {
-	fail := func(check, format string, args ...any) (*envelope, *plugin.Result) {
-		r := plugin.Fail(check, format, args...)
-		return nil, &r
+func fetchEnvelope(ctx context.Context, req *plugin.Request) (*envelope, error) {
+	fail := func(check failure.Check, format string, args ...any) (*envelope, error) {
+		return nil, failure.New(check, format, args...)
 	}
 	rf, err := req.FetchReferrer(ctx)
 	if err != nil {
-		return fail(plugin.CheckReferrer, "cannot read signature manifest: %v", err)
+		return fail(failure.Referrer, "cannot read signature manifest: %w", err)
 	}
 	where := rf.Ref(req.Repository())
 	if at := rf.ArtifactType(); at != ArtifactType {
-		return fail(CheckSignatureManifest, "%s has artifact type %q; expected a notation signature (%s); list only that type in this verifier's artifactTypes", where, at, ArtifactType)
+		return fail(failure.SignatureManifest, "%s has artifact type %q; expected a notation signature (%s); list only that type in this verifier's artifactTypes", where, at, ArtifactType)
 	}
 	if rf.Manifest.Subject == nil {
-		return fail(CheckSignatureManifest, "%s has no subject; a notation signature manifest names the artifact it signs", where)
+		return fail(failure.SignatureManifest, "%s has no subject; a notation signature manifest names the artifact it signs", where)
 	}
 	if n := len(rf.Manifest.Layers); n != 1 {
-		return fail(CheckSignatureManifest, "%s has %d layers; expected exactly one signature envelope", where, n)
+		return fail(failure.SignatureManifest, "%s has %d layers; expected exactly one signature envelope", where, n)
 	}
 	layer := rf.Manifest.Layers[0]
 	if layer.MediaType != jws.MediaTypeEnvelope && layer.MediaType != cose.MediaTypeEnvelope {
-		return fail(CheckSignatureManifest, "%s: envelope media type %q is not %s (JWS) or %s (COSE)", where, layer.MediaType, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
+		return fail(failure.SignatureManifest, "%s: envelope media type %q is not %s (JWS) or %s (COSE)", where, layer.MediaType, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
 	}
 	if layer.Size > maxEnvelopeBytes {
-		return fail(CheckSignatureManifest, "%s: envelope %s declares %d bytes; notation allows at most %d", where, layer.Digest, layer.Size, maxEnvelopeBytes)
+		return fail(failure.SignatureManifest, "%s: envelope %s declares %d bytes; notation allows at most %d", where, layer.Digest, layer.Size, maxEnvelopeBytes)
 	}
 	blob, err := req.Registry.FetchBlob(ctx, req.Repository(), layer)
 	if err != nil {
-		return fail(plugin.CheckReferrer, "cannot read signature envelope of %s: %v", where, err)
+		return fail(failure.Referrer, "cannot read signature envelope of %s: %w", where, err)
 	}
 	return &envelope{mediaType: layer.MediaType, blob: blob, manifest: rf.Descriptor}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
@@ -56,6 +57,9 @@ type Client struct {
 	opts     Options
 	secure   *http.Client
 	insecure *http.Client
+	// cache keeps tokens and auth schemes across the requests of this
+	// client, so one verification does not negotiate auth per read.
+	cache auth.Cache
 }
 
 var _ Fetcher = (*Client)(nil)
@@ -87,12 +91,8 @@ func New(opts Options) *Client {
 		opts:     opts,
 		secure:   &http.Client{Transport: base, CheckRedirect: limitRedirects},
 		insecure: &http.Client{Transport: insecure, CheckRedirect: limitRedirects},
+		cache:    auth.NewCache(),
 	}
-}
-
-// Limits returns the effective manifest and blob limits.
-func (c *Client) Limits() (maxManifest, maxBlob int64) {
-	return c.opts.MaxManifestBytes, c.opts.MaxBlobBytes
 }
 
 // maxRedirects bounds redirect chains (registries redirect blob reads to
@@ -119,7 +119,7 @@ func (c *Client) repository(name string) (*remote.Repository, error) {
 	repo.MaxMetadataBytes = c.opts.MaxManifestBytes
 	repo.Client = &auth.Client{
 		Client:     httpClient,
-		Cache:      auth.NewCache(),
+		Cache:      c.cache,
 		Credential: c.opts.Credential,
 	}
 	return repo, nil
@@ -188,9 +188,9 @@ func (c *Client) fetch(ctx context.Context, repository string, desc ocispec.Desc
 	case errors.Is(err, content.ErrMismatchedDigest):
 		return nil, &MismatchError{What: what, Ref: ref, Expected: desc.Digest}
 	case errors.Is(err, content.ErrTrailingData):
-		return nil, fmt.Errorf("%s %s: registry sent more than the %d bytes the descriptor declares", what, ref, desc.Size)
+		return nil, fmt.Errorf("%s %s: registry sent more than the %d bytes the descriptor declares: %w", what, ref, desc.Size, content.ErrTrailingData)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, fmt.Errorf("%s %s: truncated: registry sent fewer than the %d bytes the descriptor declares", what, ref, desc.Size)
+		return nil, fmt.Errorf("%s %s: truncated: registry sent fewer than the %d bytes the descriptor declares: %w", what, ref, desc.Size, io.ErrUnexpectedEOF)
 	default:
 		return nil, fmt.Errorf("read %s %s: %w", what, ref, err)
 	}
@@ -228,6 +228,9 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("%s %s: digest mismatch: the bytes the registry sent do not hash to %s", e.What, e.Ref, e.Expected)
 }
 
+// Unwrap returns content.ErrMismatchedDigest.
+func (e *MismatchError) Unwrap() error { return content.ErrMismatchedDigest }
+
 // TooLargeError reports a descriptor above the configured limit.
 type TooLargeError struct {
 	What  string
@@ -239,6 +242,9 @@ type TooLargeError struct {
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s %s: size %d is outside the limit of %d bytes", e.What, e.Ref, e.Size, e.Limit)
 }
+
+// Unwrap returns errdef.ErrSizeExceedsLimit.
+func (e *TooLargeError) Unwrap() error { return errdef.ErrSizeExceedsLimit }
 
 // Repository returns the "host/path" part of a reference.
 func Repository(ref string) string {

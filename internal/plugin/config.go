@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
 // Keys that Ratify itself puts into every verifier entry, in CLI config and
@@ -69,33 +71,23 @@ func (c *Common) applyDefaults() {
 func (c *Common) validate() error {
 	switch {
 	case c.Name == "":
-		return &ConfigError{Key: "name", Reason: "is required"}
+		return &failure.ConfigError{Key: "name", Reason: "is required"}
 	case c.Timeout < 0:
-		return &ConfigError{Key: "timeout", Reason: "must be positive"}
+		return &failure.ConfigError{Key: "timeout", Reason: "must be positive"}
 	case c.MaxManifestBytes < 0:
-		return &ConfigError{Key: "maxManifestBytes", Reason: "must be positive"}
+		return &failure.ConfigError{Key: "maxManifestBytes", Reason: "must be positive"}
 	case c.MaxBlobBytes < 0:
-		return &ConfigError{Key: "maxBlobBytes", Reason: "must be positive"}
+		return &failure.ConfigError{Key: "maxBlobBytes", Reason: "must be positive"}
 	case c.NonWasmSubjects != NonWasmFail && c.NonWasmSubjects != NonWasmSkip:
-		return &ConfigError{Key: "nonWasmSubjects", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonWasmSubjects)}
+		return &failure.ConfigError{Key: "nonWasmSubjects", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonWasmSubjects)}
 	case c.LogLevel != "info" && c.LogLevel != "debug":
-		return &ConfigError{Key: "logLevel", Reason: fmt.Sprintf("is %q; expected \"info\" or \"debug\"", c.LogLevel)}
+		return &failure.ConfigError{Key: "logLevel", Reason: fmt.Sprintf("is %q; expected \"info\" or \"debug\"", c.LogLevel)}
 	}
 	return nil
 }
 
-// ConfigError is a configuration problem tied to one key.
-type ConfigError struct {
-	Key    string
-	Reason string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("invalid configuration: key %q %s", e.Key, e.Reason)
-}
-
 // Validator is implemented by plugin configurations that check themselves
-// after decoding; errors should be *ConfigError so they name the key.
+// after decoding; errors should be *failure.ConfigError so they name the key.
 type Validator interface {
 	Validate() error
 }
@@ -114,7 +106,7 @@ func DecodeConfig[C any](entry map[string]any, newConfig func() *C) (Common, *C,
 		}
 		for known := range commonKeys {
 			if strings.EqualFold(k, known) {
-				return Common{}, nil, &ConfigError{Key: k, Reason: fmt.Sprintf("is not a known setting (did you mean %q?)", known)}
+				return Common{}, nil, &failure.ConfigError{Key: k, Reason: fmt.Sprintf("is not a known setting (did you mean %q?)", known)}
 			}
 		}
 		own[k] = v
@@ -164,9 +156,9 @@ func configErrorFrom(err error, into any) error {
 		if key == "" {
 			key = "(top level)"
 		}
-		return &ConfigError{Key: key, Reason: fmt.Sprintf("has a %s value; expected %s", typeErr.Value, typeName(typeErr.Type.String()))}
+		return &failure.ConfigError{Key: key, Reason: fmt.Sprintf("has a %s value; expected %s", typeErr.Value, typeName(typeErr.Type.String()))}
 	}
-	var ce *ConfigError
+	var ce *failure.ConfigError
 	if errors.As(err, &ce) {
 		return ce
 	}
@@ -174,7 +166,7 @@ func configErrorFrom(err error, into any) error {
 	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		known := jsonKeys(into)
 		sort.Strings(known)
-		return &ConfigError{Key: strings.Trim(rest, `"`), Reason: fmt.Sprintf("is not a known setting (known: %s)", strings.Join(known, ", "))}
+		return &failure.ConfigError{Key: strings.Trim(rest, `"`), Reason: fmt.Sprintf("is not a known setting (known: %s)", strings.Join(known, ", "))}
 	}
 	return fmt.Errorf("invalid configuration: %s", msg)
 }
@@ -202,11 +194,11 @@ type Duration time.Duration
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return &ConfigError{Key: "timeout", Reason: fmt.Sprintf("must be a duration string such as \"2500ms\", got %s", b)}
+		return &failure.ConfigError{Key: "timeout", Reason: fmt.Sprintf("must be a duration string such as \"2500ms\", got %s", b)}
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v <= 0 {
-		return &ConfigError{Key: "timeout", Reason: fmt.Sprintf("must be a positive duration such as \"2500ms\", got %q", s)}
+		return &failure.ConfigError{Key: "timeout", Reason: fmt.Sprintf("must be a positive duration such as \"2500ms\", got %q", s)}
 	}
 	*d = Duration(v)
 	return nil

@@ -10,6 +10,9 @@
 //   - logging to stderr with Ratify's "info:", "warn:" and "debug:" prefixes,
 //     never JSON (Ratify parses JSON lines on stderr as results);
 //   - bounded stdin, bounded and digest-checked registry reads (internal/oci);
+//   - one conversion from errors to results: Verify returns an error
+//     (package failure: a failed check, a configuration error or a skip)
+//     and only the runtime writes the result, as CNI's skel does;
 //   - results with stable extension keys (failedCheck, skipped,
 //     manifestDigest), every string bounded, kept under Ratify's 64 KiB
 //     line limit; a result that had to be cut to get there is a failure;

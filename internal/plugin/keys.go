@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
 // jsonKeys lists the JSON keys of a struct (or pointer to one), following
@@ -64,7 +66,7 @@ func checkKeyCase(v any, t reflect.Type, path string) error {
 				if !ok {
 					for name := range fields {
 						if strings.EqualFold(name, k) {
-							return &ConfigError{Key: join(path, k), Reason: fmt.Sprintf("is not a known setting (did you mean %q?)", name)}
+							return &failure.ConfigError{Key: join(path, k), Reason: fmt.Sprintf("is not a known setting (did you mean %q?)", name)}
 						}
 					}
 					continue

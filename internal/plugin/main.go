@@ -18,6 +18,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/verifier/plugin/skel"
 	"github.com/sirupsen/logrus"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 )
 
@@ -34,9 +35,12 @@ type Definition[C any] struct {
 	Version string
 	// NewConfig returns the plugin configuration with its defaults.
 	NewConfig func() *C
-	// Verify does the plugin's one job. It must honour ctx; the runtime
+	// Verify does the plugin's one job: it returns the report of a pass,
+	// or an error (a *failure.Error naming the check that failed, or a
+	// *failure.Skip) with the report so far; the runtime turns both into
+	// the result (see package failure). It must honour ctx; the runtime
 	// returns a deadline failure if it does not finish in time.
-	Verify func(ctx context.Context, req *Request, cfg *C) Result
+	Verify func(ctx context.Context, req *Request, cfg *C) (Report, error)
 }
 
 // Main runs def as a Ratify verifier plugin and exits.
@@ -68,7 +72,7 @@ func Main[C any](def Definition[C]) {
 
 // writeRawFailure reports a failure before skel could parse anything.
 func writeRawFailure(name string, err error) {
-	b, _ := json.Marshal(verifier.VerifierResult{Name: name, Type: name, Message: oneLine(CheckInternal + ": " + err.Error()), Extensions: map[string]any{ExtFailedCheck: CheckInternal}})
+	b, _ := json.Marshal(verifier.VerifierResult{Name: name, Type: name, Message: oneLine(string(failure.Internal) + ": " + err.Error()), Extensions: map[string]any{ExtFailedCheck: string(failure.Internal)}})
 	fmt.Println(string(b))
 }
 
@@ -83,12 +87,12 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	defer func() {
 		if p := recover(); p != nil {
 			NewLogger(stderr, false).Warnf("panic: %v: %s", p, debug.Stack())
-			fill(out, Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p), nil)
+			fill(out, resultOf(name, Report{}, failure.New(failure.Internal, "%s crashed while verifying %s: %v", name, subject.Original, p)), nil)
 		}
 	}()
 	var input vconfig.PluginInputConfig
 	if err := json.Unmarshal(stdin, &input); err != nil {
-		fill(out, Fail(CheckConfig, "plugin input is not valid JSON: %v", err), nil)
+		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "plugin input is not valid JSON: %w", err)), nil)
 		return out
 	}
 	common, cfg, err := DecodeConfig(input.Config, def.NewConfig)
@@ -99,7 +103,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		out.Type = t
 	}
 	if err != nil {
-		fill(out, Fail(CheckConfig, "%s: %v", out.Name, err), nil)
+		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%s: %w", out.Name, err)), nil)
 		return out
 	}
 	log := NewLogger(stderr, common.LogLevel == "debug")
@@ -108,9 +112,9 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	if store != nil && store.GetConfig() != nil {
 		storeEntry = store.GetConfig().Store
 	}
-	opts, err := oci.OptionsFromStore(storeEntry)
+	opts, err := optionsFromStore(storeEntry)
 	if err != nil {
-		fill(out, Fail(CheckConfig, "%v", err), nil)
+		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%w", err)), nil)
 		return out
 	}
 	out.Subject = subject.Original
@@ -121,31 +125,32 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	// here rather than matched by whatever rule its spelling happens to hit.
 	canonical, err := oci.CanonicalRepository(subject.Path)
 	if err != nil {
-		fill(out, Fail(CheckSubject, "subject %s: %v; expected a repository name a registry accepts", subject.Original, err), nil)
+		fill(out, resultOf(name, Report{}, failure.New(failure.Subject, "subject %s: %w; expected a repository name a registry accepts", subject.Original, err)), nil)
 		return out
 	}
 	opts.MaxManifestBytes, opts.MaxBlobBytes = common.MaxManifestBytes, common.MaxBlobBytes
-	req := &Request{SubjectRef: subject, Referrer: desc, Store: store, Common: common, Log: log, repository: canonical,
+	req := &Request{SubjectRef: subject, Referrer: desc, Common: common, Log: log, repository: canonical,
 		Registry: namedRegistry{Fetcher: oci.New(opts), canonical: canonical, named: subject.Path}}
 
 	timeout := time.Duration(common.Timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	done := make(chan Result, 1)
+	done := make(chan result, 1)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
 				log.Warnf("panic: %v: %s", p, debug.Stack())
-				done <- Fail(CheckInternal, "%s crashed while verifying %s: %v", name, subject.Original, p)
+				done <- resultOf(name, Report{}, failure.New(failure.Internal, "%s crashed while verifying %s: %v", name, subject.Original, p))
 			}
 		}()
-		done <- def.Verify(ctx, req, cfg)
+		rep, err := def.Verify(ctx, req, cfg)
+		done <- resultOf(name, rep, err)
 	}()
 	select {
 	case res := <-done:
 		fill(out, res, req)
 	case <-ctx.Done():
-		fill(out, Fail(CheckDeadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout), req)
+		fill(out, resultOf(name, Report{}, failure.New(failure.Deadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout)), req)
 	}
 	log.Debugf("%s: success=%t %s", name, out.IsSuccess, out.Message)
 	return out
@@ -155,7 +160,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 // names the manifest it is about (manifestDigest): when Ratify verifies a
 // tag, each plugin resolves it on its own (see Request.SubjectRef), and
 // a policy must be able to see that all reports speak of one manifest.
-func fill(out *verifier.VerifierResult, res Result, req *Request) {
+func fill(out *verifier.VerifierResult, res result, req *Request) {
 	if d := req.resolved(); d != nil {
 		if res.Extensions == nil {
 			res.Extensions = map[string]any{}

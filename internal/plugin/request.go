@@ -10,9 +10,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
-	"github.com/ratify-project/ratify/pkg/referrerstore"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 )
 
@@ -32,8 +32,6 @@ type Request struct {
 	// Referrer is the descriptor Ratify listed (artifactType as the registry
 	// reported it, which may be application/vnd.oci.empty.v1+json).
 	Referrer ocispecs.ReferenceDescriptor
-	// Store is Ratify's referrer store, rebuilt inside the plugin by skel.
-	Store referrerstore.ReferrerStore
 	// Registry reads manifests and blobs with bounds and digest checks.
 	Registry oci.Fetcher
 	Common   Common
@@ -122,7 +120,6 @@ func (r *Request) SubjectDigestRef(ctx context.Context) (string, error) {
 // Referrer is a fetched, digest-checked referrer manifest.
 type Referrer struct {
 	Descriptor ocispec.Descriptor
-	Raw        []byte
 	Manifest   ocispec.Manifest
 }
 
@@ -162,14 +159,15 @@ func (r *Request) FetchReferrer(ctx context.Context) (*Referrer, error) {
 			return nil, fmt.Errorf("referrer %s@%s is attached to %s, not to the subject %s", r.Repository(), desc.Digest, m.Subject.Digest, subject.Digest)
 		}
 	}
-	return &Referrer{Descriptor: desc, Raw: raw, Manifest: m}, nil
+	return &Referrer{Descriptor: desc, Manifest: m}, nil
 }
 
 // LoadWasmSubject loads and classifies the subject. When it is not a WASM
-// artifact the returned *Result is what the plugin must return: a failure
-// by default, or with nonWasmSubjects "skip" a success explicitly marked
-// skipped (extension "skipped") that policies can tell from a verification.
-func (r *Request) LoadWasmSubject(ctx context.Context) (*artifact.Subject, *Result) {
+// artifact the error is what the plugin must return: a failure (check
+// subject) by default, or with nonWasmSubjects "skip" a *failure.Skip,
+// which the runtime reports as a success marked skipped (extension
+// "skipped") that policies can tell from a verification.
+func (r *Request) LoadWasmSubject(ctx context.Context) (*artifact.Subject, error) {
 	return r.loadSubject(ctx, false)
 }
 
@@ -177,15 +175,14 @@ func (r *Request) LoadWasmSubject(ctx context.Context) (*artifact.Subject, *Resu
 // accepts a ratify-wasm composition list (a referrer of a WASM artifact),
 // whose signature is what makes the list trustworthy. Other verifiers must
 // not use it: a list has no provenance or nested parts of its own.
-func (r *Request) LoadSignedSubject(ctx context.Context) (*artifact.Subject, *Result) {
+func (r *Request) LoadSignedSubject(ctx context.Context) (*artifact.Subject, error) {
 	return r.loadSubject(ctx, true)
 }
 
-func (r *Request) loadSubject(ctx context.Context, acceptLists bool) (*artifact.Subject, *Result) {
+func (r *Request) loadSubject(ctx context.Context, acceptLists bool) (*artifact.Subject, error) {
 	desc, err := r.ResolveSubject(ctx)
 	if err != nil {
-		res := Fail(CheckSubject, "cannot resolve subject %s: %v", r.SubjectRef.Original, err)
-		return nil, &res
+		return nil, failure.New(failure.Subject, "cannot resolve subject %s: %w", r.SubjectRef.Original, err)
 	}
 	s, err := artifact.Load(ctx, r.Registry, r.Repository(), desc, artifact.Options{})
 	if err == nil && s.Layout == artifact.LayoutCompositionList && !acceptLists {
@@ -194,14 +191,11 @@ func (r *Request) loadSubject(ctx context.Context, acceptLists bool) (*artifact.
 	var notWasm *artifact.NotWasmError
 	switch {
 	case errors.As(err, &notWasm) && r.Common.NonWasmSubjects == NonWasmSkip:
-		res := Pass("skipped: "+notWasm.Error()+" (nonWasmSubjects: skip)", map[string]any{ExtSkipped: "not-wasm"})
-		return nil, &res
+		return nil, &failure.Skip{Reason: "not-wasm", Msg: notWasm.Error() + " (nonWasmSubjects: skip)"}
 	case errors.As(err, &notWasm):
-		res := Fail(CheckSubject, "%v; this verifier only accepts WASM artifacts (set nonWasmSubjects: skip to skip other artifacts)", notWasm)
-		return nil, &res
+		return nil, failure.New(failure.Subject, "%w; this verifier only accepts WASM artifacts (set nonWasmSubjects: skip to skip other artifacts)", notWasm)
 	case err != nil:
-		res := Fail(CheckSubject, "%v", err)
-		return nil, &res
+		return nil, failure.New(failure.Subject, "%w", err)
 	}
 	return s, nil
 }

@@ -3,15 +3,26 @@ package plugin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
-// Result is the outcome of one verification. Only these fields survive the
-// trip back to Ratify (isSuccess, message, name, type, extensions).
-type Result struct {
+// Report is what a verification found: the message of a pass, and the
+// extensions reported with a pass or, when Verify returns an error, with
+// that failure (or skip).
+type Report struct {
+	Message    string
+	Extensions map[string]any
+}
+
+// result is what Ratify reads back (isSuccess, message, extensions; name
+// and type are the runtime's).
+type result struct {
 	IsSuccess  bool
 	Message    string
 	Extensions map[string]any
@@ -19,9 +30,12 @@ type Result struct {
 
 // Stable extension keys set by the runtime. Plugins document their own.
 const (
-	// ExtFailedCheck names the check that failed (e.g. "config", "deadline",
-	// "subject", "signature"); present on every failed result.
+	// ExtFailedCheck names the check that failed, one of failure.Checks;
+	// present on every failed result.
 	ExtFailedCheck = "failedCheck"
+	// ExtFailedCheckAlias is the deprecated name the plugin used to report
+	// the same check under (failure.Aliases), for one release.
+	ExtFailedCheckAlias = "failedCheckAlias"
 	// ExtSkipped is set to a reason when a subject was skipped on purpose
 	// (nonWasmSubjects: skip); policies must not count such a report as a pass.
 	ExtSkipped = "skipped"
@@ -34,35 +48,41 @@ const (
 	ExtManifestDigest = "manifestDigest"
 )
 
-// Checks set by the runtime.
-const (
-	CheckConfig   = "config"
-	CheckDeadline = "deadline"
-	CheckInternal = "internal"
-	CheckSubject  = "subject"
-	CheckReferrer = "referrer"
-	// CheckResult fails a verdict whose report could not be passed on whole.
-	CheckResult = "result"
-)
-
-// Pass returns a successful result.
-func Pass(message string, ext map[string]any) Result {
-	return Result{IsSuccess: true, Message: oneLine(message), Extensions: ext}
-}
-
-// Fail returns a failed result for check; the message reads
-// "<check>: <detail>" so an operator sees which check said no and why.
-func Fail(check, format string, args ...any) Result {
-	return FailWith(check, nil, format, args...)
-}
-
-// FailWith is Fail with extensions to report alongside the failure.
-func FailWith(check string, ext map[string]any, format string, args ...any) Result {
+// resultOf is the one place where a verification's outcome becomes a
+// result: no error is a pass with rep's message; a *failure.Skip returned
+// as is, a success marked skipped; any other error a failure whose
+// failedCheck is the error's check (failure.Config for a
+// *failure.ConfigError, failure.Internal when the error names none) and
+// whose message reads "<check>: <detail>". rep's extensions go with all
+// three. plugin is the plugin's name, which decides failedCheckAlias.
+func resultOf(plugin string, rep Report, err error) result {
+	ext := rep.Extensions
+	if err == nil {
+		return result{IsSuccess: true, Message: oneLine(rep.Message), Extensions: ext}
+	}
 	if ext == nil {
 		ext = map[string]any{}
 	}
-	ext[ExtFailedCheck] = check
-	return Result{Message: oneLine(check + ": " + fmt.Sprintf(format, args...)), Extensions: ext}
+	if s, ok := err.(*failure.Skip); ok {
+		ext[ExtSkipped] = s.Reason
+		return result{IsSuccess: true, Message: oneLine(s.Error()), Extensions: ext}
+	}
+	check, ok := failure.CheckOf(err)
+	var ce *failure.ConfigError
+	if !ok && errors.As(err, &ce) {
+		check = failure.Config
+	} else if !ok {
+		check = failure.Internal
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, string(check)+": ") {
+		msg = string(check) + ": " + msg
+	}
+	ext[ExtFailedCheck] = string(check)
+	if alias := failure.AliasOf(plugin, check); alias != "" {
+		ext[ExtFailedCheckAlias] = alias
+	}
+	return result{Message: oneLine(msg), Extensions: ext}
 }
 
 // MaxMessageBytes bounds a result message; MaxStringBytes bounds every
@@ -99,7 +119,7 @@ const maxResultBytes = 60 << 10
 
 // protected keys are never dropped to make a result fit: a policy reads
 // them to know what the result is (a failure, a skip, about which manifest).
-var protected = map[string]bool{ExtFailedCheck: true, ExtSkipped: true, ExtTruncated: true, ExtManifestDigest: true}
+var protected = map[string]bool{ExtFailedCheck: true, ExtFailedCheckAlias: true, ExtSkipped: true, ExtTruncated: true, ExtManifestDigest: true}
 
 // fitResult makes res safe to hand to Ratify: every string in its
 // extensions is capped at MaxStringBytes and the extensions are cut to
@@ -107,13 +127,14 @@ var protected = map[string]bool{ExtFailedCheck: true, ExtSkipped: true, ExtTrunc
 // that had to be shortened no longer shows what was verified, so a pass
 // (or skip) becomes a failure with check "result"; a failure keeps its
 // own check. "skipped" and "failedCheck" are never dropped.
-func fitResult(res Result) Result {
+func fitResult(res result) result {
 	if res.Extensions == nil {
 		return res
 	}
 	norm, err := normalize(res.Extensions)
 	if err != nil {
-		return Fail(CheckInternal, "cannot encode the report (%v); verdict was: %s", err, res.Message)
+		return result{Message: oneLine(fmt.Sprintf("%s: cannot encode the report (%v); verdict was: %s", failure.Internal, err, res.Message)),
+			Extensions: map[string]any{ExtFailedCheck: string(failure.Internal)}}
 	}
 	v, capped := capStrings(norm, "")
 	ext := v.(map[string]any)
@@ -142,7 +163,7 @@ func fitResult(res Result) Result {
 		}
 	}
 	if capped == "" && dropped == nil {
-		return Result{IsSuccess: res.IsSuccess, Message: res.Message, Extensions: ext}
+		return result{IsSuccess: res.IsSuccess, Message: res.Message, Extensions: ext}
 	}
 	ext[ExtTruncated] = true
 	var why string
@@ -153,10 +174,10 @@ func fitResult(res Result) Result {
 		why = fmt.Sprintf("the report holds a string longer than %d bytes (at %s)", MaxStringBytes, capped)
 	}
 	if !res.IsSuccess {
-		return Result{Message: oneLine(res.Message + " (" + why + ")"), Extensions: ext}
+		return result{Message: oneLine(res.Message + " (" + why + ")"), Extensions: ext}
 	}
-	ext[ExtFailedCheck] = CheckResult
-	return Result{Message: oneLine(CheckResult + ": " + why + "; a verdict whose report cannot be passed on whole is refused (verdict was: " + res.Message + ")"), Extensions: ext}
+	ext[ExtFailedCheck] = string(failure.Result)
+	return result{Message: oneLine(string(failure.Result) + ": " + why + "; a verdict whose report cannot be passed on whole is refused (verdict was: " + res.Message + ")"), Extensions: ext}
 }
 
 // normalize turns extensions into plain JSON values (maps, lists, strings,

@@ -19,6 +19,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -40,7 +41,7 @@ func (c *testConfig) Validate() error {
 	case "pass", "fail", "panic", "hang", "big", "wasm", "signed", "bigskip", "bigfail", "longstring", "loud", "repo":
 		return nil
 	}
-	return &plugin.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
+	return &failure.ConfigError{Key: "mode", Reason: "must be pass, fail, panic, hang, big or wasm"}
 }
 
 // bigList is 20,000 digests: about 1.4 MB, far over Ratify's line limit
@@ -60,10 +61,10 @@ var hostileString = strings.Repeat("https://example.com/p/", 70000/22)
 var testPlugin = plugin.Definition[testConfig]{
 	Name: "wasm-test", Version: "0.0.0",
 	NewConfig: func() *testConfig { return &testConfig{Mode: "pass"} },
-	Verify: func(ctx context.Context, req *plugin.Request, cfg *testConfig) plugin.Result {
+	Verify: func(ctx context.Context, req *plugin.Request, cfg *testConfig) (plugin.Report, error) {
 		switch cfg.Mode {
 		case "fail":
-			return plugin.Fail("signature", "no signature of %s verified", req.SubjectRef.Original)
+			return plugin.Report{}, failure.New(failure.Signature, "no signature of %s verified", req.SubjectRef.Original)
 		case "panic":
 			var p *testConfig
 			_ = p.Limit
@@ -73,43 +74,43 @@ var testPlugin = plugin.Definition[testConfig]{
 				time.Sleep(time.Millisecond)
 			}
 		case "big":
-			return plugin.Pass("big", map[string]any{"format": "bundle", "digests": bigList()})
+			return plugin.Report{Message: "big", Extensions: map[string]any{"format": "bundle", "digests": bigList()}}, nil
 		case "bigskip":
-			return plugin.Pass("skipped: not a signature", map[string]any{plugin.ExtSkipped: "not-a-signature", "digests": bigList()})
+			return plugin.Report{Extensions: map[string]any{"digests": bigList()}}, &failure.Skip{Reason: "not-a-signature", Msg: "not a signature"}
 		case "bigfail":
-			return plugin.FailWith("signature", map[string]any{"digests": bigList()}, "no signature of %s verified", req.SubjectRef.Original)
+			return plugin.Report{Extensions: map[string]any{"digests": bigList()}}, failure.New(failure.Signature, "no signature of %s verified", req.SubjectRef.Original)
 		case "longstring":
 			// Strings nested in Go structs and map keys are capped too.
 			type layer struct {
 				PredicateType string `json:"predicateType"`
 			}
-			return plugin.Pass("skipped: attestation", map[string]any{plugin.ExtSkipped: "not-a-signature",
-				"layers": []layer{{PredicateType: hostileString}}, "annotations": map[string]string{hostileString: "v"}})
+			return plugin.Report{Extensions: map[string]any{"layers": []layer{{PredicateType: hostileString}}, "annotations": map[string]string{hostileString: "v"}}},
+				&failure.Skip{Reason: "not-a-signature", Msg: "attestation"}
 		case "loud":
 			req.Log.Warnf("predicate type %s is not a signature", hostileString)
 			req.Log.Infof("and %s", strings.Repeat("{", 70000))
-			return plugin.Pass("ok", nil)
+			return plugin.Report{Message: "ok"}, nil
 		case "repo":
-			if _, res := req.LoadWasmSubject(ctx); res != nil {
-				return *res
+			if _, err := req.LoadWasmSubject(ctx); err != nil {
+				return plugin.Report{}, err
 			}
 			ref, err := req.SubjectDigestRef(ctx)
 			if err != nil {
-				return plugin.Fail("subject", "%v", err)
+				return plugin.Report{}, failure.New(failure.Subject, "%w", err)
 			}
-			return plugin.Pass("ok", map[string]any{"repository": req.Repository(), "ref": ref})
+			return plugin.Report{Message: "ok", Extensions: map[string]any{"repository": req.Repository(), "ref": ref}}, nil
 		case "wasm", "signed":
 			load := req.LoadWasmSubject
 			if cfg.Mode == "signed" {
 				load = req.LoadSignedSubject
 			}
-			s, res := load(ctx)
-			if res != nil {
-				return *res
+			s, err := load(ctx)
+			if err != nil {
+				return plugin.Report{}, err
 			}
-			return plugin.Pass(cfg.Mode, map[string]any{"layout": string(s.Layout)})
+			return plugin.Report{Message: cfg.Mode, Extensions: map[string]any{"layout": string(s.Layout)}}, nil
 		}
-		return plugin.Pass("ok", map[string]any{"limit": cfg.Limit})
+		return plugin.Report{Message: "ok", Extensions: map[string]any{"limit": cfg.Limit}}, nil
 	},
 }
 
@@ -151,7 +152,7 @@ func TestConfigIsStrict(t *testing.T) {
 					t.Errorf("message %q does not contain %q", res.Message, w)
 				}
 			}
-			if ext := res.Extensions; ext[plugin.ExtFailedCheck] != plugin.CheckConfig {
+			if ext := res.Extensions; ext[plugin.ExtFailedCheck] != string(failure.Config) {
 				t.Errorf("failedCheck = %v, want config", ext[plugin.ExtFailedCheck])
 			}
 		})
@@ -207,7 +208,7 @@ func TestLargeExtensionsAreCut(t *testing.T) {
 	if ext[plugin.ExtTruncated] != true || ext["format"] != "bundle" || ext["digests"] != nil {
 		t.Errorf("want scalars kept, the list dropped and the truncation marked, got keys %v", keysOf(ext))
 	}
-	if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || !strings.HasPrefix(res.Message, "result: the report is ") || !strings.Contains(res.Message, "dropped digests") {
+	if res.IsSuccess || ext[plugin.ExtFailedCheck] != string(failure.Result) || !strings.HasPrefix(res.Message, "result: the report is ") || !strings.Contains(res.Message, "dropped digests") {
 		t.Errorf("a pass whose report was cut must fail naming the check result, got %+v", res)
 	}
 }
@@ -232,7 +233,7 @@ func TestResultThatCannotFitFails(t *testing.T) {
 		res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "bigskip"})
 		checkLine(t, res)
 		ext := res.Extensions
-		if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || ext[plugin.ExtSkipped] != "not-a-signature" || ext[plugin.ExtTruncated] != true {
+		if res.IsSuccess || ext[plugin.ExtFailedCheck] != string(failure.Result) || ext[plugin.ExtSkipped] != "not-a-signature" || ext[plugin.ExtTruncated] != true {
 			t.Fatalf("a skip that does not fit must fail (check result) and keep skipped, got %+v keys %v", res, keysOf(ext))
 		}
 		if !strings.HasPrefix(res.Message, "result: ") || !strings.Contains(res.Message, "verdict was: skipped: not a signature") {
@@ -253,7 +254,7 @@ func TestResultThatCannotFitFails(t *testing.T) {
 		res, _ := run(t, someSubject, map[string]any{"name": "v", "mode": "longstring"})
 		checkLine(t, res)
 		ext := res.Extensions
-		if res.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckResult || ext[plugin.ExtSkipped] != "not-a-signature" {
+		if res.IsSuccess || ext[plugin.ExtFailedCheck] != string(failure.Result) || ext[plugin.ExtSkipped] != "not-a-signature" {
 			t.Fatalf("a skip carrying a capped string must fail (check result), got %+v", res)
 		}
 		if !strings.Contains(res.Message, "longer than 1024 bytes (at annotations.") {
@@ -459,7 +460,7 @@ func TestCanonicalRepository(t *testing.T) {
 	// Ratify's parser refuses such names; the runtime does too, whoever calls it.
 	bad := common.Reference{Original: "127.0.0.1:1/App/Wasm:v1", Path: "127.0.0.1:1/App/Wasm", Tag: "v1"}
 	out := plugin.Run(testPlugin, []byte(`{"config":{"name":"v"}}`), bad, ocispecs.ReferenceDescriptor{}, nil, io.Discard)
-	if ext, _ := out.Extensions.(map[string]any); out.IsSuccess || ext[plugin.ExtFailedCheck] != plugin.CheckSubject || !strings.HasPrefix(out.Message, "subject: subject 127.0.0.1:1/App/Wasm:v1: ") {
+	if ext, _ := out.Extensions.(map[string]any); out.IsSuccess || ext[plugin.ExtFailedCheck] != string(failure.Subject) || !strings.HasPrefix(out.Message, "subject: subject 127.0.0.1:1/App/Wasm:v1: ") {
 		t.Fatalf("a repository with no canonical spelling must fail with check subject, got %+v", out)
 	}
 }

@@ -3,6 +3,7 @@ package ratifytest
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
 	"github.com/ratify-project/ratify/pkg/utils"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
@@ -64,5 +66,24 @@ func RunPlugin[C any](t testing.TB, def plugin.Definition[C], subject string, re
 		}
 	}
 	t.Logf("%s: success=%t (%v) %s", res.Name, res.IsSuccess, res.Elapsed.Round(time.Millisecond), res.Message)
+	CheckDeclared(t, def.Name, res.IsSuccess, res.Extensions)
 	return res
+}
+
+// CheckDeclared fails the test when one of the four plugins reports a
+// check that package failure does not list for it: the vocabulary (and
+// the READMEs tested against it) must know every check a plugin produces.
+func CheckDeclared(t testing.TB, name string, isSuccess bool, ext map[string]any) {
+	t.Helper()
+	check, _ := ext[plugin.ExtFailedCheck].(string)
+	if isSuccess || check == "" {
+		return
+	}
+	known := false
+	for _, ps := range failure.Checks {
+		known = known || slices.Contains(ps, name)
+	}
+	if known && !slices.Contains(failure.Checks[failure.Check(check)], name) {
+		t.Errorf("%s reported failedCheck %q, which package failure does not list for it", name, check)
+	}
 }

@@ -51,9 +51,9 @@
 // refused: roots come from the trusted root only. The
 // returned Outcome says what was verified: key id or certificate identity,
 // issuer and Fulcio extensions, log entries, timestamps with their source,
-// and for DSSE the predicate type and statement bytes. Failures are *Error
+// and for DSSE the predicate type and statement bytes. Failures are *failure.Error
 // values whose Check names the check ("signature", "subject", "identity",
-// "certificate", "tlog", "timestamp", "sct", "predicate", "format").
+// "certificate", "tlog", "timestamp", "sct", "predicateType", "format").
 //
 // # The ClaimVerifier pitfall
 //

@@ -13,14 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
-
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // maxKeyFileBytes bounds a PEM key file; a public key is well under 4 KiB.
@@ -57,7 +56,7 @@ func ParsePublicKey(pemBytes []byte, source string) (*Key, error) {
 
 // LoadKeyFile reads a PEM public key file.
 func LoadKeyFile(path string) (*Key, error) {
-	b, err := readBounded(path, maxKeyFileBytes)
+	b, err := bounded.ReadFile(path, maxKeyFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -67,36 +66,20 @@ func LoadKeyFile(path string) (*Key, error) {
 func loadKey(kc KeyConfig, path string) (*Key, error) {
 	switch {
 	case (kc.File == "") == (kc.PEM == ""):
-		return nil, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "file" and "pem"`}
+		return nil, &failure.ConfigError{Key: path, Reason: `needs exactly one of "file" and "pem"`}
 	case kc.File != "":
 		k, err := LoadKeyFile(kc.File)
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: path + ".file", Reason: fmt.Sprintf("%s: %v", kc.File, err)}
+			return nil, &failure.ConfigError{Key: path + ".file", Reason: fmt.Sprintf("%s: %v", kc.File, err)}
 		}
 		return k, nil
 	default:
 		k, err := ParsePublicKey([]byte(kc.PEM), "inline")
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: path + ".pem", Reason: err.Error()}
+			return nil, &failure.ConfigError{Key: path + ".pem", Reason: err.Error()}
 		}
 		return k, nil
 	}
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
 }
 
 // anyVerifier accepts a signature that any of the usual schemes for its key

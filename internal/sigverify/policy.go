@@ -12,8 +12,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // TrustPolicy is the JSON configuration of one trust policy: which
@@ -120,21 +120,21 @@ type Policy struct {
 func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	at := func(k string) string { return path + "." + k }
 	if p.Name == "" {
-		return nil, &plugin.ConfigError{Key: at("name"), Reason: "is required"}
+		return nil, &failure.ConfigError{Key: at("name"), Reason: "is required"}
 	}
 	if len(p.Scopes) == 0 {
-		return nil, &plugin.ConfigError{Key: at("scopes"), Reason: `is required (use ["*"] for every subject)`}
+		return nil, &failure.ConfigError{Key: at("scopes"), Reason: `is required (use ["*"] for every subject)`}
 	}
 	for i, s := range p.Scopes {
 		if err := checkScope(s); err != nil {
-			return nil, &plugin.ConfigError{Key: fmt.Sprintf("%s[%d]", at("scopes"), i), Reason: err.Error()}
+			return nil, &failure.ConfigError{Key: fmt.Sprintf("%s[%d]", at("scopes"), i), Reason: err.Error()}
 		}
 	}
 	if p.RequireSCT != nil && !*p.RequireSCT {
-		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: "is false, but keyless certificates always need a verified SCT; remove the key"}
+		return nil, &failure.ConfigError{Key: at("requireSCT"), Reason: "is false, but keyless certificates always need a verified SCT; remove the key"}
 	}
 	if len(p.Keys) == 0 && len(p.Keyless) == 0 {
-		return nil, &plugin.ConfigError{Key: path, Reason: `trusts nobody: set "keys" and/or "keyless"`}
+		return nil, &failure.ConfigError{Key: path, Reason: `trusts nobody: set "keys" and/or "keyless"`}
 	}
 	out := &Policy{Name: p.Name, scopes: p.Scopes, identities: p.Keyless,
 		insecureIgnoreTlog: p.InsecureIgnoreTlog, insecureIgnoreSCT: p.InsecureIgnoreSCT,
@@ -157,12 +157,12 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 		if p.TrustedRoot != "" {
 			var err error
 			if raw, err = os.ReadFile(p.TrustedRoot); err != nil {
-				return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
+				return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("cannot be read: %v", err)}
 			}
 		}
 		tr, err := root.NewTrustedRootFromJSON(raw)
 		if err != nil {
-			return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("is not a sigstore trusted root (%s): %v", p.TrustedRoot, err)}
+			return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: fmt.Sprintf("is not a sigstore trusted root (%s): %v", p.TrustedRoot, err)}
 		}
 		out.trustedRoot = tr
 	}
@@ -171,24 +171,24 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 	// every verification later.
 	switch {
 	case p.InsecureIgnoreTlog && len(p.Keys) == 0:
-		return nil, &plugin.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `applies to "keys" only: keyless signatures always need a transparency-log entry or RFC 3161 timestamp`}
+		return nil, &failure.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `applies to "keys" only: keyless signatures always need a transparency-log entry or RFC 3161 timestamp`}
 	case p.InsecureIgnoreTlog && (p.RequireTlog || p.RequireSignedTimestamp):
-		return nil, &plugin.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `contradicts "requireTlog"/"requireSignedTimestamp"; set one or the other`}
+		return nil, &failure.ConfigError{Key: at("insecureIgnoreTlog"), Reason: `contradicts "requireTlog"/"requireSignedTimestamp"; set one or the other`}
 	case out.trustedRoot != nil:
 	case len(p.Keyless) > 0:
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs, CT logs, Rekor logs and TSAs to check certificates, SCTs, log entries and timestamps against)`}
+		return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: `is required with "keyless" (the Fulcio CAs, CT logs, Rekor logs and TSAs to check certificates, SCTs, log entries and timestamps against)`}
 	case p.RequireTlog:
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireTlog" (the Rekor keys to check log entries against)`}
+		return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireTlog" (the Rekor keys to check log entries against)`}
 	case p.RequireSignedTimestamp:
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireSignedTimestamp" (the TSAs to check timestamps against)`}
+		return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: `is required with "requireSignedTimestamp" (the TSAs to check timestamps against)`}
 	case !p.InsecureIgnoreTlog:
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: `is required: key-signed signatures need a transparency-log entry or RFC 3161 timestamp verified against it (set "insecureIgnoreTlog": true to accept unlogged signatures, as cosign --insecure-ignore-tlog)`}
+		return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: `is required: key-signed signatures need a transparency-log entry or RFC 3161 timestamp verified against it (set "insecureIgnoreTlog": true to accept unlogged signatures, as cosign --insecure-ignore-tlog)`}
 	}
 	if p.RequireSCT != nil && len(p.Keyless) == 0 {
-		return nil, &plugin.ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
+		return nil, &failure.ConfigError{Key: at("requireSCT"), Reason: `applies to certificates only; set "keyless" too`}
 	}
 	if len(p.Keyless) > 0 && !p.InsecureIgnoreSCT && len(out.trustedRoot.CTLogs()) == 0 {
-		return nil, &plugin.ConfigError{Key: at("trustedRoot"), Reason: "lists no CT log, but keyless certificates need a verified SCT"}
+		return nil, &failure.ConfigError{Key: at("trustedRoot"), Reason: "lists no CT log, but keyless certificates need a verified SCT"}
 	}
 	return out, nil
 }
@@ -196,9 +196,9 @@ func (p TrustPolicy) Compile(path string) (*Policy, error) {
 func (id Identity) matcher(path string) (verify.CertificateIdentity, error) {
 	switch {
 	case (id.CertificateIdentity == "") == (id.CertificateIdentityRegExp == ""):
-		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateIdentity" and "certificateIdentityRegExp"`}
+		return verify.CertificateIdentity{}, &failure.ConfigError{Key: path, Reason: `needs exactly one of "certificateIdentity" and "certificateIdentityRegExp"`}
 	case (id.CertificateOIDCIssuer == "") == (id.CertificateOIDCIssuerRegExp == ""):
-		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
+		return verify.CertificateIdentity{}, &failure.ConfigError{Key: path, Reason: `needs exactly one of "certificateOIDCIssuer" and "certificateOIDCIssuerRegExp"`}
 	}
 	for _, kv := range [][2]string{{"certificateIdentityRegExp", id.CertificateIdentityRegExp}, {"certificateOIDCIssuerRegExp", id.CertificateOIDCIssuerRegExp}} {
 		k, re := kv[0], kv[1]
@@ -206,15 +206,15 @@ func (id Identity) matcher(path string) (verify.CertificateIdentity, error) {
 			continue
 		}
 		if _, err := regexp.Compile(re); err != nil {
-			return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf("is not a valid regular expression: %v", err)}
+			return verify.CertificateIdentity{}, &failure.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf("is not a valid regular expression: %v", err)}
 		}
 		if !anchored(re) {
-			return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf(`%q is not anchored at both ends; write "^...$" (unanchored patterns match anywhere: alice@example\.com also matches malice@example.com.attacker.test)`, re)}
+			return verify.CertificateIdentity{}, &failure.ConfigError{Key: path + "." + k, Reason: fmt.Sprintf(`%q is not anchored at both ends; write "^...$" (unanchored patterns match anywhere: alice@example\.com also matches malice@example.com.attacker.test)`, re)}
 		}
 	}
 	m, err := verify.NewShortCertificateIdentity(id.CertificateOIDCIssuer, id.CertificateOIDCIssuerRegExp, id.CertificateIdentity, id.CertificateIdentityRegExp)
 	if err != nil {
-		return verify.CertificateIdentity{}, &plugin.ConfigError{Key: path, Reason: err.Error()}
+		return verify.CertificateIdentity{}, &failure.ConfigError{Key: path, Reason: err.Error()}
 	}
 	return m, nil
 }
@@ -332,7 +332,7 @@ type Policies []*Policy
 // configuration key holding the list (e.g. "trustPolicies").
 func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 	if len(ps) == 0 {
-		return nil, &plugin.ConfigError{Key: key, Reason: "needs at least one trust policy"}
+		return nil, &failure.ConfigError{Key: key, Reason: "needs at least one trust policy"}
 	}
 	var out Policies
 	seenScope := map[string]string{}
@@ -344,12 +344,12 @@ func CompilePolicies(key string, ps []TrustPolicy) (Policies, error) {
 			return nil, err
 		}
 		if seenName[c.Name] {
-			return nil, &plugin.ConfigError{Key: path + ".name", Reason: fmt.Sprintf("%q is used by another trust policy", c.Name)}
+			return nil, &failure.ConfigError{Key: path + ".name", Reason: fmt.Sprintf("%q is used by another trust policy", c.Name)}
 		}
 		seenName[c.Name] = true
 		for _, s := range c.scopes {
 			if other, dup := seenScope[s]; dup {
-				return nil, &plugin.ConfigError{Key: path + ".scopes", Reason: fmt.Sprintf("scope %q is also claimed by trust policy %q", s, other)}
+				return nil, &failure.ConfigError{Key: path + ".scopes", Reason: fmt.Sprintf("scope %q is also claimed by trust policy %q", s, other)}
 			}
 			seenScope[s] = c.Name
 		}

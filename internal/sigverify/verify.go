@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/go-digest"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
@@ -37,34 +38,8 @@ type Expect struct {
 	PredicateTypes []string
 }
 
-// Error is a verification failure. Check names the check that failed, so a
-// message reads "<check>: <what was expected, what was found>".
-type Error struct {
-	Check string
-	Msg   string
-}
-
-func (e *Error) Error() string { return e.Check + ": " + e.Msg }
-
-// Checks reported in Error.Check.
-const (
-	CheckFormat      = "format"      // the entity could not be read
-	CheckSignature   = "signature"   // the signature is not valid for any trusted key/certificate
-	CheckSubject     = "subject"     // the signed payload names another subject
-	CheckPredicate   = "predicate"   // the statement is not of an expected predicate type
-	CheckIdentity    = "identity"    // the certificate identity/issuer is not trusted
-	CheckCertificate = "certificate" // the certificate does not chain to a trusted CA at the signing time
-	CheckTlog        = "tlog"        // transparency-log entry missing or invalid
-	CheckTimestamp   = "timestamp"   // RFC 3161 timestamp missing or invalid
-	CheckSCT         = "sct"         // certificate transparency proof missing or invalid
-)
-
-func fail(check, format string, args ...any) error {
-	return &Error{Check: check, Msg: fmt.Sprintf(format, args...)}
-}
-
 // Verify verifies e under p and checks that it is bound to subject. It
-// returns what was verified, or an *Error naming the failed check.
+// returns what was verified, or a *failure.Error naming the failed check.
 //
 // Steps: (1) the signature is checked against the policy's keys (rotation:
 // the first key that verifies is used) or against the certificate's key;
@@ -78,15 +53,15 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 		subject.Digest = digest.FromBytes(subject.Artifact)
 	}
 	if err := subject.Digest.Validate(); err != nil {
-		return nil, fail(CheckSubject, "invalid subject digest %q: %v", subject.Digest, err)
+		return nil, failure.New(failure.Subject, "invalid subject digest %q: %w", subject.Digest, err)
 	}
 	vc, err := e.signed.VerificationContent()
 	if err != nil {
-		return nil, fail(CheckFormat, "no verification material: %v", err)
+		return nil, failure.New(failure.Format, "no verification material: %w", err)
 	}
 	sc, err := e.signed.SignatureContent()
 	if err != nil {
-		return nil, fail(CheckFormat, "no signature: %v", err)
+		return nil, failure.New(failure.Format, "no signature: %w", err)
 	}
 	out := &Outcome{Policy: p.Name, Kind: e.Kind}
 	// A message signature covers the artifact digest itself: a different
@@ -105,15 +80,15 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 	cert := vc.Certificate()
 	if cert != nil {
 		if len(p.matchers) == 0 {
-			return nil, fail(CheckIdentity, "signed with a certificate (%s), but trust policy %q trusts keys only", describeCert(cert), p.Name)
+			return nil, failure.New(failure.Identity, "signed with a certificate (%s), but trust policy %q trusts keys only", describeCert(cert), p.Name)
 		}
 		if err := checkSignature(e, sc, vc, tm, subject); err != nil {
-			return nil, fail(CheckSignature, "not valid for the key of its certificate (%s): %v", describeCert(cert), err)
+			return nil, failure.New(failure.Signature, "not valid for the key of its certificate (%s): %w", describeCert(cert), err)
 		}
 		out.Certificate = cert
 	} else {
 		if len(p.keys) == 0 {
-			return nil, fail(CheckSignature, "signed with a key, but trust policy %q trusts keyless identities only", p.Name)
+			return nil, failure.New(failure.Signature, "signed with a key, but trust policy %q trusts keyless identities only", p.Name)
 		}
 		var errs []error
 		for _, k := range p.keys {
@@ -126,7 +101,7 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 			break
 		}
 		if out.KeyID == "" {
-			return nil, fail(CheckSignature, "not signed by any of the %d trusted key(s) of trust policy %q (%s)", len(p.keys), p.Name, keyIDs(p.keys))
+			return nil, failure.New(failure.Signature, "not signed by any of the %d trusted key(s) of trust policy %q (%s)", len(p.keys), p.Name, keyIDs(p.keys))
 		}
 	}
 
@@ -148,7 +123,7 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 	}
 	v, err := verify.NewVerifier(vtm, opts...)
 	if err != nil {
-		return nil, fail(CheckFormat, "cannot build verifier: %v", err)
+		return nil, failure.New(failure.Format, "cannot build verifier: %w", err)
 	}
 	var artifactOpt verify.ArtifactPolicyOption
 	switch {
@@ -211,31 +186,31 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 	switch e.Kind {
 	case KindSimpleSigning:
 		if len(expect.PredicateTypes) > 0 {
-			return fail(CheckPredicate, "a simple-signing payload is not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
+			return failure.New(failure.PredicateType, "a simple-signing payload is not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
 		}
 		var ss simpleSigning
 		if err := json.Unmarshal(e.Payload, &ss); err != nil {
-			return fail(CheckFormat, "signed payload is not a cosign simple-signing document: %v", err)
+			return failure.New(failure.Format, "signed payload is not a cosign simple-signing document: %w", err)
 		}
 		if ss.Critical.Type != CosignSignatureType {
-			return fail(CheckFormat, "signed payload type is %q, expected %q", ss.Critical.Type, CosignSignatureType)
+			return failure.New(failure.Format, "signed payload type is %q, expected %q", ss.Critical.Type, CosignSignatureType)
 		}
 		if got := ss.Critical.Image.DockerManifestDigest; got != want.String() {
-			return fail(CheckSubject, "signed payload names %s, not the subject %s (signature belongs to another artifact)", or(got, "no digest"), want)
+			return failure.New(failure.Subject, "signed payload names %s, not the subject %s (signature belongs to another artifact)", or(got, "no digest"), want)
 		}
 		out.SignedReference = ss.Critical.Identity.DockerReference
 	case KindDSSE:
 		env := sc.EnvelopeContent().RawEnvelope()
 		if env.PayloadType != InTotoPayloadType {
-			return fail(CheckFormat, "DSSE payload type is %q, expected %q", env.PayloadType, InTotoPayloadType)
+			return failure.New(failure.Format, "DSSE payload type is %q, expected %q", env.PayloadType, InTotoPayloadType)
 		}
 		var st statementHeader
 		if err := json.Unmarshal(e.Payload, &st); err != nil {
-			return fail(CheckFormat, "DSSE payload is not an in-toto statement: %v", err)
+			return failure.New(failure.Format, "DSSE payload is not an in-toto statement: %w", err)
 		}
 		out.PredicateType, out.Statement = st.PredicateType, e.Payload
 		if len(expect.PredicateTypes) > 0 && !slices.Contains(expect.PredicateTypes, st.PredicateType) {
-			return fail(CheckPredicate, "statement predicate type is %q, expected %s", st.PredicateType, strings.Join(expect.PredicateTypes, " or "))
+			return failure.New(failure.PredicateType, "statement predicate type is %q, expected %s", st.PredicateType, strings.Join(expect.PredicateTypes, " or "))
 		}
 		var names []string
 		for _, s := range st.Subject {
@@ -249,10 +224,10 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 		if len(names) > 4 {
 			names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
 		}
-		return fail(CheckSubject, "statement subjects [%s] do not include the subject %s (statement belongs to another artifact)", strings.Join(names, ", "), want)
+		return failure.New(failure.Subject, "statement subjects [%s] do not include the subject %s (statement belongs to another artifact)", strings.Join(names, ", "), want)
 	case KindMessage:
 		if len(expect.PredicateTypes) > 0 {
-			return fail(CheckPredicate, "bundle holds a message signature, not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
+			return failure.New(failure.PredicateType, "bundle holds a message signature, not an in-toto statement of type %s", strings.Join(expect.PredicateTypes, " or "))
 		}
 		msg := sc.MessageSignatureContent()
 		alg := strings.ToLower(strings.ReplaceAll(msg.DigestAlgorithm(), "SHA2_", "sha"))
@@ -261,7 +236,7 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 			want = a.FromBytes(subject.Artifact) // the artifact hashed as the signer did
 		}
 		if got != want {
-			return fail(CheckSubject, "message signature covers %s, not the subject %s", got, want)
+			return failure.New(failure.Subject, "message signature covers %s, not the subject %s", got, want)
 		}
 	}
 	return nil
@@ -274,11 +249,11 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMaterial, out *Outcome) ([]verify.VerifierOption, []*tlog.Entry, error) {
 	entries, err := e.signed.TlogEntries()
 	if err != nil {
-		return nil, nil, fail(CheckFormat, "transparency-log entries: %v", err)
+		return nil, nil, failure.New(failure.Format, "transparency-log entries: %w", err)
 	}
 	stamps, err := e.signed.Timestamps()
 	if err != nil {
-		return nil, nil, fail(CheckFormat, "timestamps: %v", err)
+		return nil, nil, failure.New(failure.Format, "timestamps: %w", err)
 	}
 	logs := tm.RekorLogs()
 	var usable []*tlog.Entry
@@ -300,13 +275,13 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 	stamped := len(stamps) > 0 && haveTSA
 	switch {
 	case p.requireTlog && len(entries) == 0:
-		return nil, nil, fail(CheckTlog, "no transparency-log entry, but trust policy %q requires one (requireTlog)", p.Name)
+		return nil, nil, failure.New(failure.Tlog, "no transparency-log entry, but trust policy %q requires one (requireTlog)", p.Name)
 	case p.requireTlog && len(usable) == 0:
-		return nil, nil, fail(CheckTlog, "the transparency-log entry is from a log that the trusted root of policy %q does not list", p.Name)
+		return nil, nil, failure.New(failure.Tlog, "the transparency-log entry is from a log that the trusted root of policy %q does not list", p.Name)
 	case p.requireSignedTimestamp && len(stamps) == 0:
-		return nil, nil, fail(CheckTimestamp, "no RFC 3161 timestamp, but trust policy %q requires one (requireSignedTimestamp)", p.Name)
+		return nil, nil, failure.New(failure.Timestamp, "no RFC 3161 timestamp, but trust policy %q requires one (requireSignedTimestamp)", p.Name)
 	case p.requireSignedTimestamp && !haveTSA:
-		return nil, nil, fail(CheckTimestamp, "the trusted root of policy %q lists no timestamp authority to check the RFC 3161 timestamp", p.Name)
+		return nil, nil, failure.New(failure.Timestamp, "the trusted root of policy %q lists no timestamp authority to check the RFC 3161 timestamp", p.Name)
 	case len(usable) == 0 && !stamped && (hasCert || !p.insecureIgnoreTlog):
 		// Without a log entry or timestamp nothing shows the signature
 		// was made in the open, or (keyless) while the certificate was
@@ -319,7 +294,7 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 		if !hasCert {
 			fix += `, or set "insecureIgnoreTlog": true in the trust policy to accept unlogged key signatures`
 		}
-		return nil, nil, fail(CheckTlog, "signature has %s, but trust policy %q requires one; %s", what, p.Name, fix)
+		return nil, nil, failure.New(failure.Tlog, "signature has %s, but trust policy %q requires one; %s", what, p.Name, fix)
 	case len(usable) == 0 && !stamped:
 		out.Unlogged = true
 		out.Notes = append(out.Notes, "no transparency-log entry or RFC 3161 timestamp: accepted only because of insecureIgnoreTlog")
@@ -352,24 +327,24 @@ func (p *Policy) verifierOptions(e *Entity, hasCert bool, tm root.TrustedMateria
 	return opts, usable, nil
 }
 
-// explain turns a sigstore-go error into an *Error naming the check.
+// explain turns a sigstore-go error into a *failure.Error naming the check.
 func (p *Policy) explain(err error, cert *x509.Certificate, out *Outcome) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "outside certificate validity"), strings.HasPrefix(msg, "failed to verify leaf certificate"):
-		return fail(CheckCertificate, "%s does not verify against the Fulcio CAs of trust policy %q at %s: %v", describeCert(cert), p.Name, timesUsed(out, cert, msg), err)
+		return failure.New(failure.Certificate, "%s does not verify against the Fulcio CAs of trust policy %q at %s: %w", describeCert(cert), p.Name, timesUsed(out, cert, msg), err)
 	case strings.HasPrefix(msg, "failed to verify log inclusion"):
-		return fail(CheckTlog, "transparency-log entry does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
+		return failure.New(failure.Tlog, "transparency-log entry does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
 	case strings.HasPrefix(msg, "failed to verify timestamps"):
-		return fail(CheckTimestamp, "timestamp does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
+		return failure.New(failure.Timestamp, "timestamp does not verify against the trusted root of policy %q: %v", p.Name, errors.Unwrap(err))
 	case strings.HasPrefix(msg, "failed to verify signed certificate timestamp"), strings.Contains(msg, "SCT"):
-		return fail(CheckSCT, "certificate has no SCT that verifies against the CT logs of the trusted root of policy %q (keyless certificates must have been logged in certificate transparency): %v", p.Name, errors.Unwrap(err))
+		return failure.New(failure.SCT, "certificate has no SCT that verifies against the CT logs of the trusted root of policy %q (keyless certificates must have been logged in certificate transparency): %v", p.Name, errors.Unwrap(err))
 	case strings.HasPrefix(msg, "failed to verify certificate identity"):
-		return fail(CheckIdentity, "%s", p.explainIdentity(cert))
+		return failure.New(failure.Identity, "%s", p.explainIdentity(cert))
 	case strings.Contains(msg, "artifact") || strings.Contains(msg, "digest"):
-		return fail(CheckSubject, "%v", err)
+		return failure.New(failure.Subject, "%w", err)
 	}
-	return fail(CheckSignature, "%v", err)
+	return failure.New(failure.Signature, "%w", err)
 }
 
 func (p *Policy) explainIdentity(cert *x509.Certificate) string {

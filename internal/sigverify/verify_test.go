@@ -9,7 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
@@ -72,11 +72,11 @@ func mustEntity(e *sigverify.Entity, err error) *sigverify.Entity {
 }
 
 // wantFail checks the failure's check name and that msg contains every part.
-func wantFail(t *testing.T, err error, check string, parts ...string) {
+func wantFail(t *testing.T, err error, check failure.Check, parts ...string) {
 	t.Helper()
-	var ve *sigverify.Error
+	var ve *failure.Error
 	if !errors.As(err, &ve) {
-		t.Fatalf("want *sigverify.Error (%s), got %v", check, err)
+		t.Fatalf("want *failure.Error (%s), got %v", check, err)
 	}
 	t.Logf("%v", err)
 	if ve.Check != check {
@@ -138,13 +138,13 @@ func TestKeyedUnloggedRefusedByDefault(t *testing.T) {
 	ent := mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload)))
 	strict := compile(t, sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}})
 	_, err := strict.Verify(ent, sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
+	wantFail(t, err, failure.Tlog, "no transparency-log entry or RFC 3161 timestamp", `"insecureIgnoreTlog": true`)
 
 	// A log entry from a log the trusted root does not list is no evidence.
 	stranger := sigtest.New(t)
 	foreign := stranger.CosignSignatureWithKey(t, k, payload, sigtest.LegacyOptions{NoTSA: true})
 	_, err = strict.Verify(mustEntity(sigverify.CosignSignature(payload, foreign)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "not in the trusted root")
+	wantFail(t, err, failure.Tlog, "not in the trusted root")
 
 	_, err = sigverify.TrustPolicy{Name: "k", Scopes: []string{"*"}, Keys: []sigverify.KeyConfig{{PEM: string(k.PublicPEM(t))}}}.Compile("trustPolicies[0]")
 	wantConfigError(t, err, "trustPolicies[0].trustedRoot", "insecureIgnoreTlog")
@@ -160,7 +160,7 @@ func TestKeyedUnloggedRefusedByDefault(t *testing.T) {
 
 func wantConfigError(t *testing.T, err error, key string, parts ...string) {
 	t.Helper()
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) || ce.Key != key {
 		t.Fatalf("want config error at %s, got %v", key, err)
 	}
@@ -187,7 +187,7 @@ func TestKeyRotationAndWrongKey(t *testing.T) {
 		}
 	}
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, stranger.SignCosign(t, payload))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSignature, "not signed by any of the 2 trusted key(s)")
+	wantFail(t, err, failure.Signature, "not signed by any of the 2 trusted key(s)")
 }
 
 func TestTamperedPayload(t *testing.T) {
@@ -197,7 +197,7 @@ func TestTamperedPayload(t *testing.T) {
 	tampered := []byte(strings.Replace(string(payload), `"optional":null`, `"optional":{"x":"y"}`, 1))
 	p := compile(t, unlogged(t, k))
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(tampered, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSignature)
+	wantFail(t, err, failure.Signature)
 }
 
 // The ClaimVerifier pitfall: a valid signature of one artifact must not
@@ -207,11 +207,11 @@ func TestSignatureMovedToAnotherSubject(t *testing.T) {
 	payload := sigtest.SimpleSigning(ref, subj)
 	p := compile(t, unlogged(t, k))
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload))), sigverify.Subject{Digest: other}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSubject, subj.String(), other.String())
+	wantFail(t, err, failure.Subject, subj.String(), other.String())
 
 	st := sigtest.Statement(sigtest.CosignSignPredicate, ref, subj, nil)
 	_, err = p.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, st))), sigverify.Subject{Digest: other}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSubject, "do not include the subject "+other.String())
+	wantFail(t, err, failure.Subject, "do not include the subject "+other.String())
 }
 
 func TestKeylessLegacySignature(t *testing.T) {
@@ -246,28 +246,28 @@ func TestKeylessNegative(t *testing.T) {
 	s := sigverify.Subject{Digest: subj}
 
 	_, err := e.keyless(t, nil).Verify(sig(mallet, sigtest.LegacyOptions{}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckIdentity, `"mallet@example.com"`, "matches none of the trusted identities")
+	wantFail(t, err, failure.Identity, `"mallet@example.com"`, "matches none of the trusted identities")
 
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) {
 		p.Keyless[0].CertificateOIDCIssuer = "https://other-issuer.example.com"
 	}).Verify(sig(alice, sigtest.LegacyOptions{}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckIdentity, "trusted only from issuer", "https://other-issuer.example.com", "but it was issued by \"https://issuer.example.com\"")
+	wantFail(t, err, failure.Identity, "trusted only from issuer", "https://other-issuer.example.com", "but it was issued by \"https://issuer.example.com\"")
 
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireTlog = true }).Verify(sig(alice, sigtest.LegacyOptions{NoTlog: true}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry", "requireTlog")
+	wantFail(t, err, failure.Tlog, "no transparency-log entry", "requireTlog")
 
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireSignedTimestamp = true }).Verify(sig(alice, sigtest.LegacyOptions{NoTSA: true}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTimestamp, "no RFC 3161 timestamp")
+	wantFail(t, err, failure.Timestamp, "no RFC 3161 timestamp")
 
 	// A certificate that was never logged in certificate transparency
 	// fails by default, as with cosign verify.
 	_, err = e.keyless(t, nil).Verify(sig(alice, sigtest.LegacyOptions{NoSCT: true}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSCT, "certificate transparency")
+	wantFail(t, err, failure.SCT, "certificate transparency")
 
 	// A fresh certificate never logged in Rekor and never timestamped
 	// would verify for its whole lifetime: refused by default.
 	_, err = e.keyless(t, nil).Verify(sig(alice, sigtest.LegacyOptions{NoTlog: true, NoTSA: true}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
+	wantFail(t, err, failure.Tlog, "no transparency-log entry or RFC 3161 timestamp")
 	if strings.Contains(err.Error(), "insecureIgnoreTlog") {
 		t.Errorf("keyless failure offers the key-only opt-out: %v", err)
 	}
@@ -280,15 +280,15 @@ func TestKeylessNegative(t *testing.T) {
 
 	expired := mustEntity(sigverify.CosignSignature(payload, e.ss.ExpiredCosignSignature(t, alice, issuer, payload)))
 	_, err = e.keyless(t, nil).Verify(expired, s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "no transparency-log entry or RFC 3161 timestamp")
+	wantFail(t, err, failure.Tlog, "no transparency-log entry or RFC 3161 timestamp")
 
 	// A key-only policy does not accept certificates, and vice versa.
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
 	keyOnly := compile(t, unlogged(t, k))
 	_, err = keyOnly.Verify(sig(alice, sigtest.LegacyOptions{}), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckIdentity, "trusts keys only")
+	wantFail(t, err, failure.Identity, "trusts keys only")
 	_, err = e.keyless(t, nil).Verify(mustEntity(sigverify.CosignSignature(payload, k.SignCosign(t, payload))), s, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckSignature, "keyless identities only")
+	wantFail(t, err, failure.Signature, "keyless identities only")
 }
 
 // A log entry from a log the trusted root does not list is no evidence: it
@@ -308,10 +308,10 @@ func TestLogEntryNotInTrustedRootIsNoEvidence(t *testing.T) {
 		t.Errorf("tlog %+v notes %q", out.Tlog, out.Notes)
 	}
 	_, err = e.keyless(t, func(p *sigverify.TrustPolicy) { p.RequireTlog = true }).Verify(ent, sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "does not list")
+	wantFail(t, err, failure.Tlog, "does not list")
 	delete(ann, sigverify.AnnotationRFC3161)
 	_, err = e.keyless(t, nil).Verify(mustEntity(sigverify.CosignSignature(payload, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog, "not in the trusted root")
+	wantFail(t, err, failure.Tlog, "not in the trusted root")
 }
 
 func TestTamperedLogEntryFails(t *testing.T) {
@@ -326,7 +326,7 @@ func TestTamperedLogEntryFails(t *testing.T) {
 	b, _ := json.Marshal(rb)
 	ann[sigverify.AnnotationBundle] = string(b)
 	_, err := e.keyless(t, nil).Verify(mustEntity(sigverify.CosignSignature(payload, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTlog)
+	wantFail(t, err, failure.Tlog)
 }
 
 func TestKeylessAttestationTimestampCoversEnvelope(t *testing.T) {
@@ -346,7 +346,7 @@ func TestKeylessAttestationTimestampCoversEnvelope(t *testing.T) {
 	sigTS := e.ss.CosignSignature(t, alice, issuer, st, sigtest.LegacyOptions{})[sigverify.AnnotationRFC3161]
 	ann[sigverify.AnnotationRFC3161] = sigTS
 	_, err = p.Verify(mustEntity(sigverify.DSSE(envJSON, ann)), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckTimestamp)
+	wantFail(t, err, failure.Timestamp)
 }
 
 func TestBundles(t *testing.T) {
@@ -369,11 +369,11 @@ func TestBundles(t *testing.T) {
 		t.Fatal(out, err)
 	}
 	_, err = keyed.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, st))), sigverify.Subject{Digest: subj}, expect)
-	wantFail(t, err, sigverify.CheckTlog, "insecureIgnoreTlog")
+	wantFail(t, err, failure.Tlog, "insecureIgnoreTlog")
 
 	att := sigtest.Statement("https://cosign.sigstore.dev/attestation/v1", ref, subj, nil)
 	_, err = keyed.Verify(mustEntity(sigverify.ParseBundle(e.ss.BundleWithKey(t, k, att))), sigverify.Subject{Digest: subj}, expect)
-	wantFail(t, err, sigverify.CheckPredicate, "https://cosign.sigstore.dev/attestation/v1")
+	wantFail(t, err, failure.PredicateType, "https://cosign.sigstore.dev/attestation/v1")
 
 	_, err = sigverify.ParseBundle([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":`))
 	if err == nil || !strings.Contains(err.Error(), "not a valid sigstore bundle") {
@@ -420,7 +420,7 @@ func TestIdentityListAndMissingChain(t *testing.T) {
 		t.Errorf("identity %q", out.Identity)
 	}
 	_, err = p.Verify(mustEntity(sigverify.CosignSignature(payload, e.ss.CosignSignature(t, "Mallet@example.com", issuer, payload, sigtest.LegacyOptions{}))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckIdentity, `~^[a-z]+@example\.com$`)
+	wantFail(t, err, failure.Identity, `~^[a-z]+@example\.com$`)
 }
 
 func TestPolicyScopes(t *testing.T) {
@@ -459,7 +459,7 @@ func TestPolicyScopes(t *testing.T) {
 		}
 	}
 	_, err = sigverify.CompilePolicies("trustPolicies", []sigverify.TrustPolicy{pol("a", "*"), pol("b", "*")})
-	var ce *plugin.ConfigError
+	var ce *failure.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "trustPolicies[1].scopes" {
 		t.Errorf("duplicate scope: %v", err)
 	}
@@ -530,7 +530,7 @@ func TestUnanchoredIdentityRegexpsRefused(t *testing.T) {
 	})
 	payload := sigtest.SimpleSigning(ref, subj)
 	_, err := p.Verify(mustEntity(sigverify.CosignSignature(payload, e.ss.CosignSignature(t, "malice@example.com.attacker.test", issuer, payload, sigtest.LegacyOptions{}))), sigverify.Subject{Digest: subj}, sigverify.Expect{})
-	wantFail(t, err, sigverify.CheckIdentity, "malice@example.com.attacker.test")
+	wantFail(t, err, failure.Identity, "malice@example.com.attacker.test")
 }
 
 func TestOptOutKeys(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
 )
@@ -66,31 +66,27 @@ func (c *Config) Validate() error {
 	switch c.SubjectDigest {
 	case SubjectEither, SubjectManifest, SubjectWasmLayer:
 	default:
-		return &plugin.ConfigError{Key: "subjectDigest", Reason: fmt.Sprintf("is %q; expected %q, %q or %q", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer)}
+		return &failure.ConfigError{Key: "subjectDigest", Reason: fmt.Sprintf("is %q; expected %q, %q or %q", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer)}
 	}
 	if c.NonProvenance != NonProvenanceFail && c.NonProvenance != NonProvenanceSkip {
-		return &plugin.ConfigError{Key: "nonProvenance", Reason: fmt.Sprintf("is %q; expected %q or %q", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip)}
+		return &failure.ConfigError{Key: "nonProvenance", Reason: fmt.Sprintf("is %q; expected %q or %q", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip)}
 	}
 	for _, at := range c.AttestationTagFor {
 		if at == "" {
-			return &plugin.ConfigError{Key: "attestationTagFor", Reason: "contains an empty artifact type"}
+			return &failure.ConfigError{Key: "attestationTagFor", Reason: "contains an empty artifact type"}
 		}
 	}
 	pol, err := policy.New(c.Config)
-	var ke *policy.KeyError
-	if errors.As(err, &ke) {
-		return &plugin.ConfigError{Key: ke.Key, Reason: ke.Reason}
-	}
 	if err != nil {
 		return err
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
 	if err != nil {
-		var ce *plugin.ConfigError
+		var ce *failure.ConfigError
 		if errors.As(err, &ce) {
 			return ce
 		}
-		return &plugin.ConfigError{Key: "trustPolicies", Reason: err.Error()}
+		return &failure.ConfigError{Key: "trustPolicies", Reason: err.Error()}
 	}
 	c.policy, c.policies = pol, ps
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/discover"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
@@ -83,7 +84,7 @@ func bundleDoc(data []byte) *discover.Document {
 		Layer: ocispec.Descriptor{Digest: digest.FromBytes(data)}, Manifest: digest.FromString("referrer")}
 }
 
-func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Policy, cfg policy.Config, subject digest.Digest) (map[string]any, *failure) {
+func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Policy, cfg policy.Config, subject digest.Digest) (map[string]any, *docFailure) {
 	t.Helper()
 	pol, err := policy.New(cfg)
 	if err != nil {
@@ -92,13 +93,13 @@ func verifyVector(t *testing.T, v realVector, data []byte, trust *sigverify.Poli
 	return verifyDocument(bundleDoc(data), trust, []target{{subject, SubjectManifest}}, pol)
 }
 
-func wantFailure(t *testing.T, f *failure, check string) {
+func wantFailure(t *testing.T, f *docFailure, check failure.Check) {
 	t.Helper()
 	if f == nil {
 		t.Fatalf("passed, want a %s failure", check)
 	}
-	if f.err.check != check {
-		t.Fatalf("failed check %s (%s), want %s", f.err.check, f.err.detail, check)
+	if f.err.Check != check {
+		t.Fatalf("failed check %s (%s), want %s", f.err.Check, f.err.Err, check)
 	}
 }
 
@@ -140,17 +141,17 @@ func TestRealProvenanceOffline(t *testing.T) {
 			wrongSource := base
 			wrongSource.SourceURI = v.source + "A"
 			_, f = verifyVector(t, v, data, anyGitHub, wrongSource, v.subject)
-			wantFailure(t, f, policy.CheckSource)
+			wantFailure(t, f, failure.Source)
 
 			wrongBuilder := base
 			wrongBuilder.BuilderIDs = []string{generator + "not-trusted.yml"}
 			_, f = verifyVector(t, v, data, anyGitHub, wrongBuilder, v.subject)
-			wantFailure(t, f, policy.CheckBuilder)
+			wantFailure(t, f, failure.Builder)
 
 			wrongTag := base
 			wrongTag.SourceRef, wrongTag.SourceVersionedTag = "", "v13"
 			_, f = verifyVector(t, v, data, anyGitHub, wrongTag, v.subject)
-			wantFailure(t, f, policy.CheckSourceRef)
+			wantFailure(t, f, failure.SourceRef)
 
 			// The provenance of another artifact.
 			_, f = verifyVector(t, v, data, anyGitHub, base, digest.FromString("another artifact"))
@@ -158,7 +159,7 @@ func TestRealProvenanceOffline(t *testing.T) {
 
 			// A signer other than the configured identity.
 			_, f = verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/trusted-org/.*$`), base, v.subject)
-			wantFailure(t, f, sigverify.CheckIdentity)
+			wantFailure(t, f, failure.Identity)
 		})
 	}
 }
@@ -181,5 +182,5 @@ func TestRealProvenanceTampered(t *testing.T) {
 	data, _ = json.Marshal(b)
 	cfg := policy.Config{BuilderIDs: []string{v.builder}, SourceURI: v.source, SourceVersionedTag: "v15"}
 	_, f := verifyVector(t, v, data, publicGoodTrust(t, `^https://github\.com/.*$`), cfg, v.subject)
-	wantFailure(t, f, sigverify.CheckSignature)
+	wantFailure(t, f, failure.Signature)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/discover"
@@ -33,16 +34,6 @@ var Plugin = plugin.Definition[Config]{
 	NewConfig: NewConfig,
 	Verify:    Verify,
 }
-
-// Checks named by this plugin (besides the runtime's, sigverify's and the
-// policy's).
-const (
-	CheckTrustPolicy   = "trustPolicy"   // no trust policy covers the subject
-	CheckDiscovery     = "discovery"     // no provenance document where it was looked for
-	CheckPredicateType = "predicateType" // the documents are attestations of another kind
-	CheckStatement     = "statement"     // the signed payload is not a valid SLSA statement
-	CheckUnsigned      = "unsigned"      // a bare in-toto statement
-)
 
 // Extension keys (documented in plugins/wasm-slsa/README.md).
 const (
@@ -71,18 +62,18 @@ const (
 var slsaTypes = []string{provenance.PredicateSLSAV02, provenance.PredicateSLSAV1}
 
 // Verify is the plugin's Verify.
-func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
-	subject, res := req.LoadWasmSubject(ctx)
-	if res != nil {
-		return *res
+func Verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Report, error) {
+	subject, err := req.LoadWasmSubject(ctx)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	trust, err := cfg.policies.ForSubject(req.Repository())
 	if err != nil {
-		return plugin.Fail(CheckTrustPolicy, "%v (config key \"trustPolicies\")", err)
+		return plugin.Report{}, failure.New(failure.TrustPolicy, "%w (config key \"trustPolicies\")", err)
 	}
 	targets, err := subjectTargets(subject, cfg.SubjectDigest)
 	if err != nil {
-		return plugin.Fail(plugin.CheckSubject, "%v", err)
+		return plugin.Report{}, failure.New(failure.Subject, "%w", err)
 	}
 
 	var docs []discover.Document
@@ -91,26 +82,26 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		where = subject.Repository + ":" + discover.AttestationTag(subject.Descriptor.Digest)
 		docs, err = discover.FromAttestationTag(ctx, req.Registry, subject.Repository, subject.Descriptor.Digest)
 		if err != nil {
-			return plugin.Fail(CheckDiscovery, "cannot read cosign attestations of %s: %v", subject.Ref, err)
+			return plugin.Report{}, failure.New(failure.Discovery, "cannot read cosign attestations of %s: %w", subject.Ref, err)
 		}
 	} else {
 		rf, err := req.FetchReferrer(ctx)
 		if err != nil {
-			return plugin.Fail(plugin.CheckReferrer, "%v", err)
+			return plugin.Report{}, failure.New(failure.Referrer, "%w", err)
 		}
 		where = rf.Ref(subject.Repository)
 		docs, err = discover.FromReferrer(ctx, req.Registry, subject.Repository, rf.Descriptor, rf.Manifest)
 		if err != nil {
-			return plugin.Fail(CheckDiscovery, "%v", err)
+			return plugin.Report{}, failure.New(failure.Discovery, "%w", err)
 		}
 	}
 	if len(docs) == 0 {
-		return plugin.Fail(CheckDiscovery, "%s holds no sigstore bundle, DSSE envelope or in-toto statement for %s", where, subject.Ref)
+		return plugin.Report{}, failure.New(failure.Discovery, "%s holds no sigstore bundle, DSSE envelope or in-toto statement for %s", where, subject.Ref)
 	}
 
 	// The subject passes if one provenance document passes every check
 	// (cosign's rule for .att layers); the others are reported on failure.
-	var failures []*failure
+	var failures []*docFailure
 	others := 0
 	for i := range docs {
 		pass, f := verifyDocument(&docs[i], trust, targets, cfg.policy)
@@ -120,8 +111,8 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 				req.Log.Warnf("%s: provenance %s has no transparency-log entry or timestamp; accepted only because trust policy %q sets insecureIgnoreTlog", subject.Ref, docs[i].Where(), sg["trustPolicy"])
 			}
 			pass[ExtDocuments] = len(docs)
-			return plugin.Pass(fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
-				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), pass)
+			return plugin.Report{Message: fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
+				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), Extensions: pass}, nil
 		}
 		if f.other != "" {
 			others++
@@ -136,9 +127,9 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		}
 		msg := fmt.Sprintf("%s holds attestations of type %s for %s, not SLSA provenance (%s)", where, strings.Join(sortedKeys(types), ", "), subject.Ref, strings.Join(slsaTypes, " or "))
 		if cfg.NonProvenance == NonProvenanceSkip {
-			return plugin.Pass("skipped: "+msg+" (nonProvenance: skip)", map[string]any{plugin.ExtSkipped: "not-provenance"})
+			return plugin.Report{}, &failure.Skip{Reason: "not-provenance", Msg: msg + " (nonProvenance: skip)"}
 		}
-		return plugin.Fail(CheckPredicateType, "%s", msg)
+		return plugin.Report{}, failure.New(failure.PredicateType, "%s", msg)
 	}
 	// Report the failure that got furthest, ignoring other attestations.
 	best := failures[0]
@@ -149,11 +140,11 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 	}
 	ext := best.ext
 	ext[ExtDocuments] = len(docs)
-	detail := fmt.Sprintf("provenance %s for %s: %s", best.doc.Where(), subject.Ref, best.err.detail)
+	where = fmt.Sprintf("provenance %s for %s", best.doc.Where(), subject.Ref)
 	if n := len(docs) - others; n > 1 {
-		detail = fmt.Sprintf("none of the %d provenance documents for %s passes; closest: %s: %s", n, subject.Ref, best.doc.Where(), best.err.detail)
+		where = fmt.Sprintf("none of the %d provenance documents for %s passes; closest: %s", n, subject.Ref, best.doc.Where())
 	}
-	return plugin.FailWith(best.err.check, ext, "%s", detail)
+	return plugin.Report{Extensions: ext}, failure.New(best.err.Check, "%s: %w", where, best.err.Err)
 }
 
 // target is a digest the statement subject may name.
@@ -179,19 +170,11 @@ func subjectTargets(s *artifact.Subject, mode string) ([]target, error) {
 	return out, nil
 }
 
-// checkError is a failed check and its detail.
-type checkError struct {
-	check  string
-	detail string
-}
-
-func (e *checkError) Error() string { return e.check + ": " + e.detail }
-
-// failure is why one document did not pass. stage orders failures by how
+// docFailure is why one document did not pass. stage orders failures by how
 // far verification got, so the most informative one is reported.
-type failure struct {
+type docFailure struct {
 	doc   *discover.Document
-	err   *checkError
+	err   *failure.Error
 	stage int
 	other string // the predicate type of an attestation that is not provenance
 	ext   map[string]any
@@ -206,13 +189,13 @@ const (
 
 // verifyDocument runs every check on one document and returns the
 // extensions of a pass or the failure.
-func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *failure) {
+func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []target, pol *policy.Policy) (map[string]any, *docFailure) {
 	ext := map[string]any{ExtStorage: string(doc.Storage), ExtProvenanceLayer: doc.Layer.Digest.String()}
-	fail := func(stage int, check, format string, args ...any) *failure {
-		return &failure{doc: doc, stage: stage, ext: ext, err: &checkError{check, fmt.Sprintf(format, args...)}}
+	fail := func(stage int, check failure.Check, format string, args ...any) *docFailure {
+		return &docFailure{doc: doc, stage: stage, ext: ext, err: &failure.Error{Check: check, Err: fmt.Errorf(format, args...)}}
 	}
 	if doc.PredicateType != "" && !provenance.IsSLSA(doc.PredicateType) {
-		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)
+		f := fail(stageFormat, failure.PredicateType, "predicate type %q is not SLSA provenance", doc.PredicateType)
 		f.other = doc.PredicateType
 		return nil, f
 	}
@@ -220,14 +203,14 @@ func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []t
 	var err error
 	switch doc.Format {
 	case discover.FormatStatement:
-		return nil, fail(stageSignature, CheckUnsigned, "an unsigned in-toto statement; provenance must be signed (DSSE envelope or sigstore bundle)")
+		return nil, fail(stageSignature, failure.Unsigned, "an unsigned in-toto statement; provenance must be signed (DSSE envelope or sigstore bundle)")
 	case discover.FormatBundle:
 		entity, err = sigverify.ParseBundle(doc.Data)
 	case discover.FormatDSSE:
 		entity, err = sigverify.DSSE(doc.Data, doc.Annotations)
 	}
 	if err != nil {
-		return nil, fail(stageFormat, sigverify.CheckFormat, "%v", err)
+		return nil, fail(stageFormat, failure.Format, "%w", err)
 	}
 
 	// Which digest to verify against is read from the unverified payload;
@@ -235,48 +218,48 @@ func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []t
 	// only the verified statement.
 	unverified, err := provenance.DecodeStatement(entity.Payload)
 	if err != nil {
-		return nil, fail(stageFormat, CheckStatement, "%v", err)
+		return nil, fail(stageFormat, failure.Statement, "%w", err)
 	}
 	if pt := unverified.GetPredicateType(); !provenance.IsSLSA(pt) {
-		f := fail(stageFormat, CheckPredicateType, "predicate type %q is not SLSA provenance", pt)
+		f := fail(stageFormat, failure.PredicateType, "predicate type %q is not SLSA provenance", pt)
 		f.other = pt
 		return nil, f
 	}
 	want, ok := match(unverified, targets)
 	if !ok {
-		return nil, fail(stageFormat, plugin.CheckSubject, "statement subjects [%s] name neither %s", strings.Join(unverified.SubjectDigests(), ", "), describeTargets(targets))
+		return nil, fail(stageFormat, failure.Subject, "statement subjects [%s] name neither %s", strings.Join(unverified.SubjectDigests(), ", "), describeTargets(targets))
 	}
 	out, err := trust.Verify(entity, sigverify.Subject{Digest: want.digest}, sigverify.Expect{PredicateTypes: slsaTypes})
 	if err != nil {
-		var se *sigverify.Error
-		if errors.As(err, &se) {
-			return nil, fail(stageSignature, se.Check, "%s", se.Msg)
+		var fe *failure.Error
+		if errors.As(err, &fe) {
+			return nil, &docFailure{doc: doc, stage: stageSignature, ext: ext, err: fe}
 		}
-		return nil, fail(stageSignature, sigverify.CheckSignature, "%v", err)
+		return nil, fail(stageSignature, failure.Signature, "%w", err)
 	}
 	ext[ExtSigner] = signer(out)
 
 	st, err := provenance.DecodeStatement(out.Statement)
 	if err != nil {
-		return nil, fail(stageStatement, CheckStatement, "%v", err)
+		return nil, fail(stageStatement, failure.Statement, "%w", err)
 	}
 	if got, ok := match(st, targets); !ok || got != want {
-		return nil, fail(stageStatement, plugin.CheckSubject, "verified statement subjects [%s] do not name %s", strings.Join(st.SubjectDigests(), ", "), want.digest)
+		return nil, fail(stageStatement, failure.Subject, "verified statement subjects [%s] do not name %s", strings.Join(st.SubjectDigests(), ", "), want.digest)
 	}
 	ext[ExtSubjectDigest], ext[ExtSubjectMatch] = want.digest.String(), want.kind
 	ext[ExtPredicateType], ext[ExtStatementType] = st.GetPredicateType(), st.GetType()
 	prov, err := provenance.Parse(st)
 	if err != nil {
-		return nil, fail(stageStatement, CheckStatement, "%v", err)
+		return nil, fail(stageStatement, failure.Statement, "%w", err)
 	}
 	addProvenance(ext, prov)
 	outcome, err := pol.Check(prov, out.CertSummary)
 	if err != nil {
-		var v *policy.Violation
-		if errors.As(err, &v) {
-			return nil, fail(stagePolicy, v.Check, "%s", v.Detail)
+		var fe *failure.Error
+		if errors.As(err, &fe) {
+			return nil, &docFailure{doc: doc, stage: stagePolicy, ext: ext, err: fe}
 		}
-		return nil, fail(stagePolicy, CheckStatement, "%v", err)
+		return nil, fail(stagePolicy, failure.Statement, "%w", err)
 	}
 	ext[ExtBuilderRule] = outcome.BuilderRule
 	ext[ExtCertificateClaims] = orEmpty(outcome.CertificateClaims)

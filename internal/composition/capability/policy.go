@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -30,16 +31,8 @@ type Policy struct {
 	allow, deny, hostCode, exports []Pattern
 }
 
-// RuleError names the rule list and entry that did not parse.
-type RuleError struct {
-	Key   string // e.g. "denyImports"
-	Index int
-	Err   error
-}
-
-func (e *RuleError) Error() string { return fmt.Sprintf("%s[%d]: %v", e.Key, e.Index, e.Err) }
-
-// NewPolicy parses rules.
+// NewPolicy parses rules; a bad entry is a *failure.ConfigError naming it
+// (e.g. "denyImports[1]").
 func NewPolicy(r Rules) (*Policy, error) {
 	p := &Policy{}
 	for _, l := range []struct {
@@ -55,7 +48,7 @@ func NewPolicy(r Rules) (*Policy, error) {
 		for i, s := range l.in {
 			pat, err := ParsePattern(s)
 			if err != nil {
-				return nil, &RuleError{Key: l.key, Index: i, Err: err}
+				return nil, &failure.ConfigError{Key: fmt.Sprintf("%s[%d]", l.key, i), Reason: fmt.Sprintf("is invalid: %v", err), Err: err}
 			}
 			*l.into = append(*l.into, pat)
 		}

@@ -1,13 +1,12 @@
 package verifier
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
-	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
 // Config is the wasm-composition verifier entry (besides the keys every
@@ -33,23 +32,18 @@ func NewConfig() *Config { return &Config{TrustListParts: true} }
 func (c *Config) Validate() error {
 	caps, err := capability.NewPolicy(c.Rules)
 	if err != nil {
-		key := "allowImports"
-		var re *capability.RuleError
-		if errors.As(err, &re) {
-			key, err = fmt.Sprintf("%s[%d]", re.Key, re.Index), re.Err
-		}
-		return &plugin.ConfigError{Key: key, Reason: fmt.Sprintf("is invalid: %v", err)}
+		return err
 	}
 	p := &composition.Policy{TrustListParts: c.TrustListParts, Capabilities: caps}
 	switch {
 	case c.AllowlistPath != "" && !filepath.IsAbs(c.AllowlistPath):
-		return &plugin.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("is %q; expected an absolute path (Ratify's working directory is not defined)", c.AllowlistPath)}
+		return &failure.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("is %q; expected an absolute path (Ratify's working directory is not defined)", c.AllowlistPath)}
 	case c.AllowlistPath != "":
 		if p.Allowlist, err = composition.LoadAllowlist(c.AllowlistPath); err != nil {
-			return &plugin.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("cannot be used: %v", err)}
+			return &failure.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("cannot be used: %v", err)}
 		}
 	case !c.TrustListParts:
-		return &plugin.ConfigError{Key: "trustListParts", Reason: "is false but no allowlistPath is set, so no nested part could ever be known-good"}
+		return &failure.ConfigError{Key: "trustListParts", Reason: "is false but no allowlistPath is set, so no nested part could ever be known-good"}
 	}
 	c.policy = p
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -25,14 +26,6 @@ var Plugin = plugin.Definition[Config]{
 	NewConfig: NewConfig,
 	Verify:    verify,
 }
-
-// Checks (the "failedCheck" extension) besides composition's (parts, layer,
-// list, imports, exports, declaredInterface) and the runtime's (config,
-// deadline, internal, subject, referrer).
-const (
-	// CheckParse: the WASM layer is not a well-formed binary.
-	CheckParse = "parse"
-)
 
 // Extension keys; documented in plugins/wasm-composition/README.md.
 const (
@@ -56,22 +49,22 @@ const maxUnknownParts = 100
 // parsed, and layerDigests lists them all (about 75 bytes each).
 const maxWasmLayers = 100
 
-func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result {
+func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Report, error) {
 	listRef := req.Repository() + "@" + req.Referrer.Digest.String()
-	listed, res := fetchList(ctx, req, listRef)
-	if res != nil {
-		return *res
+	listed, err := fetchList(ctx, req, listRef)
+	if err != nil {
+		return plugin.Report{}, err
 	}
-	subject, res := req.LoadWasmSubject(ctx)
-	if res != nil {
-		return *res
+	subject, err := req.LoadWasmSubject(ctx)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	if n := len(subject.WasmLayers); n > maxWasmLayers {
-		return plugin.Fail(composition.CheckLayer, "%s has %d WASM layers, more than the %d this verifier checks (every layer must be checked and reported in layerDigests)", subject.Ref, n, maxWasmLayers)
+		return plugin.Report{}, failure.New(failure.Layer, "%s has %d WASM layers, more than the %d this verifier checks (every layer must be checked and reported in layerDigests)", subject.Ref, n, maxWasmLayers)
 	}
-	described, res := pickLayer(subject.WasmLayers, listed, subject.Ref)
-	if res != nil {
-		return *res
+	described, err := pickLayer(subject.WasmLayers, listed, subject.Ref)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	var declared *composition.Declared
 	if c := subject.CNCFConfig; c != nil && c.Component != nil {
@@ -93,9 +86,9 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 			continue
 		}
 		checked[d] = true
-		found, res := parseLayer(ctx, req, subject, i)
-		if res != nil {
-			return *res
+		found, err := parseLayer(ctx, req, subject, i)
+		if err != nil {
+			return plugin.Report{}, err
 		}
 		if i == described {
 			out = cfg.policy.Verify(listed, found, declared)
@@ -112,27 +105,25 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) plugin.Result
 		for j, v := range out.Violations {
 			details[j] = v.Detail
 			if j > 0 {
-				details[j] = v.Check + ": " + v.Detail
+				details[j] = string(v.Check) + ": " + v.Detail
 			}
 		}
-		return plugin.FailWith(out.Violations[0].Check, ext, "%s checked against composition list %s: %s",
+		return plugin.Report{Extensions: ext}, failure.New(out.Violations[0].Check, "%s checked against composition list %s: %s",
 			subject.Ref, listRef, strings.Join(details, "; "))
 	}
-	return plugin.Pass(fmt.Sprintf("%s matches composition list %s: layer %s (%d WASM layer(s) checked), %d nested parts known (%d via allowlist), %d imports allowed, declared interface %s",
-		subject.Ref, listRef, out.Layer.Digest, len(checked), out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), ext)
+	return plugin.Report{Message: fmt.Sprintf("%s matches composition list %s: layer %s (%d WASM layer(s) checked), %d nested parts known (%d via allowlist), %d imports allowed, declared interface %s",
+		subject.Ref, listRef, out.Layer.Digest, len(checked), out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), Extensions: ext}, nil
 }
 
 // parseLayer fetches and parses WASM layer i of subject.
-func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*composition.List, *plugin.Result) {
+func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*composition.List, error) {
 	b, err := subject.FetchWasm(ctx, req.Registry, i)
 	if err != nil {
-		r := plugin.Fail(plugin.CheckSubject, "%v", err)
-		return nil, &r
+		return nil, failure.New(failure.Subject, "%w", err)
 	}
 	bin, err := wasm.Parse(b, wasm.DefaultLimits())
 	if err != nil {
-		r := plugin.Fail(CheckParse, "layer %s of %s is not a well-formed WebAssembly binary: %v", subject.WasmLayers[i].Digest, subject.Ref, err)
-		return nil, &r
+		return nil, failure.New(failure.Parse, "layer %s of %s is not a well-formed WebAssembly binary: %w", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}
 	return composition.FromBinary(bin, composition.ThisGenerator()), nil
 }
@@ -155,17 +146,16 @@ func layerDigests(layers []ocispec.Descriptor) []string {
 
 // fetchList fetches the referrer manifest (digest-checked, attached to this
 // subject) and its one composition-list layer, and decodes it.
-func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*composition.List, *plugin.Result) {
-	fail := func(check, format string, args ...any) (*composition.List, *plugin.Result) {
-		r := plugin.Fail(check, format, args...)
-		return nil, &r
+func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*composition.List, error) {
+	fail := func(check failure.Check, format string, args ...any) (*composition.List, error) {
+		return nil, failure.New(check, format, args...)
 	}
 	ref, err := req.FetchReferrer(ctx)
 	if err != nil {
-		return fail(plugin.CheckReferrer, "cannot read composition list %s: %v", listRef, err)
+		return fail(failure.Referrer, "cannot read composition list %s: %w", listRef, err)
 	}
 	if at := ref.ArtifactType(); at != composition.MediaType {
-		return fail(plugin.CheckReferrer, "referrer %s has artifact type %q; this verifier reads composition lists (%s): set its artifactTypes to that type only", listRef, at, composition.MediaType)
+		return fail(failure.Referrer, "referrer %s has artifact type %q; this verifier reads composition lists (%s): set its artifactTypes to that type only", listRef, at, composition.MediaType)
 	}
 	var layers []ocispec.Descriptor
 	for _, l := range ref.Manifest.Layers {
@@ -174,18 +164,18 @@ func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*compo
 		}
 	}
 	if len(layers) != 1 {
-		return fail(plugin.CheckReferrer, "composition list %s has %d layers of media type %s; expected exactly one", listRef, len(layers), composition.MediaType)
+		return fail(failure.Referrer, "composition list %s has %d layers of media type %s; expected exactly one", listRef, len(layers), composition.MediaType)
 	}
 	if layers[0].Size > composition.MaxListBytes {
-		return fail(composition.CheckList, "composition list %s is %d bytes, more than the limit of %d", listRef, layers[0].Size, composition.MaxListBytes)
+		return fail(failure.List, "composition list %s is %d bytes, more than the limit of %d", listRef, layers[0].Size, composition.MaxListBytes)
 	}
 	raw, err := req.Registry.FetchBlob(ctx, req.Repository(), layers[0])
 	if err != nil {
-		return fail(plugin.CheckReferrer, "cannot read composition list %s: %v", listRef, err)
+		return fail(failure.Referrer, "cannot read composition list %s: %w", listRef, err)
 	}
 	l, err := composition.Decode(raw)
 	if err != nil {
-		return fail(composition.CheckList, "%s: %v", listRef, err)
+		return fail(failure.List, "%s: %w", listRef, err)
 	}
 	return l, nil
 }
@@ -193,7 +183,7 @@ func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*compo
 // pickLayer returns the WASM layer the list describes. A single-layer
 // artifact is compared even when the digest differs, so the outcome can say
 // which parts changed.
-func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef string) (int, *plugin.Result) {
+func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef string) (int, error) {
 	for i, l := range layers {
 		if l.Digest.String() == listed.Layer.Digest {
 			return i, nil
@@ -202,9 +192,8 @@ func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef
 	if len(layers) == 1 {
 		return 0, nil
 	}
-	r := plugin.Fail(composition.CheckLayer, "the composition list describes layer %s, which is none of the %d WASM layers of %s (%s)",
+	return 0, failure.New(failure.Layer, "the composition list describes layer %s, which is none of the %d WASM layers of %s (%s)",
 		listed.Layer.Digest, len(layers), subjectRef, strings.Join(layerDigests(layers), ", "))
-	return 0, &r
 }
 
 func extensions(o *composition.Outcome) map[string]any {

@@ -20,7 +20,9 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
+	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
@@ -92,6 +94,7 @@ func (e *env) run(subjectRef string, referrer ocispec.Descriptor, artifactType s
 	if strings.Contains(res.Message, "\n") {
 		e.t.Errorf("message is not one line: %q", res.Message)
 	}
+	ratifytest.CheckDeclared(e.t, cverifier.Plugin.Name, res.IsSuccess, ext(res))
 	return res
 }
 
@@ -317,7 +320,7 @@ func TestListAttachedToAnotherSubject(t *testing.T) {
 	}
 	listForNested := e.attach("wasm/app", nestedDesc, compositiontest.Encoded(t, nested))
 	res := e.run(e.reg.Ref("wasm/app", "v2"), listForNested, composition.MediaType, nil)
-	if res.IsSuccess || ext(res)["failedCheck"] != plugin.CheckReferrer || !strings.Contains(res.Message, "is attached to "+nestedDesc.Digest.String()+", not to the subject") {
+	if res.IsSuccess || ext(res)["failedCheck"] != string(failure.Referrer) || !strings.Contains(res.Message, "is attached to "+nestedDesc.Digest.String()+", not to the subject") {
 		t.Fatalf("want a referrer failure, got %s", res.Message)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
 )
 
@@ -60,14 +61,14 @@ func checkCertificate(prov *provenance.Provenance, cert *certificate.Summary) ([
 	for _, c := range claims {
 		switch {
 		case github && c.cert == "":
-			return nil, violation(CheckCertificate, "the signing certificate was issued for a GitHub Actions workflow but lacks the %s claim, which Fulcio always writes for GitHub Actions; the predicate cannot be cross-checked", c.name)
+			return nil, violation(failure.CertificateConsistency, "the signing certificate was issued for a GitHub Actions workflow but lacks the %s claim, which Fulcio always writes for GitHub Actions; the predicate cannot be cross-checked", c.name)
 		case github && c.stated && c.predicate == "":
-			return nil, violation(CheckCertificate, "the predicate does not state the %s the GitHub Actions signing certificate carries (%q); the predicate cannot be cross-checked", c.name, c.cert)
+			return nil, violation(failure.CertificateConsistency, "the predicate does not state the %s the GitHub Actions signing certificate carries (%q); the predicate cannot be cross-checked", c.name, c.cert)
 		case c.cert == "" || c.predicate == "":
 			continue
 		}
 		if !c.same(c.cert, c.predicate) {
-			return nil, violation(CheckCertificate, "the signing certificate's %s is %q but the predicate says %q", c.name, c.cert, c.predicate)
+			return nil, violation(failure.CertificateConsistency, "the signing certificate's %s is %q but the predicate says %q", c.name, c.cert, c.predicate)
 		}
 		compared = append(compared, c.name)
 	}

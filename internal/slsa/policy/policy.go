@@ -18,6 +18,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
 )
 
@@ -46,35 +47,10 @@ type Config struct {
 	SourceCommit string `json:"sourceCommit,omitempty"`
 }
 
-// KeyError is a configuration problem tied to one key.
-type KeyError struct {
-	Key    string
-	Reason string
-}
-
-func (e *KeyError) Error() string { return fmt.Sprintf("key %q %s", e.Key, e.Reason) }
-
-// Check names, reported as the failed check.
-const (
-	CheckBuilder     = "builder"
-	CheckBuildType   = "buildType"
-	CheckConsistency = "provenanceConsistency"
-	CheckSource      = "source"
-	CheckSourceRef   = "sourceRef"
-	CheckCommit      = "sourceCommit"
-	CheckCertificate = "certificateConsistency"
-)
-
-// Violation is a provenance that does not satisfy the policy.
-type Violation struct {
-	Check  string
-	Detail string
-}
-
-func (v *Violation) Error() string { return v.Check + ": " + v.Detail }
-
-func violation(check, format string, args ...any) *Violation {
-	return &Violation{Check: check, Detail: fmt.Sprintf(format, args...)}
+// violation is a provenance that does not satisfy the policy: a
+// *failure.Error naming the check.
+func violation(check failure.Check, format string, args ...any) error {
+	return failure.New(check, format, args...)
 }
 
 // Policy is a validated Config.
@@ -89,43 +65,43 @@ type Policy struct {
 func New(cfg Config) (*Policy, error) {
 	p := &Policy{cfg: cfg}
 	if len(cfg.BuilderIDs) == 0 {
-		return nil, &KeyError{"builderIds", "must list at least one allowed builder ID"}
+		return nil, &failure.ConfigError{Key: "builderIds", Reason: "must list at least one allowed builder ID"}
 	}
 	for _, id := range cfg.BuilderIDs {
 		b, err := parseBuilder(id)
 		if err != nil {
-			return nil, &KeyError{"builderIds", err.Error()}
+			return nil, &failure.ConfigError{Key: "builderIds", Reason: err.Error()}
 		}
 		p.builders = append(p.builders, b)
 	}
 	if slices.Contains(cfg.BuildTypes, "") {
-		return nil, &KeyError{"buildTypes", "contains an empty build type"}
+		return nil, &failure.ConfigError{Key: "buildTypes", Reason: "contains an empty build type"}
 	}
 	if cfg.SourceURI == "" {
-		return nil, &KeyError{"sourceUri", "is required (the repository the artifact must be built from, e.g. \"github.com/org/repo\")"}
+		return nil, &failure.ConfigError{Key: "sourceUri", Reason: "is required (the repository the artifact must be built from, e.g. \"github.com/org/repo\")"}
 	}
 	if _, ref := provenance.SplitRef(cfg.SourceURI); ref != "" {
-		return nil, &KeyError{"sourceUri", fmt.Sprintf("%q names a ref; give the repository only and the ref in \"sourceRef\"", cfg.SourceURI)}
+		return nil, &failure.ConfigError{Key: "sourceUri", Reason: fmt.Sprintf("%q names a ref; give the repository only and the ref in \"sourceRef\"", cfg.SourceURI)}
 	}
 	p.source = canonicalRepo(cfg.SourceURI)
 	if cfg.SourceRef != "" {
 		if !strings.HasPrefix(cfg.SourceRef, "refs/") {
-			return nil, &KeyError{"sourceRef", fmt.Sprintf("%q must be a full ref pattern such as \"refs/tags/v*\" or \"refs/heads/main\"", cfg.SourceRef)}
+			return nil, &failure.ConfigError{Key: "sourceRef", Reason: fmt.Sprintf("%q must be a full ref pattern such as \"refs/tags/v*\" or \"refs/heads/main\"", cfg.SourceRef)}
 		}
 		if _, err := path.Match(cfg.SourceRef, ""); err != nil {
-			return nil, &KeyError{"sourceRef", fmt.Sprintf("%q is not a valid pattern: %v", cfg.SourceRef, err)}
+			return nil, &failure.ConfigError{Key: "sourceRef", Reason: fmt.Sprintf("%q is not a valid pattern: %v", cfg.SourceRef, err)}
 		}
 	}
 	if cfg.SourceVersionedTag != "" {
 		v, ok := parseVersion(cfg.SourceVersionedTag)
 		if !ok {
-			return nil, &KeyError{"sourceVersionedTag", fmt.Sprintf("%q is not a semantic version such as \"v1\", \"v1.2\" or \"v1.2.3\"", cfg.SourceVersionedTag)}
+			return nil, &failure.ConfigError{Key: "sourceVersionedTag", Reason: fmt.Sprintf("%q is not a semantic version such as \"v1\", \"v1.2\" or \"v1.2.3\"", cfg.SourceVersionedTag)}
 		}
 		p.tag = &v
 	}
 	if c := cfg.SourceCommit; c != "" {
 		if _, err := hex.DecodeString(c); err != nil || (len(c) != 40 && len(c) != 64) {
-			return nil, &KeyError{"sourceCommit", fmt.Sprintf("%q is not a full git commit hash (40 or 64 hex digits)", c)}
+			return nil, &failure.ConfigError{Key: "sourceCommit", Reason: fmt.Sprintf("%q is not a full git commit hash (40 or 64 hex digits)", c)}
 		}
 	}
 	return p, nil
@@ -151,7 +127,7 @@ func (p *Policy) Check(prov *provenance.Provenance, cert *certificate.Summary) (
 		if strings.Count(prov.BuilderID, "@") != 1 {
 			why = ` (it must name a ref, "<builder>@<ref>", as slsa-verifier requires)`
 		}
-		return nil, violation(CheckBuilder, "builder ID %q is not allowed%s (builderIds: %s)", prov.BuilderID, why, strings.Join(p.cfg.BuilderIDs, ", "))
+		return nil, violation(failure.Builder, "builder ID %q is not allowed%s (builderIds: %s)", prov.BuilderID, why, strings.Join(p.cfg.BuilderIDs, ", "))
 	}
 	out.BuilderRule = rule
 	if err := p.checkBuildType(prov); err != nil {
@@ -167,7 +143,7 @@ func (p *Policy) Check(prov *provenance.Provenance, cert *certificate.Summary) (
 		return nil, err
 	}
 	if p.cfg.SourceCommit != "" && !strings.EqualFold(prov.SourceCommit, p.cfg.SourceCommit) {
-		return nil, violation(CheckCommit, "provenance source commit is %q, expected %q", prov.SourceCommit, p.cfg.SourceCommit)
+		return nil, violation(failure.SourceCommit, "provenance source commit is %q, expected %q", prov.SourceCommit, p.cfg.SourceCommit)
 	}
 	if cert != nil {
 		claims, err := checkCertificate(prov, cert)
@@ -182,13 +158,13 @@ func (p *Policy) Check(prov *provenance.Provenance, cert *certificate.Summary) (
 func (p *Policy) checkBuildType(prov *provenance.Provenance) error {
 	if len(p.cfg.BuildTypes) > 0 {
 		if !slices.Contains(p.cfg.BuildTypes, prov.BuildType) {
-			return violation(CheckBuildType, "build type %q is not allowed (buildTypes: %s)", prov.BuildType, strings.Join(p.cfg.BuildTypes, ", "))
+			return violation(failure.BuildType, "build type %q is not allowed (buildTypes: %s)", prov.BuildType, strings.Join(p.cfg.BuildTypes, ", "))
 		}
 		return nil
 	}
 	name, _ := splitBuilder(prov.BuilderID)
 	if known, ok := knownBuildTypes[name]; ok && !slices.Contains(known, prov.BuildType) {
-		return violation(CheckBuildType, "build type %q is not one builder %s produces (%s)", prov.BuildType, name, strings.Join(known, ", "))
+		return violation(failure.BuildType, "build type %q is not one builder %s produces (%s)", prov.BuildType, name, strings.Join(known, ", "))
 	}
 	return nil
 }
@@ -198,7 +174,7 @@ func (p *Policy) checkBuildType(prov *provenance.Provenance) error {
 // and ref, so a predicate cannot claim one source and have built another.
 func checkSelfConsistent(prov *provenance.Provenance) error {
 	if prov.SourceURI == "" {
-		return violation(CheckConsistency, "provenance names no source (materials[0] / resolvedDependencies[0] is missing)")
+		return violation(failure.ProvenanceConsistency, "provenance names no source (materials[0] / resolvedDependencies[0] is missing)")
 	}
 	if prov.TriggerURI == "" {
 		return nil
@@ -206,7 +182,7 @@ func checkSelfConsistent(prov *provenance.Provenance) error {
 	srcRepo, srcRef := provenance.SplitRef(prov.SourceURI)
 	trgRepo, trgRef := provenance.SplitRef(prov.TriggerURI)
 	if canonicalRepo(srcRepo) != canonicalRepo(trgRepo) {
-		return violation(CheckConsistency, "provenance source %q and trigger %q name different repositories", prov.SourceURI, prov.TriggerURI)
+		return violation(failure.ProvenanceConsistency, "provenance source %q and trigger %q name different repositories", prov.SourceURI, prov.TriggerURI)
 	}
 	// BYOB builders may build a commit made by the release process, so the
 	// source has no ref (slsa-verifier makes the same exception).
@@ -214,7 +190,7 @@ func checkSelfConsistent(prov *provenance.Provenance) error {
 		return nil
 	}
 	if trgRef == "" || srcRef != trgRef {
-		return violation(CheckConsistency, "provenance source %q and trigger %q name different refs", prov.SourceURI, prov.TriggerURI)
+		return violation(failure.ProvenanceConsistency, "provenance source %q and trigger %q name different refs", prov.SourceURI, prov.TriggerURI)
 	}
 	return nil
 }
@@ -222,31 +198,31 @@ func checkSelfConsistent(prov *provenance.Provenance) error {
 func (p *Policy) checkSource(prov *provenance.Provenance) error {
 	repo, _ := provenance.SplitRef(prov.SourceURI)
 	if canonicalRepo(repo) != p.source {
-		return violation(CheckSource, "provenance source repository is %q, expected %q", repo, p.cfg.SourceURI)
+		return violation(failure.Source, "provenance source repository is %q, expected %q", repo, p.cfg.SourceURI)
 	}
 	return nil
 }
 
 func (p *Policy) checkRef(prov *provenance.Provenance) error {
 	if _, uriRef := provenance.SplitRef(prov.SourceURI); uriRef != "" && prov.Ref != uriRef && prov.BuildType != buildTypeBYOB {
-		return violation(CheckConsistency, "provenance records ref %q but its source material is %q", prov.Ref, prov.SourceURI)
+		return violation(failure.ProvenanceConsistency, "provenance records ref %q but its source material is %q", prov.Ref, prov.SourceURI)
 	}
 	if p.cfg.SourceRef != "" {
 		if ok, _ := path.Match(p.cfg.SourceRef, prov.Ref); !ok {
-			return violation(CheckSourceRef, "provenance ref is %q, expected a ref matching %q", prov.Ref, p.cfg.SourceRef)
+			return violation(failure.SourceRef, "provenance ref is %q, expected a ref matching %q", prov.Ref, p.cfg.SourceRef)
 		}
 	}
 	if p.tag != nil {
 		tag, isTag := strings.CutPrefix(prov.Ref, "refs/tags/")
 		if !isTag || (prov.RefType != "" && prov.RefType != "tag") {
-			return violation(CheckSourceRef, "provenance ref %q is not a tag, expected a tag matching %s", prov.Ref, p.cfg.SourceVersionedTag)
+			return violation(failure.SourceRef, "provenance ref %q is not a tag, expected a tag matching %s", prov.Ref, p.cfg.SourceVersionedTag)
 		}
 		v, ok := parseVersion(tag)
 		if !ok {
-			return violation(CheckSourceRef, "provenance tag %q is not a semantic version, expected one matching %s", tag, p.cfg.SourceVersionedTag)
+			return violation(failure.SourceRef, "provenance tag %q is not a semantic version, expected one matching %s", tag, p.cfg.SourceVersionedTag)
 		}
 		if !p.tag.matches(v) {
-			return violation(CheckSourceRef, "provenance tag %q does not match %s", tag, p.cfg.SourceVersionedTag)
+			return violation(failure.SourceRef, "provenance tag %q does not match %s", tag, p.cfg.SourceVersionedTag)
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
@@ -86,10 +87,10 @@ func mustPolicy(t *testing.T, cfg Config) *Policy {
 	return p
 }
 
-// wantCheck asserts err is a Violation of check (or nil when check is "").
-func wantCheck(t *testing.T, err error, check string) {
+// wantCheck asserts err is a violation of check (or nil when check is "").
+func wantCheck(t *testing.T, err error, check failure.Check) {
 	t.Helper()
-	var v *Violation
+	var v *failure.Error
 	switch {
 	case check == "" && err != nil:
 		t.Fatalf("unexpected violation: %v", err)
@@ -107,24 +108,24 @@ func TestSlsaVerifierParity(t *testing.T) {
 	type tc struct {
 		name string
 		cfg  Config
-		want string
+		want failure.Check
 	}
 	branchCases := func(builder string) []tc {
 		return []tc{
 			{"valid main branch default", Config{SourceURI: exampleRepo}, ""},
 			{"valid main branch set", Config{SourceURI: exampleRepo, SourceRef: "refs/heads/main"}, ""},
-			{"wrong branch master", Config{SourceURI: exampleRepo, SourceRef: "refs/heads/master"}, CheckSourceRef},
-			{"invalid builderID", Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "not-trusted.yml"}}, CheckBuilder},
-			{"wrong source append A", Config{SourceURI: exampleRepo + "A"}, CheckSource},
-			{"wrong source prepend A", Config{SourceURI: "A" + exampleRepo}, CheckSource},
-			{"wrong source middle A", Config{SourceURI: "github.com/Aslsa-framework/example-package"}, CheckSource},
-			{"tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceRef: "refs/tags/v1.2.3"}, CheckSourceRef},
-			{"versioned tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceVersionedTag: "v1"}, CheckSourceRef},
+			{"wrong branch master", Config{SourceURI: exampleRepo, SourceRef: "refs/heads/master"}, failure.SourceRef},
+			{"invalid builderID", Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "not-trusted.yml"}}, failure.Builder},
+			{"wrong source append A", Config{SourceURI: exampleRepo + "A"}, failure.Source},
+			{"wrong source prepend A", Config{SourceURI: "A" + exampleRepo}, failure.Source},
+			{"wrong source middle A", Config{SourceURI: "github.com/Aslsa-framework/example-package"}, failure.Source},
+			{"tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceRef: "refs/tags/v1.2.3"}, failure.SourceRef},
+			{"versioned tag no match empty tag workflow_dispatch", Config{SourceURI: exampleRepo, SourceVersionedTag: "v1"}, failure.SourceRef},
 			{"builder at version", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@v2.1.0"}}, ""},
 			{"builder at full ref", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v2.1.0"}}, ""},
-			{"builder at other version", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@v2.0.0"}}, CheckBuilder},
+			{"builder at other version", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@v2.0.0"}}, failure.Builder},
 			{"builder at version pattern", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v2.*"}}, ""},
-			{"builder at other major", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v1.*"}}, CheckBuilder},
+			{"builder at other major", Config{SourceURI: exampleRepo, BuilderIDs: []string{builder + "@refs/tags/v1.*"}}, failure.Builder},
 		}
 	}
 	files := map[string]string{
@@ -145,9 +146,9 @@ func TestSlsaVerifierParity(t *testing.T) {
 	}
 
 	prov, cert := vector(t, vecGo)
-	for tag, want := range map[string]string{
+	for tag, want := range map[string]failure.Check{
 		"v14": "", "v14.0": "", "v14.0.0": "",
-		"v14.1": CheckSourceRef, "v13": CheckSourceRef, "v15": CheckSourceRef, "v13.2": CheckSourceRef, "v0": CheckSourceRef,
+		"v14.1": failure.SourceRef, "v13": failure.SourceRef, "v15": failure.SourceRef, "v13.2": failure.SourceRef, "v0": failure.SourceRef,
 	} {
 		t.Run("go versioned tag "+tag, func(t *testing.T) {
 			cfg := Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}, SourceVersionedTag: tag}
@@ -159,7 +160,7 @@ func TestSlsaVerifierParity(t *testing.T) {
 	prov, cert = vector(t, vecBCR)
 	for name, c := range map[string]tc{
 		"module.bazel using publishing builder": {cfg: Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"}}},
-		"other builder":                         {cfg: Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml"}}, want: CheckBuilder},
+		"other builder":                         {cfg: Config{SourceURI: "github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml"}}, want: failure.Builder},
 		"branch":                                {cfg: Config{SourceURI: "https://github.com/aspect-build/rules_lint", BuilderIDs: []string{"https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml@v0.0.1"}, SourceRef: "refs/heads/publish-to-*"}},
 	} {
 		t.Run("bcr/"+name, func(t *testing.T) {
@@ -231,7 +232,7 @@ func TestCertificateConsistency(t *testing.T) {
 				p := *orig
 				f(&p)
 				_, err := acceptAll(t, &p).Check(&p, cert)
-				wantCheck(t, err, CheckCertificate)
+				wantCheck(t, err, failure.CertificateConsistency)
 				if !strings.Contains(err.Error(), claim) {
 					t.Errorf("message %q does not name %s", err, claim)
 				}
@@ -258,7 +259,7 @@ func TestCertificateConsistency(t *testing.T) {
 				c := *cert
 				f(&c)
 				_, err := acceptAll(t, orig).Check(orig, &c)
-				wantCheck(t, err, CheckCertificate)
+				wantCheck(t, err, failure.CertificateConsistency)
 				if !strings.Contains(err.Error(), claim) || !strings.Contains(err.Error(), "GitHub Actions") {
 					t.Errorf("message %q does not name %s", err, claim)
 				}
@@ -279,7 +280,7 @@ func TestCertificateConsistency(t *testing.T) {
 				p := *orig
 				f(&p)
 				_, err := acceptAll(t, &p).Check(&p, cert)
-				wantCheck(t, err, CheckCertificate)
+				wantCheck(t, err, failure.CertificateConsistency)
 				if !strings.Contains(err.Error(), "does not state the "+claim) {
 					t.Errorf("message %q does not name %s", err, claim)
 				}
@@ -291,7 +292,7 @@ func TestCertificateConsistency(t *testing.T) {
 	goProv, _ := vector(t, vecGo)
 	_, genericCert := vector(t, vecGeneric)
 	_, err := mustPolicy(t, Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}}).Check(goProv, genericCert)
-	wantCheck(t, err, CheckCertificate)
+	wantCheck(t, err, failure.CertificateConsistency)
 }
 
 func TestBuildTypes(t *testing.T) {
@@ -304,12 +305,12 @@ func TestBuildTypes(t *testing.T) {
 	other := *prov
 	other.BuildType = "https://github.com/slsa-framework/slsa-github-generator/generic@v1"
 	_, err = mustPolicy(t, base).Check(&other, nil)
-	wantCheck(t, err, CheckBuildType)
+	wantCheck(t, err, failure.BuildType)
 
 	withTypes := base
 	withTypes.BuildTypes = []string{"https://example.com/build@v1"}
 	_, err = mustPolicy(t, withTypes).Check(prov, cert)
-	wantCheck(t, err, CheckBuildType)
+	wantCheck(t, err, failure.BuildType)
 	withTypes.BuildTypes = append(withTypes.BuildTypes, prov.BuildType)
 	_, err = mustPolicy(t, withTypes).Check(prov, cert)
 	wantCheck(t, err, "")
@@ -325,27 +326,27 @@ func TestSourceChecks(t *testing.T) {
 	base := Config{SourceURI: "git+https://" + exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}}
 	cases := map[string]struct {
 		mutate func(c *Config, p *provenance.Provenance)
-		want   string
+		want   failure.Check
 	}{
 		"commit matches":       {func(c *Config, p *provenance.Provenance) { c.SourceCommit = strings.ToUpper(exampleSHA) }, ""},
-		"commit differs":       {func(c *Config, p *provenance.Provenance) { c.SourceCommit = strings.Repeat("1", 40) }, CheckCommit},
+		"commit differs":       {func(c *Config, p *provenance.Provenance) { c.SourceCommit = strings.Repeat("1", 40) }, failure.SourceCommit},
 		"ref pattern":          {func(c *Config, p *provenance.Provenance) { c.SourceRef = "refs/tags/v1*" }, ""},
-		"ref pattern no match": {func(c *Config, p *provenance.Provenance) { c.SourceRef = "refs/tags/v2*" }, CheckSourceRef},
-		"no source material":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "" }, CheckConsistency},
+		"ref pattern no match": {func(c *Config, p *provenance.Provenance) { c.SourceRef = "refs/tags/v2*" }, failure.SourceRef},
+		"no source material":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "" }, failure.ProvenanceConsistency},
 		"trigger other repo": {func(c *Config, p *provenance.Provenance) {
 			p.TriggerURI = "git+https://github.com/o/other@refs/tags/v14"
-		}, CheckConsistency},
+		}, failure.ProvenanceConsistency},
 		"trigger other ref": {func(c *Config, p *provenance.Provenance) {
 			p.TriggerURI = "git+https://" + exampleRepo + "@refs/tags/v15"
-		}, CheckConsistency},
-		"source without ref":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "git+https://" + exampleRepo }, CheckConsistency},
-		"recorded ref differs": {func(c *Config, p *provenance.Provenance) { p.Ref = "refs/heads/main" }, CheckConsistency},
-		"tag is a branch":      {func(c *Config, p *provenance.Provenance) { c.SourceVersionedTag = "v14"; p.RefType = "branch" }, CheckSourceRef},
+		}, failure.ProvenanceConsistency},
+		"source without ref":   {func(c *Config, p *provenance.Provenance) { p.SourceURI = "git+https://" + exampleRepo }, failure.ProvenanceConsistency},
+		"recorded ref differs": {func(c *Config, p *provenance.Provenance) { p.Ref = "refs/heads/main" }, failure.ProvenanceConsistency},
+		"tag is a branch":      {func(c *Config, p *provenance.Provenance) { c.SourceVersionedTag = "v14"; p.RefType = "branch" }, failure.SourceRef},
 		"tag is not semver": {func(c *Config, p *provenance.Provenance) {
 			c.SourceVersionedTag = "v14"
 			p.Ref, p.SourceURI, p.TriggerURI = "refs/tags/release", "git+https://"+exampleRepo+"@refs/tags/release", ""
-		}, CheckSourceRef},
-		"empty builder in prov": {func(c *Config, p *provenance.Provenance) { p.BuilderID = "" }, CheckBuilder},
+		}, failure.SourceRef},
+		"empty builder in prov": {func(c *Config, p *provenance.Provenance) { p.BuilderID = "" }, failure.Builder},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -417,9 +418,9 @@ func TestConfigErrors(t *testing.T) {
 			c := ok
 			tc.mutate(&c)
 			_, err := New(c)
-			var ke *KeyError
+			var ke *failure.ConfigError
 			if !errors.As(err, &ke) || ke.Key != tc.key {
-				t.Fatalf("err = %v, want a KeyError for %s", err, tc.key)
+				t.Fatalf("err = %v, want a configuration error for %s", err, tc.key)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -19,7 +20,10 @@ type config struct {
 	Panic bool            `json:"panic"`
 }
 
-func verify(ctx context.Context, req *plugin.Request, cfg *config) plugin.Result {
+// checkKind is this test plugin's own check, outside the plugins' vocabulary.
+const checkKind failure.Check = "kind"
+
+func verify(ctx context.Context, req *plugin.Request, cfg *config) (plugin.Report, error) {
 	if cfg.Panic {
 		var m map[string]int
 		m["boom"]++ // a nil-map write: the runtime must turn it into a failed result
@@ -27,23 +31,23 @@ func verify(ctx context.Context, req *plugin.Request, cfg *config) plugin.Result
 	if cfg.Sleep > 0 {
 		<-ctx.Done() // honours ctx; the runtime reports the deadline
 	}
-	s, res := req.LoadWasmSubject(ctx)
-	if res != nil {
-		return *res
+	s, err := req.LoadWasmSubject(ctx)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 	b, err := s.FetchWasm(ctx, req.Registry, 0)
 	if err != nil {
-		return plugin.Fail("layer", "%v", err)
+		return plugin.Report{}, failure.New(failure.Layer, "%w", err)
 	}
 	bin, err := wasm.Parse(b, wasm.DefaultLimits())
 	if err != nil {
-		return plugin.Fail("parse", "%s: %v", s.Ref, err)
+		return plugin.Report{}, failure.New(failure.Parse, "%s: %w", s.Ref, err)
 	}
 	ext := map[string]any{"layout": string(s.Layout), "kind": string(bin.Kind), "parts": len(bin.Parts), "digest": bin.Digest}
 	if cfg.Require != "" && string(bin.Kind) != cfg.Require {
-		return plugin.FailWith("kind", ext, "%s is a %s, expected a %s", s.Ref, bin.Kind, cfg.Require)
+		return plugin.Report{Extensions: ext}, failure.New(checkKind, "%s is a %s, expected a %s", s.Ref, bin.Kind, cfg.Require)
 	}
-	return plugin.Pass(fmt.Sprintf("%s: %s with %d parts", s.Ref, bin.Kind, len(bin.Parts)), ext)
+	return plugin.Report{Message: fmt.Sprintf("%s: %s with %d parts", s.Ref, bin.Kind, len(bin.Parts)), Extensions: ext}, nil
 }
 
 func main() {

@@ -1,4 +1,4 @@
-package oci
+package plugin
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ratify-project/ratify/pkg/common/oras/authprovider"
+	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"oras.land/oras-go/v2/registry/remote/auth"
 )
 
@@ -18,25 +19,28 @@ type storeConfig struct {
 	AuthProvider authprovider.AuthProviderConfig `json:"authProvider"`
 }
 
-// OptionsFromStore builds Options from the oras store entry that Ratify hands
-// to every plugin (storeConfig.store), with Ratify's own auth provider so the
-// plugins authenticate exactly as Ratify does.
-func OptionsFromStore(store map[string]any) (Options, error) {
+// optionsFromStore builds the registry client's options from the oras store
+// entry that Ratify hands to every plugin (storeConfig.store), with Ratify's
+// own auth provider so the plugins authenticate exactly as Ratify does.
+// Ratify's referrer store itself is not used for reads: its
+// GetReferenceManifest drops the config descriptor and the raw bytes, and
+// its GetBlobContent reads without a bound.
+func optionsFromStore(store map[string]any) (oci.Options, error) {
 	raw, err := json.Marshal(store)
 	if err != nil {
-		return Options{}, fmt.Errorf("store configuration: %w", err)
+		return oci.Options{}, fmt.Errorf("store configuration: %w", err)
 	}
 	var conf storeConfig
 	if err := json.Unmarshal(raw, &conf); err != nil {
-		return Options{}, fmt.Errorf("store configuration: %w", err)
+		return oci.Options{}, fmt.Errorf("store configuration: %w", err)
 	}
 	provider, err := authprovider.CreateAuthProviderFromConfig(conf.AuthProvider)
 	if err != nil {
-		return Options{}, fmt.Errorf("store configuration key \"authProvider\": %w", err)
+		return oci.Options{}, fmt.Errorf("store configuration key \"authProvider\": %w", err)
 	}
-	return Options{
+	return oci.Options{
 		PlainHTTP:   conf.UseHTTP,
-		InsecureTLS: IsLoopbackHost,
+		InsecureTLS: isLoopbackHost,
 		Credential:  credentialFrom(provider),
 	}, nil
 }
@@ -56,9 +60,9 @@ func credentialFrom(p authprovider.AuthProvider) auth.CredentialFunc {
 	}
 }
 
-// IsLoopbackHost reports whether host[:port] is a loopback address; Ratify
+// isLoopbackHost reports whether host[:port] is a loopback address; Ratify
 // skips TLS verification for these (pkg/referrerstore/oras isInsecureRegistry).
-func IsLoopbackHost(host string) bool {
+func isLoopbackHost(host string) bool {
 	h := host
 	if sh, _, err := net.SplitHostPort(host); err == nil {
 		h = sh

@@ -400,11 +400,13 @@ func TestRatifyLoadsRenderedPolicy(t *testing.T) {
 	// signed composition list, in 127.0.0.1:<port>/myorg/payments) passes
 	// the chart's default
 	// parameters (02) and a cosign-only policy without composition (03),
-	// not 01, which allows only ghcr.io/myorg and registry.example.com.
+	// not 01, which allows only ghcr.io/myorg and registry.example.com,
+	// nor 05 (the README's example), which allows only ghcr.io/myorg.
 	wantVerified := map[string]bool{
 		"01-oci-inline-trust-values.yaml":              false,
 		"02-init-container-existing-trust-values.yaml": true,
 		"03-preinstalled-inline-keys-values.yaml":      true,
+		"05-readme-values.yaml":                        false,
 	}
 	for _, vs := range valueSets(t) {
 		t.Run(filepath.Base(vs), func(t *testing.T) {

@@ -45,6 +45,7 @@ var Placeholders = map[string]string{
 	"/etc/ratify-wasm/notation/wasm.example.crt": "the certificate of `notation cert generate-test wasm.example` (clitest)",
 	"/var/cache/ratify-wasm/crl":                 "a fresh temporary directory",
 	"/etc/ratify/policy.rego":                    "plugins/wasm-slsa/examples/policy.rego in this tree",
+	"/etc/ratify/wasm-policy.rego":               "policies/ratify/wasm.rego rendered by policies/ratify/render.sh with the parameters of policies/README.md",
 	"/etc/ratify/wasm-allowlist.json":            "plugins/wasm-composition/examples/allowlist.json in this tree",
 	"<hex of the release key>":                   "the hex of the test signing key's keyId",
 }

@@ -21,7 +21,16 @@ var readmes = []string{
 	"plugins/wasm-notation/README.md",
 	"plugins/wasm-slsa/README.md",
 	"plugins/wasm-composition/README.md",
+	"policies/README.md",
+	"charts/ratify-wasm/README.md",
+	"e2e/README.md",
+	"examples/README.md",
+	"bench/README.md",
 }
+
+// exampleFiles are the globs of example files that a README must show;
+// a policy's opa tests next to it are not configuration.
+var exampleFiles = []string{"plugins/*/examples/*", "policies/examples/*"}
 
 var (
 	fenceOpen     = regexp.MustCompile("^```(json|yaml|yml|rego)\\s*$")
@@ -123,7 +132,7 @@ func checkReadme(root, name string, doc []byte) (problems, files []string) {
 
 // TestReadmeBlocksAreExampleFiles: every json, yaml and rego block of the
 // READMEs is an example file shown verbatim, or marked as output; every
-// file under plugins/*/examples is shown in a README.
+// example file (exampleFiles, except *_test.rego) is shown in a README.
 func TestReadmeBlocksAreExampleFiles(t *testing.T) {
 	root := testenv.RepoRoot(t)
 	shown := map[string]bool{}
@@ -140,13 +149,17 @@ func TestReadmeBlocksAreExampleFiles(t *testing.T) {
 			shown[f] = true
 		}
 	}
-	all, err := filepath.Glob(filepath.Join(root, "plugins", "*", "examples", "*"))
-	if err != nil {
-		t.Fatal(err)
+	var all []string
+	for _, g := range exampleFiles {
+		m, err := filepath.Glob(filepath.Join(root, g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, m...)
 	}
 	for _, f := range all {
 		rel, _ := filepath.Rel(root, f)
-		if !shown[rel] {
+		if !shown[rel] && !strings.HasSuffix(rel, "_test.rego") {
 			t.Errorf("%s is in no README example marker", rel)
 		}
 	}

@@ -9,6 +9,7 @@ notation_ok(report) if {
 	report.isSuccess
 	not report.extensions.skipped
 	report.extensions.verificationLevel == "strict"
+	count(report.extensions.loggedFailures) == 0
 }
 
 valid if {

@@ -106,3 +106,4 @@ include policies.mk
 include charts.mk
 include reliability.mk
 include bench.mk
+include cluster.mk

@@ -192,14 +192,14 @@ func (g *Gatekeeper) register(ctx context.Context, cp *ControlPlane, caPEM []byt
 	mwc := &admissionv1.MutatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "gatekeeper-mutating-webhook-configuration", Labels: map[string]string{"gatekeeper.sh/system": "yes"}},
 		Webhooks: []admissionv1.MutatingWebhook{{
-			Name:              "mutation.gatekeeper.sh",
-			ClientConfig:      admissionv1.WebhookClientConfig{URL: url("/v1/mutate"), CABundle: caPEM},
-			Rules:             rules,
-			FailurePolicy:     &ignore, // the chart's default; validation is the gate
-			MatchPolicy:       &exact,
-			NamespaceSelector: selector,
-			SideEffects:       &none,
-			TimeoutSeconds:    &mt,
+			Name:                    "mutation.gatekeeper.sh",
+			ClientConfig:            admissionv1.WebhookClientConfig{URL: url("/v1/mutate"), CABundle: caPEM},
+			Rules:                   rules,
+			FailurePolicy:           &ignore, // the chart's default; validation is the gate
+			MatchPolicy:             &exact,
+			NamespaceSelector:       selector,
+			SideEffects:             &none,
+			TimeoutSeconds:          &mt,
 			AdmissionReviewVersions: []string{"v1", "v1beta1"},
 		}},
 	}

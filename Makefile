@@ -45,9 +45,10 @@ vet:
 
 # The test suite: the fixtures rebuilt, the policies under opa, the chart
 # linted, unit and integration tests against real registries with the real
-# Ratify and signing CLIs, the admission path end to end, a smoke run of the
+# Ratify and signing CLIs, the admission path end to end (also through a real
+# API server and Gatekeeper's webhooks: cluster.mk), a smoke run of the
 # benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
-test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test bench-smoke audit fuzz-short
+test: tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test cluster-test bench-smoke audit fuzz-short
 
 test-go: tools plugins
 	RATIFY_WASM_PLUGIN_DIR=$(BIN)/plugins go test -count=1 -timeout 30m ./...

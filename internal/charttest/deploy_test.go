@@ -402,6 +402,7 @@ func TestRatifyLoadsRenderedPolicy(t *testing.T) {
 		"01-oci-inline-trust-values.yaml":              false,
 		"02-init-container-existing-trust-values.yaml": true,
 		"03-preinstalled-inline-keys-values.yaml":      true,
+		"04-cluster-values.yaml":                       true,
 	}
 	for _, vs := range valueSets(t) {
 		t.Run(filepath.Base(vs), func(t *testing.T) {

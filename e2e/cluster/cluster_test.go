@@ -395,6 +395,37 @@ func TestClusterAdmission(t *testing.T) {
 		})
 	}
 
+	t.Run("every_image_of_the_pod", func(t *testing.T) {
+		unsigned := e.world.Scenario("unsigned")
+		rc := "spin"
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "init", Namespace: appNamespace},
+			Spec: corev1.PodSpec{RuntimeClassName: &rc,
+				InitContainers: []corev1.Container{{Name: "init", Image: unsigned.Image}},
+				Containers:     []corev1.Container{{Name: "app", Image: verified.Image}}},
+		}
+		_, err := e.cp.Client.CoreV1().Pods(appNamespace).Create(ctx, pod, metav1.CreateOptions{})
+		if err == nil {
+			t.Fatal("a pod whose init container runs an unsigned image was admitted")
+		}
+		t.Logf("%v", kubectlError("init", err))
+		for _, p := range unsigned.Why {
+			if !strings.Contains(err.Error(), p) {
+				t.Errorf("denial does not contain %q", p)
+			}
+		}
+	})
+
+	t.Run("pod_without_wasm_runtime_class_is_untouched", func(t *testing.T) {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "runc", Namespace: appNamespace},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: e.world.Scenario("unsigned").Image}}},
+		}
+		if _, err := e.cp.Client.CoreV1().Pods(appNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("a pod without a WASM runtime class must not be looked at: %v", kubectlError("runc", err))
+		}
+	})
+
 	t.Run("helm_upgrade_changes_trust_policy", func(t *testing.T) {
 		// No signature key or identity in scope for the registry any more:
 		// the verified image is refused once Ratify's reconcilers and both

@@ -125,7 +125,7 @@ func setup(t *testing.T) *env {
 		if err := e.writeValues(nil); err != nil {
 			return err
 		}
-		_, err := e.helm(ctx, append([]string{"install", "ratify-wasm", e.chart, "--namespace", cluster.Namespace, "--take-ownership"}, e.valueArgs()...)...)
+		_, err := e.cp.Helm(ctx, e.tools, append([]string{"install", "ratify-wasm", e.chart, "--namespace", cluster.Namespace, "--take-ownership"}, e.valueArgs()...)...)
 		return err
 	})
 	step("constraints and Ratify patch applied from the setup ConfigMap", func() error { return e.applySetup(ctx) })
@@ -155,14 +155,6 @@ func setup(t *testing.T) *env {
 		})
 	})
 	return e
-}
-
-func (e *env) helm(ctx context.Context, args ...string) (string, error) {
-	out, err := e.cp.Helm(ctx, e.tools, args...)
-	if err != nil {
-		return out, err
-	}
-	return out, nil
 }
 
 // installRatify installs the Ratify chart as its guide does, with the TLS
@@ -200,7 +192,7 @@ func (e *env) installRatify(ctx context.Context, chart string) error {
 	if err := os.WriteFile(f, raw, 0o600); err != nil {
 		return err
 	}
-	_, err = e.helm(ctx, "install", "ratify", chart, "--namespace", cluster.Namespace, "--values", f)
+	_, err = e.cp.Helm(ctx, e.tools, "install", "ratify", chart, "--namespace", cluster.Namespace, "--values", f)
 	return err
 }
 
@@ -538,7 +530,7 @@ func (e *env) upgradeUntil(t *testing.T, override map[string]any, ok func(error)
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := e.helm(ctx, append([]string{"upgrade", "ratify-wasm", e.chart, "--namespace", cluster.Namespace}, e.valueArgs()...)...); err != nil {
+	if _, err := e.cp.Helm(ctx, e.tools, append([]string{"upgrade", "ratify-wasm", e.chart, "--namespace", cluster.Namespace}, e.valueArgs()...)...); err != nil {
 		t.Fatal(err)
 	}
 	var last error

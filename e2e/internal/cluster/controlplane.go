@@ -101,7 +101,7 @@ func (cp *ControlPlane) startEtcd(ctx context.Context, t *harness.Tools) error {
 	// Our etcd answers /health with its own JSON; anything else on the
 	// port is not it.
 	err = p.WaitReady(ctx, time.Minute, func(ctx context.Context) error {
-		body, err := get(ctx, http.DefaultClient, "http://"+client+"/health", "")
+		body, err := get(ctx, http.DefaultClient, "http://"+client+"/health")
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, t *harness.Tools) er
 	// /readyz is ready only once etcd is reached and the bootstrap
 	// (RBAC roles, default namespaces) is done; the CA proves it is ours.
 	err = p.WaitReady(ctx, 3*time.Minute, func(ctx context.Context) error {
-		body, err := get(ctx, httpClient, cp.Server+"/readyz", "")
+		body, err := get(ctx, httpClient, cp.Server+"/readyz")
 		if err != nil {
 			return err
 		}
@@ -199,13 +199,10 @@ func (cp *ControlPlane) writeKubeconfig(caPEM []byte, token string) error {
 // Env is the environment a process needs to reach the API server.
 func (cp *ControlPlane) Env() []string { return []string{"KUBECONFIG=" + cp.Kubeconfig} }
 
-func get(ctx context.Context, c *http.Client, url, token string) (string, error) {
+func get(ctx context.Context, c *http.Client, url string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.Do(req)
 	if err != nil {

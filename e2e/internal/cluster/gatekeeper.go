@@ -138,7 +138,7 @@ func StartGatekeeper(ctx context.Context, cp *ControlPlane, t *harness.Tools, di
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(certs.CAPEM)
 	err = p.WaitReady(ctx, 3*time.Minute, func(ctx context.Context) error {
-		if _, err := get(ctx, http.DefaultClient, "http://"+health+"/readyz", ""); err != nil {
+		if _, err := get(ctx, http.DefaultClient, "http://"+health+"/readyz"); err != nil {
 			return err
 		}
 		// The webhook port presents the certificate our CA signed.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -168,9 +167,6 @@ func Poll(ctx context.Context, timeout time.Duration, f func(context.Context) er
 		}
 	}
 }
-
-// IsNotFound reports whether err is the API server's 404.
-func IsNotFound(err error) bool { return apierrors.IsNotFound(err) }
 
 // Helm runs bin/helm against the control plane, with its own
 // configuration, cache and data folders under dir.

@@ -123,7 +123,7 @@ func RunRatifyPod(ctx context.Context, cp *ControlPlane, t *harness.Tools, dir, 
 	// The chart's readiness probe, then a provider request over TLS that
 	// only a server holding the chart's certificate answers.
 	err = p.WaitReady(ctx, 2*time.Minute, func(ctx context.Context) error {
-		if _, err := get(ctx, http.DefaultClient, "http://"+health+"/readyz", ""); err != nil {
+		if _, err := get(ctx, http.DefaultClient, "http://"+health+"/readyz"); err != nil {
 			return err
 		}
 		_, err := r.Post(ctx, "/ratify/gatekeeper/v1/verify", nil)
@@ -257,7 +257,7 @@ func rewrite(s string, mounts map[string]string) string {
 type Service struct {
 	Addr   string
 	ln     net.Listener
-	target atomic.Value // string
+	target string
 	delay  atomic.Int64
 	wg     sync.WaitGroup
 }
@@ -268,8 +268,7 @@ func StartService(target string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{Addr: ln.Addr().String(), ln: ln}
-	s.target.Store(target)
+	s := &Service{Addr: ln.Addr().String(), ln: ln, target: target}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -292,7 +291,7 @@ func (s *Service) serve() {
 		go func() {
 			defer s.wg.Done()
 			defer in.Close()
-			out, err := net.Dial("tcp", s.target.Load().(string))
+			out, err := net.Dial("tcp", s.target)
 			if err != nil {
 				return
 			}

@@ -6,7 +6,7 @@
 #  - a header saying what the file is for (the targets are listed by
 #    `make help`, not repeated there);
 #  - the variables a file defines carry its prefix (FX_ fixtures, POLICY_
-#    policies, CH_ charts, REL_ reliability, BENCH_ bench), except settings a
+#    policies, CH_ charts, REL_ reliability, BENCH_ bench, CLUSTER_ cluster), except settings a
 #    user may override on the command line, which are assigned with ?=;
 #  - one .PHONY line before the file's first rule, naming its phony targets;
 #  - every phony target is public and has a `## what it does` comment on its
@@ -77,9 +77,10 @@ vet: ## go vet the module
 
 # The test suite: the fixtures rebuilt, the policies under opa, the chart
 # linted, unit and integration tests against real registries with the real
-# Ratify and signing CLIs, the admission path end to end, a smoke run of the
+# Ratify and signing CLIs, the admission path end to end (also through a real
+# API server and Gatekeeper's webhooks: cluster.mk), a smoke run of the
 # benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
-test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, bench smoke, audit, short fuzzing
+test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test cluster-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, the real control plane, bench smoke, audit, short fuzzing
 
 test-go: tools plugins ## the Go tests of the module (real registries, Ratify and CLIs)
 	go test -count=1 -timeout 30m ./...
@@ -141,3 +142,4 @@ include policies.mk
 include charts.mk
 include reliability.mk
 include bench.mk
+include cluster.mk

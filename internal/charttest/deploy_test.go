@@ -406,6 +406,7 @@ func TestRatifyLoadsRenderedPolicy(t *testing.T) {
 		"01-oci-inline-trust-values.yaml":              false,
 		"02-init-container-existing-trust-values.yaml": true,
 		"03-preinstalled-inline-keys-values.yaml":      true,
+		"04-cluster-values.yaml":                       true,
 		"05-readme-values.yaml":                        false,
 	}
 	for _, vs := range valueSets(t) {

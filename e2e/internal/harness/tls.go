@@ -21,8 +21,9 @@ type TLSDir struct {
 	CAPEM []byte
 }
 
-// NewTLSDir writes ca.crt, tls.crt and tls.key into dir.
-func NewTLSDir(dir string) (*TLSDir, error) {
+// NewTLSDir writes ca.crt, ca.key, tls.crt and tls.key into dir; the
+// server certificate names 127.0.0.1, localhost and dnsNames.
+func NewTLSDir(dir string, dnsNames ...string) (*TLSDir, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func NewTLSDir(dir string) (*TLSDir, error) {
 		NotBefore:    now.Add(-time.Minute),
 		NotAfter:     now.Add(24 * time.Hour),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     append([]string{"localhost"}, dnsNames...),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
@@ -67,9 +68,14 @@ func NewTLSDir(dir string) (*TLSDir, error) {
 	if err != nil {
 		return nil, err
 	}
+	caKeyDER, err := x509.MarshalECPrivateKey(caKey)
+	if err != nil {
+		return nil, err
+	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	files := map[string][]byte{
 		"ca.crt":  caPEM,
+		"ca.key":  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: caKeyDER}),
 		"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
 	}

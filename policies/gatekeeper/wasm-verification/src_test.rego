@@ -90,6 +90,16 @@ test_provider_http_error_is_denied if {
 	some_message_contains(vs, ["answered with status 500", image_of("verified")])
 }
 
+# Gatekeeper answers from its response cache with status 0 (frameworks
+# externaldata builtin: the status is set only when a request is sent).
+cached(resp) := object.union(resp, {"status_code": 0})
+
+test_cached_answer_is_judged_like_a_fresh_one if {
+	count(violations(wasm_pod([image_of("verified")]), {}, cached(answer_for(["verified"])))) == 0
+	vs := violations(wasm_pod([image_of("unsigned")]), {}, cached(answer_for(["unsigned"])))
+	some_message_contains(vs, [image_of("unsigned"), "no passing signature report"])
+}
+
 test_provider_item_error_is_denied if {
 	img := concat("", [host, "/myorg/nope@sha256:9999999999999999999999999999999999999999999999999999999999999999"])
 	resp := {"responses": [], "errors": [[img, "REFERRER_STORE_FAILURE: could not resolve descriptor for a subject from any stores"]], "status_code": 200, "system_error": ""}

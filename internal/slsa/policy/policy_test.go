@@ -347,6 +347,20 @@ func TestSourceChecks(t *testing.T) {
 			p.Ref, p.SourceURI, p.TriggerURI = "refs/tags/release", "git+https://"+exampleRepo+"@refs/tags/release", ""
 		}, failure.SourceRef},
 		"empty builder in prov": {func(c *Config, p *provenance.Provenance) { p.BuilderID = "" }, failure.Builder},
+		// The BYOB exception covers a source with no ref only: a BYOB
+		// source that names another ref than its trigger still fails.
+		"byob source ref differs": {func(c *Config, p *provenance.Provenance) {
+			c.BuilderIDs = []string{workflows + "delegator_generic_slsa3.yml"}
+			p.BuilderID = workflows + "delegator_generic_slsa3.yml@refs/tags/v2.1.0"
+			p.BuildType = buildTypeBYOB
+			p.SourceURI = "git+https://" + exampleRepo + "@refs/tags/v15"
+		}, failure.ProvenanceConsistency},
+		"byob source without ref": {func(c *Config, p *provenance.Provenance) {
+			c.BuilderIDs = []string{workflows + "delegator_generic_slsa3.yml"}
+			p.BuilderID = workflows + "delegator_generic_slsa3.yml@refs/tags/v2.1.0"
+			p.BuildType = buildTypeBYOB
+			p.SourceURI = "git+https://" + exampleRepo
+		}, ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -412,6 +426,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad versioned tag": {func(c *Config) { c.SourceVersionedTag = "1.2" }, "sourceVersionedTag"},
 		"short commit":      {func(c *Config) { c.SourceCommit = "abc" }, "sourceCommit"},
 		"non-hex commit":    {func(c *Config) { c.SourceCommit = strings.Repeat("g", 40) }, "sourceCommit"},
+		"50-digit commit":   {func(c *Config) { c.SourceCommit = strings.Repeat("a", 50) }, "sourceCommit"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -426,5 +441,33 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := New(ok); err != nil {
 		t.Fatal(err)
+	}
+	for _, n := range []int{40, 64} { // SHA-1 and SHA-256 object names
+		c := ok
+		c.SourceCommit = strings.Repeat("a", n)
+		if _, err := New(c); err != nil {
+			t.Errorf("a %d-digit sourceCommit is refused: %v", n, err)
+		}
+	}
+}
+
+// A builder ID without exactly one "@" is refused saying a ref is needed;
+// one that names a ref is refused without that hint.
+func TestBuilderRefusalSaysWhy(t *testing.T) {
+	prov, _ := vector(t, vecGo)
+	pol := mustPolicy(t, Config{SourceURI: exampleRepo, BuilderIDs: []string{workflows + "builder_go_slsa3.yml"}})
+	const hint = "it must name a ref"
+	for id, wantHint := range map[string]bool{
+		workflows + "builder_go_slsa3.yml":                    true,
+		workflows + "other.yml@refs/tags/v2.1.0":              false,
+		workflows + "builder_go_slsa3.yml@refs/tags/v1@extra": true,
+	} {
+		p := *prov
+		p.BuilderID = id
+		_, err := pol.Check(&p, nil)
+		wantCheck(t, err, failure.Builder)
+		if got := strings.Contains(err.Error(), hint); got != wantHint {
+			t.Errorf("builder %q: message %q mentions the ref requirement = %t, want %t", id, err, got, wantHint)
+		}
 	}
 }

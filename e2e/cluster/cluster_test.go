@@ -354,13 +354,7 @@ func TestClusterAdmission(t *testing.T) {
 				// Gatekeeper's mutation has replaced the tag with the digest
 				// it names before validation: the pod stands or falls with
 				// that digest.
-				admit = s.Valid
-				why = nil
-				for _, w := range s.Why {
-					if w != s.Image {
-						why = append(why, w)
-					}
-				}
+				admit, why = s.AdmitPinned, s.WhyPinned
 			}
 			if err != nil {
 				t.Logf("  %s", err)
@@ -428,7 +422,7 @@ func TestClusterAdmission(t *testing.T) {
 		other := "other.example/*"
 		revoke := map[string]any{"verifiers": map[string]any{
 			"cosign": map[string]any{"parameters": map[string]any{"trustPolicies": []any{map[string]any{
-				"name": "release", "scopes": []string{other}, "keys": []any{map[string]any{"file": "cosign-keys/release.pub"}},
+				"name": "release", "scopes": []string{other}, "keys": []any{map[string]any{"file": "cosign-keys/release.pub"}}, "insecureIgnoreTlog": true,
 			}}}},
 			"notation": map[string]any{"parameters": map[string]any{"trustPolicyDoc": map[string]any{
 				"version": "1.0", "trustPolicies": []any{map[string]any{

@@ -26,6 +26,12 @@ type Scenario struct {
 	// Valid is what the Ratify policy alone decides (`ratify verify`); it
 	// differs from Admit only where a Gatekeeper reference rule denies.
 	Valid bool
+	// For a tag reference: the admission decision once Gatekeeper's
+	// mutation (Ratify's mutation provider) has pinned the tag to the
+	// digest it names, as in a cluster (e2e/cluster), and substrings of
+	// that denial.
+	AdmitPinned bool
+	WhyPinned   []string
 }
 
 // World is a registry full of scenarios and the verification settings that
@@ -126,7 +132,8 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := publish("myorg/replaced", "v1", plug); err != nil {
+	swapped, err := publish("myorg/replaced", "v1", plug)
+	if err != nil {
 		return nil, err
 	}
 	// A correctly signed copy in a look-alike repository.
@@ -180,11 +187,11 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 	w.Scenarios = []Scenario{
 		{Name: "verified", Threat: "fully verified artifact", Image: verified.Ref(), Admit: true, Valid: true},
 		{Name: "verified_tag", Threat: "the verified artifact referenced by tag", Image: verified.TagRef(),
-			Why: []string{verified.TagRef(), "is not pinned by digest"}},
+			Why: []string{verified.TagRef(), "is not pinned by digest"}, AdmitPinned: true},
 		{Name: "unsigned", Threat: "unsigned artifact", Image: unsigned.Ref(),
 			Why: []string{unsigned.Ref(), "no passing signature report"}},
 		{Name: "replaced", Threat: "artifact replaced in the registry after signing (same tag, new digest)", Image: replaced.TagRef(),
-			Why: []string{replaced.TagRef(), "not pinned by digest"}},
+			Why: []string{replaced.TagRef(), "not pinned by digest"}, WhyPinned: []string{swapped.Ref(), "no passing signature report"}},
 		{Name: "typosquat", Threat: "typosquatted repository", Image: typosquat.Ref(),
 			Why: []string{host + "/myorg-payments", "not under an allowed prefix"}},
 		{Name: "older", Threat: "older signed version below the floor", Image: older.Ref(),

@@ -148,6 +148,11 @@ func TestMutationSectionUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv(WriteDocsEnv) == "1" {
+		// make reliability-docs rewrites the whole page after the run,
+		// this section included, from the same results.
+		return
+	}
 	raw, err := os.ReadFile(docsPath(t))
 	if err != nil {
 		t.Fatal(err)

@@ -84,7 +84,9 @@ func TestPageRendering(t *testing.T) {
 	rec.Add(reliability.Outcome{Section: "hostile", Case: "b", Denied: true, Check: "parse", Message: "parse: 127.0.0.1:5000/x@sha256:" + strings.Repeat("a", 64) + " | bad"})
 	rec.Add(reliability.Outcome{Section: "ratify", Case: "a", Denied: false, Message: "ok"})
 	var b strings.Builder
-	if err := reliability.Render(&b, rec.Outcomes(), ""); err != nil {
+	// The mutation section's package rows look like case rows.
+	mutation := reliability.MutationBegin + "\n| `internal/x` | 1 | 1 | 0 | 0 | 0 | 100.0% | yes |\n" + reliability.MutationEnd + "\n"
+	if err := reliability.Render(&b, rec.Outcomes(), mutation); err != nil {
 		t.Fatal(err)
 	}
 	got := reliability.PageCases(b.String())

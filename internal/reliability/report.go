@@ -191,7 +191,18 @@ var caseRE = regexp.MustCompile("(?m)^\\| `([^`]+)` \\| ")
 // case's own verdict), false for accepted.
 func PageCases(page string) map[string]bool {
 	out := map[string]bool{}
+	inMutation := false
 	for _, line := range strings.Split(page, "\n") {
+		// The mutation section's rows name packages, not cases.
+		switch line {
+		case MutationBegin:
+			inMutation = true
+		case MutationEnd:
+			inMutation = false
+		}
+		if inMutation {
+			continue
+		}
 		if m := caseRE.FindStringSubmatch(line); m != nil {
 			out[m[1]] = !strings.Contains(line, "| **accepted** |")
 		}

@@ -49,11 +49,9 @@ type Expect struct {
 // chain at the signing time, SCTs and the identity policy, and checks the
 // subject binding a second time.
 func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, error) {
-	if subject.Digest == "" && subject.Artifact != nil {
-		subject.Digest = digest.FromBytes(subject.Artifact)
-	}
-	if err := subject.Digest.Validate(); err != nil {
-		return nil, failure.New(failure.Subject, "invalid subject digest %q: %w", subject.Digest, err)
+	subject, err := subject.digested()
+	if err != nil {
+		return nil, err
 	}
 	vc, err := e.signed.VerificationContent()
 	if err != nil {
@@ -73,36 +71,9 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 	}
 
 	// (1) Signature, and which trusted material signed.
-	tm := root.TrustedMaterialCollection{}
-	if p.trustedRoot != nil {
-		tm = append(tm, p.trustedRoot)
-	}
-	cert := vc.Certificate()
-	if cert != nil {
-		if len(p.matchers) == 0 {
-			return nil, failure.New(failure.Identity, "signed with a certificate (%s), but trust policy %q trusts keys only", describeCert(cert), p.Name)
-		}
-		if err := checkSignature(e, sc, vc, tm, subject); err != nil {
-			return nil, failure.New(failure.Signature, "not valid for the key of its certificate (%s): %w", describeCert(cert), err)
-		}
-		out.Certificate = cert
-	} else {
-		if len(p.keys) == 0 {
-			return nil, failure.New(failure.Signature, "signed with a key, but trust policy %q trusts keyless identities only", p.Name)
-		}
-		var errs []error
-		for _, k := range p.keys {
-			ktm := append(slices.Clone(tm), keyMaterial{BaseTrustedMaterial: &root.BaseTrustedMaterial{}, key: k})
-			if err := checkSignature(e, sc, vc, ktm, subject); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out.KeyID, out.KeySource, tm = k.ID, k.Source, ktm
-			break
-		}
-		if out.KeyID == "" {
-			return nil, failure.New(failure.Signature, "not signed by any of the %d trusted key(s) of trust policy %q (%s)", len(p.keys), p.Name, keyIDs(p.keys))
-		}
+	tm, err := p.checkSigner(e, sc, vc, subject, out)
+	if err != nil {
+		return nil, err
 	}
 
 	// (2) Binding to the subject, on the authenticated payload.
@@ -113,51 +84,59 @@ func (p *Policy) Verify(e *Entity, subject Subject, expect Expect) (*Outcome, er
 	}
 
 	// (3) Logs, timestamps, certificate chain, SCTs, identity.
-	var vtm root.TrustedMaterial = tm
-	if e.tsaMessage != nil {
-		vtm = tsaBoundTo{TrustedMaterial: tm, message: e.tsaMessage}
-	}
-	opts, usable, err := p.verifierOptions(e, cert != nil, vtm, out)
-	if err != nil {
+	if err := p.checkEvidence(e, subject, tm, vc.Certificate(), out); err != nil {
 		return nil, err
 	}
-	v, err := verify.NewVerifier(vtm, opts...)
-	if err != nil {
-		return nil, failure.New(failure.Format, "cannot build verifier: %w", err)
-	}
-	var artifactOpt verify.ArtifactPolicyOption
-	switch {
-	case e.Kind == KindSimpleSigning:
-		artifactOpt = verify.WithArtifact(bytes.NewReader(e.Payload))
-	case subject.Artifact != nil:
-		artifactOpt = verify.WithArtifact(bytes.NewReader(subject.Artifact))
-	default:
-		raw, _ := hex.DecodeString(subject.Digest.Encoded())
-		artifactOpt = verify.WithArtifactDigest(subject.Digest.Algorithm().String(), raw)
-	}
-	var policyOpts []verify.PolicyOption
-	if cert != nil {
-		for _, m := range p.matchers {
-			policyOpts = append(policyOpts, verify.WithCertificateIdentity(m))
-		}
-	} else {
-		policyOpts = append(policyOpts, verify.WithKey())
-	}
-	res, err := v.Verify(e.signed, verify.NewPolicy(artifactOpt, policyOpts...))
-	if err != nil {
-		return nil, p.explain(err, cert, out)
-	}
-
-	for _, ts := range res.VerifiedTimestamps {
-		out.Timestamps = append(out.Timestamps, Timestamp{Source: timestampSource(ts.Type), URI: ts.URI, Time: ts.Timestamp.UTC()})
-	}
-	out.Tlog = verifiedEntries(usable, vtm)
-	if res.Signature != nil && res.Signature.Certificate != nil {
-		s := *res.Signature.Certificate
-		out.CertSummary = &s
-		out.Identity, out.Issuer = s.SubjectAlternativeName, s.Issuer
-	}
 	return out, nil
+}
+
+// digested fills in the digest of a subject given as an artifact, and
+// checks it.
+func (s Subject) digested() (Subject, error) {
+	if s.Digest == "" && s.Artifact != nil {
+		s.Digest = digest.FromBytes(s.Artifact)
+	}
+	if err := s.Digest.Validate(); err != nil {
+		return s, failure.New(failure.Subject, "invalid subject digest %q: %w", s.Digest, err)
+	}
+	return s, nil
+}
+
+// checkSigner is step (1): the signature must verify for the certificate's
+// key or for one of the policy's keys. It records the signer in out and
+// returns the trusted material that verified it.
+func (p *Policy) checkSigner(e *Entity, sc verify.SignatureContent, vc verify.VerificationContent, subject Subject, out *Outcome) (root.TrustedMaterialCollection, error) {
+	tm := root.TrustedMaterialCollection{}
+	if p.trustedRoot != nil {
+		tm = append(tm, p.trustedRoot)
+	}
+	if cert := vc.Certificate(); cert != nil {
+		if len(p.matchers) == 0 {
+			return nil, failure.New(failure.Identity, "signed with a certificate (%s), but trust policy %q trusts keys only", describeCert(cert), p.Name)
+		}
+		if err := checkSignature(e, sc, vc, tm, subject); err != nil {
+			return nil, failure.New(failure.Signature, "not valid for the key of its certificate (%s): %w", describeCert(cert), err)
+		}
+		out.Certificate = cert
+		return tm, nil
+	}
+	return p.checkKeys(e, sc, vc, tm, subject, out)
+}
+
+// checkKeys tries each trusted key in turn (rotation: the first key that
+// verifies is used) and returns tm with that key added.
+func (p *Policy) checkKeys(e *Entity, sc verify.SignatureContent, vc verify.VerificationContent, tm root.TrustedMaterialCollection, subject Subject, out *Outcome) (root.TrustedMaterialCollection, error) {
+	if len(p.keys) == 0 {
+		return nil, failure.New(failure.Signature, "signed with a key, but trust policy %q trusts keyless identities only", p.Name)
+	}
+	for _, k := range p.keys {
+		ktm := append(slices.Clone(tm), keyMaterial{BaseTrustedMaterial: &root.BaseTrustedMaterial{}, key: k})
+		if checkSignature(e, sc, vc, ktm, subject) == nil {
+			out.KeyID, out.KeySource = k.ID, k.Source
+			return ktm, nil
+		}
+	}
+	return nil, failure.New(failure.Signature, "not signed by any of the %d trusted key(s) of trust policy %q (%s)", len(p.keys), p.Name, keyIDs(p.keys))
 }
 
 // checkSignature verifies only the signature, so that a wrong key or a
@@ -240,6 +219,69 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 		}
 	}
 	return nil
+}
+
+// checkEvidence is step (3): sigstore-go's verifier checks what the
+// signature carries against tm and the policy (and the subject binding a
+// second time).
+func (p *Policy) checkEvidence(e *Entity, subject Subject, tm root.TrustedMaterial, cert *x509.Certificate, out *Outcome) error {
+	if e.tsaMessage != nil {
+		tm = tsaBoundTo{TrustedMaterial: tm, message: e.tsaMessage}
+	}
+	opts, usable, err := p.verifierOptions(e, cert != nil, tm, out)
+	if err != nil {
+		return err
+	}
+	v, err := verify.NewVerifier(tm, opts...)
+	if err != nil {
+		return failure.New(failure.Format, "cannot build verifier: %w", err)
+	}
+	res, err := v.Verify(e.signed, verify.NewPolicy(artifactPolicy(e, subject), p.signerPolicy(cert)...))
+	if err != nil {
+		return p.explain(err, cert, out)
+	}
+	record(res, usable, tm, out)
+	return nil
+}
+
+// artifactPolicy names what the verifier checks the subject binding
+// against: the signed payload, the artifact or its digest.
+func artifactPolicy(e *Entity, subject Subject) verify.ArtifactPolicyOption {
+	switch {
+	case e.Kind == KindSimpleSigning:
+		return verify.WithArtifact(bytes.NewReader(e.Payload))
+	case subject.Artifact != nil:
+		return verify.WithArtifact(bytes.NewReader(subject.Artifact))
+	}
+	raw, _ := hex.DecodeString(subject.Digest.Encoded())
+	return verify.WithArtifactDigest(subject.Digest.Algorithm().String(), raw)
+}
+
+// signerPolicy is who may have signed: a trusted identity for a
+// certificate, the key step (1) found otherwise.
+func (p *Policy) signerPolicy(cert *x509.Certificate) []verify.PolicyOption {
+	if cert == nil {
+		return []verify.PolicyOption{verify.WithKey()}
+	}
+	var opts []verify.PolicyOption
+	for _, m := range p.matchers {
+		opts = append(opts, verify.WithCertificateIdentity(m))
+	}
+	return opts
+}
+
+// record adds to out what the verifier verified: the times the signature
+// existed at, the log entries and the certificate's identity.
+func record(res *verify.VerificationResult, usable []*tlog.Entry, tm root.TrustedMaterial, out *Outcome) {
+	for _, ts := range res.VerifiedTimestamps {
+		out.Timestamps = append(out.Timestamps, Timestamp{Source: timestampSource(ts.Type), URI: ts.URI, Time: ts.Timestamp.UTC()})
+	}
+	out.Tlog = verifiedEntries(usable, tm)
+	if res.Signature != nil && res.Signature.Certificate != nil {
+		s := *res.Signature.Certificate
+		out.CertSummary = &s
+		out.Identity, out.Issuer = s.SubjectAlternativeName, s.Issuer
+	}
 }
 
 // verifierOptions turns the policy and what the entity carries into

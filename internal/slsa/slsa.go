@@ -75,73 +75,109 @@ func Verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 	if err != nil {
 		return plugin.Report{}, failure.New(failure.Subject, "%w", err)
 	}
-
-	var docs []discover.Document
-	where := ""
-	if slices.Contains(cfg.AttestationTagFor, req.Referrer.ArtifactType) {
-		where = subject.Repository + ":" + discover.AttestationTag(subject.Descriptor.Digest)
-		docs, err = discover.FromAttestationTag(ctx, req.Registry, subject.Repository, subject.Descriptor.Digest)
-		if err != nil {
-			return plugin.Report{}, failure.New(failure.Discovery, "cannot read cosign attestations of %s: %w", subject.Ref, err)
-		}
-	} else {
-		rf, err := req.FetchReferrer(ctx)
-		if err != nil {
-			return plugin.Report{}, failure.New(failure.Referrer, "%w", err)
-		}
-		where = rf.Ref(subject.Repository)
-		docs, err = discover.FromReferrer(ctx, req.Registry, subject.Repository, rf.Descriptor, rf.Manifest)
-		if err != nil {
-			return plugin.Report{}, failure.New(failure.Discovery, "%w", err)
-		}
-	}
-	if len(docs) == 0 {
-		return plugin.Report{}, failure.New(failure.Discovery, "%s holds no sigstore bundle, DSSE envelope or in-toto statement for %s", where, subject.Ref)
+	docs, where, err := discoverDocuments(ctx, req, cfg, subject)
+	if err != nil {
+		return plugin.Report{}, err
 	}
 
 	// The subject passes if one provenance document passes every check
 	// (cosign's rule for .att layers); the others are reported on failure.
 	var failures []*docFailure
-	others := 0
 	for i := range docs {
 		pass, f := verifyDocument(&docs[i], trust, targets, cfg.policy)
 		if f == nil {
-			req.Log.Infof("%s: provenance %s verified: builder %s, source %s", subject.Ref, docs[i].Where(), pass[ExtBuilderID], pass[ExtSourceURI])
-			if sg := pass[ExtSigner].(map[string]any); sg["unlogged"] == true {
-				req.Log.Warnf("%s: provenance %s has no transparency-log entry or timestamp; accepted only because trust policy %q sets insecureIgnoreTlog", subject.Ref, docs[i].Where(), sg["trustPolicy"])
-			}
-			pass[ExtDocuments] = len(docs)
-			return plugin.Report{Message: fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
-				subject.Ref, pass[ExtBuilderID], pass[ExtSourceURI], or(pass[ExtSourceCommit], "unknown commit"), docs[i].Where(), pass[ExtSigner].(map[string]any)["summary"]), Extensions: pass}, nil
-		}
-		if f.other != "" {
-			others++
+			return passed(req, subject, &docs[i], pass, len(docs)), nil
 		}
 		req.Log.Infof("%s: %s: %s", subject.Ref, docs[i].Where(), f.err)
 		failures = append(failures, f)
 	}
-	if others == len(docs) {
-		types := map[string]bool{}
-		for _, f := range failures {
-			types[f.other] = true
+	return refused(cfg, subject, where, failures)
+}
+
+// discoverDocuments reads the documents stored for subject: from its
+// cosign .att tag when the referrer's type is routed there, else from the
+// referrer. where names that place in messages.
+func discoverDocuments(ctx context.Context, req *plugin.Request, cfg *Config, subject *artifact.Subject) (docs []discover.Document, where string, err error) {
+	if slices.Contains(cfg.AttestationTagFor, req.Referrer.ArtifactType) {
+		where = subject.Repository + ":" + discover.AttestationTag(subject.Descriptor.Digest)
+		docs, err = discover.FromAttestationTag(ctx, req.Registry, subject.Repository, subject.Descriptor.Digest)
+		if err != nil {
+			return nil, "", failure.New(failure.Discovery, "cannot read cosign attestations of %s: %w", subject.Ref, err)
 		}
-		msg := fmt.Sprintf("%s holds attestations of type %s for %s, not SLSA provenance (%s)", where, strings.Join(sortedKeys(types), ", "), subject.Ref, strings.Join(slsaTypes, " or "))
-		if cfg.NonProvenance == NonProvenanceSkip {
-			return plugin.Report{}, &failure.Skip{Reason: "not-provenance", Msg: msg + " (nonProvenance: skip)"}
+	} else {
+		rf, err := req.FetchReferrer(ctx)
+		if err != nil {
+			return nil, "", failure.New(failure.Referrer, "%w", err)
 		}
-		return plugin.Report{}, failure.New(failure.PredicateType, "%s", msg)
+		where = rf.Ref(subject.Repository)
+		docs, err = discover.FromReferrer(ctx, req.Registry, subject.Repository, rf.Descriptor, rf.Manifest)
+		if err != nil {
+			return nil, "", failure.New(failure.Discovery, "%w", err)
+		}
 	}
-	// Report the failure that got furthest, ignoring other attestations.
-	best := failures[0]
+	if len(docs) == 0 {
+		return nil, "", failure.New(failure.Discovery, "%s holds no sigstore bundle, DSSE envelope or in-toto statement for %s", where, subject.Ref)
+	}
+	return docs, where, nil
+}
+
+// passed logs the document that passed and reports it with its
+// extensions; docs is how many documents were found.
+func passed(req *plugin.Request, subject *artifact.Subject, doc *discover.Document, ext map[string]any, docs int) plugin.Report {
+	req.Log.Infof("%s: provenance %s verified: builder %s, source %s", subject.Ref, doc.Where(), ext[ExtBuilderID], ext[ExtSourceURI])
+	sg := ext[ExtSigner].(map[string]any)
+	if sg["unlogged"] == true {
+		req.Log.Warnf("%s: provenance %s has no transparency-log entry or timestamp; accepted only because trust policy %q sets insecureIgnoreTlog", subject.Ref, doc.Where(), sg["trustPolicy"])
+	}
+	ext[ExtDocuments] = docs
+	return plugin.Report{Message: fmt.Sprintf("SLSA provenance of %s verified: built by %s from %s at %s (%s, signed by %s)",
+		subject.Ref, ext[ExtBuilderID], ext[ExtSourceURI], or(ext[ExtSourceCommit], "unknown commit"), doc.Where(), sg["summary"]), Extensions: ext}
+}
+
+// refused reports why no document at where passed: the provenance
+// document that got furthest or, when none is provenance, the types the
+// documents are.
+func refused(cfg *Config, subject *artifact.Subject, where string, failures []*docFailure) (plugin.Report, error) {
+	var slsaFailures []*docFailure
 	for _, f := range failures {
-		if best.other != "" || (f.other == "" && f.stage > best.stage) {
+		if f.other == "" {
+			slsaFailures = append(slsaFailures, f)
+		}
+	}
+	if len(slsaFailures) == 0 {
+		return plugin.Report{}, notProvenance(cfg, subject, where, failures)
+	}
+	return closest(subject, slsaFailures, len(failures))
+}
+
+// notProvenance refuses, or skips if the configuration says so, a subject
+// whose documents are all attestations of other types.
+func notProvenance(cfg *Config, subject *artifact.Subject, where string, failures []*docFailure) error {
+	types := map[string]bool{}
+	for _, f := range failures {
+		types[f.other] = true
+	}
+	msg := fmt.Sprintf("%s holds attestations of type %s for %s, not SLSA provenance (%s)", where, strings.Join(sortedKeys(types), ", "), subject.Ref, strings.Join(slsaTypes, " or "))
+	if cfg.NonProvenance == NonProvenanceSkip {
+		return &failure.Skip{Reason: "not-provenance", Msg: msg + " (nonProvenance: skip)"}
+	}
+	return failure.New(failure.PredicateType, "%s", msg)
+}
+
+// closest reports the failure of a provenance document that got furthest
+// (the first of those that got as far): the most informative one. docs is
+// how many documents were found.
+func closest(subject *artifact.Subject, slsaFailures []*docFailure, docs int) (plugin.Report, error) {
+	best := slsaFailures[0]
+	for _, f := range slsaFailures {
+		if f.stage > best.stage {
 			best = f
 		}
 	}
 	ext := best.ext
-	ext[ExtDocuments] = len(docs)
-	where = fmt.Sprintf("provenance %s for %s", best.doc.Where(), subject.Ref)
-	if n := len(docs) - others; n > 1 {
+	ext[ExtDocuments] = docs
+	where := fmt.Sprintf("provenance %s for %s", best.doc.Where(), subject.Ref)
+	if n := len(slsaFailures); n > 1 {
 		where = fmt.Sprintf("none of the %d provenance documents for %s passes; closest: %s", n, subject.Ref, best.doc.Where())
 	}
 	return plugin.Report{Extensions: ext}, failure.New(best.err.Check, "%s: %w", where, best.err.Err)

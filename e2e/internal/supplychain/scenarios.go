@@ -66,105 +66,94 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 	if err != nil {
 		return nil, err
 	}
-	fixture := func(name string) ([]byte, error) { return os.ReadFile(t.Fixture(name)) }
-	nested, err := fixture("nested.wasm")
+	bins, err := readBinaries(t)
 	if err != nil {
 		return nil, err
 	}
-	sockets, err := fixture("sockets.wasm")
+	a, err := publishArtifacts(ctx, p, bins)
 	if err != nil {
 		return nil, err
 	}
-	plug, err := fixture("plug.wasm")
-	if err != nil {
+	host := reg.Host
+	w := &World{Registry: reg, Publisher: p, AllowedPrefixes: []string{host + "/myorg"}}
+	w.Params = map[string]any{
+		"allowedRepositories": w.AllowedPrefixes,
+		"deniedDigests":       []string{a.denied.Digest},
+		"minimumVersions":     map[string]string{host + "/myorg/payments": "1.2.0"},
+	}
+	w.Verifiers = p.Verifiers()
+	w.Scenarios = a.scenarios(host)
+	if err := distinctManifests(w.Scenarios); err != nil {
 		return nil, err
 	}
-	// One constant in the innermost module changed: the binary stays
-	// well-formed, three nested parts (that module and the two components
-	// around it) get digests no composition list knows.
+	return w, nil
+}
+
+// binaries are the WASM fixtures the scenarios publish.
+type binaries struct {
+	nested, sockets, plug []byte
+	tampered              []byte // nested after tamper
+}
+
+func readBinaries(t *harness.Tools) (*binaries, error) {
+	b := &binaries{}
+	for _, f := range []struct {
+		name string
+		into *[]byte
+	}{{"nested.wasm", &b.nested}, {"sockets.wasm", &b.sockets}, {"plug.wasm", &b.plug}} {
+		data, err := os.ReadFile(t.Fixture(f.name))
+		if err != nil {
+			return nil, err
+		}
+		*f.into = data
+	}
+	var err error
+	if b.tampered, err = tamper(b.nested); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// tamper changes one constant in the innermost module of nested: the
+// binary stays well-formed, three nested parts (that module and the two
+// components around it) get digests no composition list knows.
+func tamper(nested []byte) ([]byte, error) {
 	old, changed := []byte{0x41, 0x15, 0x0b}, []byte{0x41, 0x16, 0x0b}
 	if bytes.Count(nested, old) != 1 {
 		return nil, fmt.Errorf("nested.wasm: expected exactly one i32.const 21 to change")
 	}
-	tampered := bytes.Replace(nested, old, changed, 1)
+	return bytes.Replace(nested, old, changed, 1), nil
+}
 
-	w := &World{Registry: reg, Publisher: p}
-	host := reg.Host
+// artifacts are the published artifacts the scenarios are about.
+type artifacts struct {
+	verified, unsigned, replaced, swapped, typosquat, older, denied *Artifact
+	unknownPart, sockets, unsignedList, forked, image               *Artifact
+}
+
+// publishArtifacts publishes the scenarios' artifacts in order (swapped
+// pushes over the tag of replaced).
+func publishArtifacts(ctx context.Context, p *Publisher, b *binaries) (*artifacts, error) {
+	r := &releaser{ctx: ctx, p: p}
 	release := Provenance{Builder: ReleaseWorkflow, Tag: "v1.2.0"}
-
-	// release publishes like the real pipeline: push, both signatures,
-	// provenance, composition list made from the same binary, list signed.
-	type step func(a *Artifact) error
-	publish := func(repo, tag string, wasm []byte, steps ...step) (*Artifact, error) {
-		a, err := p.Push(ctx, repo, tag, wasm)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range steps {
-			if err := s(a); err != nil {
-				return nil, fmt.Errorf("%s: %w", a.Ref(), err)
-			}
-		}
-		return a, nil
-	}
-	cosignSig := func(a *Artifact) error { return p.CosignSign(ctx, a.Ref()) }
-	notationSig := func(a *Artifact) error { return p.NotationSign(ctx, a.Ref()) }
-	attest := func(b Provenance) step { return func(a *Artifact) error { return p.Attest(ctx, a.Ref(), b) } }
-	listOf := func(describes []byte, own bool) step {
-		return func(a *Artifact) error { return p.AttachList(ctx, a, describes, own) }
-	}
-	signList := func(a *Artifact) error { return p.CosignSign(ctx, a.List) }
-	full := func(wasm []byte, b Provenance) []step {
-		return []step{cosignSig, notationSig, attest(b), listOf(wasm, true), signList}
-	}
-
-	verified, err := publish("myorg/payments", "v1.2.0", nested, full(nested, release)...)
-	if err != nil {
-		return nil, err
-	}
-	unsigned, err := publish("myorg/unsigned", "v1.2.0", nested, listOf(nested, true), signList)
-	if err != nil {
-		return nil, err
-	}
+	a := &artifacts{}
+	a.verified = r.publish("myorg/payments", "v1.2.0", b.nested, r.full(b.nested, release)...)
+	a.unsigned = r.publish("myorg/unsigned", "v1.2.0", b.nested, r.listOf(b.nested, true), r.signList)
 	// Signed, attested and listed at v1, then the tag is pushed over with
 	// another binary: the tag now names a digest nobody signed.
-	replaced, err := publish("myorg/replaced", "v1", nested, full(nested, release)...)
-	if err != nil {
-		return nil, err
-	}
-	swapped, err := publish("myorg/replaced", "v1", plug)
-	if err != nil {
-		return nil, err
-	}
+	a.replaced = r.publish("myorg/replaced", "v1", b.nested, r.full(b.nested, release)...)
+	a.swapped = r.publish("myorg/replaced", "v1", b.plug)
 	// A correctly signed copy in a look-alike repository.
-	typosquat, err := publish("myorg-payments", "v1.2.0", nested, full(nested, release)...)
-	if err != nil {
-		return nil, err
-	}
+	a.typosquat = r.publish("myorg-payments", "v1.2.0", b.nested, r.full(b.nested, release)...)
 	// A genuine, signed older release with a known vulnerability.
-	older, err := publish("myorg/payments", "v1.0.0", plug, cosignSig, attest(Provenance{Builder: ReleaseWorkflow, Tag: "v1.0.0"}), listOf(plug, true), signList)
-	if err != nil {
-		return nil, err
-	}
-	denied, err := publish("myorg/payments", "v1.1.0", plug, full(plug, Provenance{Builder: ReleaseWorkflow, Tag: "v1.2.1"})...)
-	if err != nil {
-		return nil, err
-	}
-	unknownPart, err := publish("myorg/payments", "v1.2.0-patched", tampered, cosignSig, notationSig, attest(release), listOf(nested, false), signList)
-	if err != nil {
-		return nil, err
-	}
-	socketsA, err := publish("myorg/payments", "v1.2.0-sockets", sockets, full(sockets, release)...)
-	if err != nil {
-		return nil, err
-	}
-	unsignedList, err := publish("myorg/payments", "v1.2.0-unsigned-list", nested, cosignSig, notationSig, attest(release), listOf(nested, true))
-	if err != nil {
-		return nil, err
-	}
-	forked, err := publish("myorg/payments", "v1.2.0-fork", nested, full(nested, Provenance{Builder: ForkWorkflow, Tag: "v1.2.0"})...)
-	if err != nil {
-		return nil, err
+	a.older = r.publish("myorg/payments", "v1.0.0", b.plug, r.cosignSig, r.attest(Provenance{Builder: ReleaseWorkflow, Tag: "v1.0.0"}), r.listOf(b.plug, true), r.signList)
+	a.denied = r.publish("myorg/payments", "v1.1.0", b.plug, r.full(b.plug, Provenance{Builder: ReleaseWorkflow, Tag: "v1.2.1"})...)
+	a.unknownPart = r.publish("myorg/payments", "v1.2.0-patched", b.tampered, r.cosignSig, r.notationSig, r.attest(release), r.listOf(b.nested, false), r.signList)
+	a.sockets = r.publish("myorg/payments", "v1.2.0-sockets", b.sockets, r.full(b.sockets, release)...)
+	a.unsignedList = r.publish("myorg/payments", "v1.2.0-unsigned-list", b.nested, r.cosignSig, r.notationSig, r.attest(release), r.listOf(b.nested, true))
+	a.forked = r.publish("myorg/payments", "v1.2.0-fork", b.nested, r.full(b.nested, Provenance{Builder: ForkWorkflow, Tag: "v1.2.0"})...)
+	if r.err != nil {
+		return nil, r.err
 	}
 
 	// Not WASM at all, on a WASM runtime class: the WASM plugins skip it
@@ -176,50 +165,101 @@ func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir str
 	if err := p.CosignSign(ctx, image.Ref()); err != nil {
 		return nil, err
 	}
+	a.image = image
+	return a, nil
+}
 
-	w.AllowedPrefixes = []string{host + "/myorg"}
-	w.Params = map[string]any{
-		"allowedRepositories": w.AllowedPrefixes,
-		"deniedDigests":       []string{denied.Digest},
-		"minimumVersions":     map[string]string{host + "/myorg/payments": "1.2.0"},
+// releaser publishes like the real pipeline: push, both signatures,
+// provenance, composition list made from the same binary, list signed; a
+// scenario leaves steps out or changes them. It serves one Build (hence
+// its context), and after a failure publishes nothing more, so that the
+// artifacts read as a list and are checked for an error once.
+type releaser struct {
+	ctx context.Context
+	p   *Publisher
+	err error
+}
+
+type step func(a *Artifact) error
+
+// publish pushes wasm to repo:tag and runs steps on it.
+func (r *releaser) publish(repo, tag string, wasm []byte, steps ...step) *Artifact {
+	if r.err != nil {
+		return nil
 	}
-	w.Verifiers = p.Verifiers()
-	w.Scenarios = []Scenario{
-		{Name: "verified", Threat: "fully verified artifact", Image: verified.Ref(), Admit: true, Valid: true},
-		{Name: "verified_tag", Threat: "the verified artifact referenced by tag", Image: verified.TagRef(),
-			Why: []string{verified.TagRef(), "is not pinned by digest"}, AdmitPinned: true},
-		{Name: "unsigned", Threat: "unsigned artifact", Image: unsigned.Ref(),
-			Why: []string{unsigned.Ref(), "no passing signature report"}},
-		{Name: "replaced", Threat: "artifact replaced in the registry after signing (same tag, new digest)", Image: replaced.TagRef(),
-			Why: []string{replaced.TagRef(), "not pinned by digest"}, WhyPinned: []string{swapped.Ref(), "no passing signature report"}},
-		{Name: "typosquat", Threat: "typosquatted repository", Image: typosquat.Ref(),
+	a, err := r.p.Push(r.ctx, repo, tag, wasm)
+	if err != nil {
+		r.err = err
+		return nil
+	}
+	for _, s := range steps {
+		if err := s(a); err != nil {
+			r.err = fmt.Errorf("%s: %w", a.Ref(), err)
+			return nil
+		}
+	}
+	return a
+}
+
+func (r *releaser) cosignSig(a *Artifact) error   { return r.p.CosignSign(r.ctx, a.Ref()) }
+func (r *releaser) notationSig(a *Artifact) error { return r.p.NotationSign(r.ctx, a.Ref()) }
+func (r *releaser) signList(a *Artifact) error    { return r.p.CosignSign(r.ctx, a.List) }
+
+func (r *releaser) attest(b Provenance) step {
+	return func(a *Artifact) error { return r.p.Attest(r.ctx, a.Ref(), b) }
+}
+
+func (r *releaser) listOf(describes []byte, own bool) step {
+	return func(a *Artifact) error { return r.p.AttachList(r.ctx, a, describes, own) }
+}
+
+// full is every step of the pipeline.
+func (r *releaser) full(wasm []byte, b Provenance) []step {
+	return []step{r.cosignSig, r.notationSig, r.attest(b), r.listOf(wasm, true), r.signList}
+}
+
+// scenarios are the rows of the threat matrix, on host's registry.
+func (a *artifacts) scenarios(host string) []Scenario {
+	return []Scenario{
+		{Name: "verified", Threat: "fully verified artifact", Image: a.verified.Ref(), Admit: true, Valid: true},
+		{Name: "verified_tag", Threat: "the verified artifact referenced by tag", Image: a.verified.TagRef(),
+			Why: []string{a.verified.TagRef(), "is not pinned by digest"}, AdmitPinned: true},
+		{Name: "unsigned", Threat: "unsigned artifact", Image: a.unsigned.Ref(),
+			Why: []string{a.unsigned.Ref(), "no passing signature report"}},
+		{Name: "replaced", Threat: "artifact replaced in the registry after signing (same tag, new digest)", Image: a.replaced.TagRef(),
+			Why: []string{a.replaced.TagRef(), "not pinned by digest"}, WhyPinned: []string{a.swapped.Ref(), "no passing signature report"}},
+		{Name: "typosquat", Threat: "typosquatted repository", Image: a.typosquat.Ref(),
 			Why: []string{host + "/myorg-payments", "not under an allowed prefix"}},
-		{Name: "older", Threat: "older signed version below the floor", Image: older.Ref(),
-			Why: []string{older.Ref(), "refs/tags/v1.0.0", "below the minimum version 1.2.0"}},
-		{Name: "denylisted", Threat: "denylisted digest", Image: denied.Ref(),
-			Why: []string{denied.Digest, "deniedDigests"}},
-		{Name: "unknown_part", Threat: "composition with an unknown part", Image: unknownPart.Ref(),
+		{Name: "older", Threat: "older signed version below the floor", Image: a.older.Ref(),
+			Why: []string{a.older.Ref(), "refs/tags/v1.0.0", "below the minimum version 1.2.0"}},
+		{Name: "denylisted", Threat: "denylisted digest", Image: a.denied.Ref(),
+			Why: []string{a.denied.Digest, "deniedDigests"}},
+		{Name: "unknown_part", Threat: "composition with an unknown part", Image: a.unknownPart.Ref(),
 			Why: []string{"wasm-composition", "parts: "}},
-		{Name: "sockets", Threat: "component that gained a wasi:sockets import", Image: socketsA.Ref(),
+		{Name: "sockets", Threat: "component that gained a wasi:sockets import", Image: a.sockets.Ref(),
 			Why: []string{"wasm-composition", "wasi:sockets/tcp@0.2.0"}},
-		{Name: "unsigned_list", Threat: "composition list unsigned", Image: unsignedList.Ref(),
-			Why: []string{"composition list " + digestOf(unsignedList.List), "no passing signature report"}},
-		{Name: "container_image", Threat: "a container image (not WASM) on a WASM runtime class, signed with the release key", Image: image.Ref(),
-			Why: []string{image.Ref(), "no passing signature report"}},
-		{Name: "forked_builder", Threat: "provenance from a disallowed builder", Image: forked.Ref(),
+		{Name: "unsigned_list", Threat: "composition list unsigned", Image: a.unsignedList.Ref(),
+			Why: []string{"composition list " + digestOf(a.unsignedList.List), "no passing signature report"}},
+		{Name: "container_image", Threat: "a container image (not WASM) on a WASM runtime class, signed with the release key", Image: a.image.Ref(),
+			Why: []string{a.image.Ref(), "no passing signature report"}},
+		{Name: "forked_builder", Threat: "provenance from a disallowed builder", Image: a.forked.Ref(),
 			Why: []string{"wasm-slsa", "builder: ", ForkWorkflow}},
 	}
-	// Equal manifests would share referrers and blur the rows.
+}
+
+// distinctManifests refuses two scenarios on one manifest: equal manifests
+// would share referrers and blur the rows.
+func distinctManifests(scenarios []Scenario) error {
 	seen := map[string]string{}
-	for _, s := range w.Scenarios {
+	for _, s := range scenarios {
 		if d := digestOf(s.Image); strings.HasPrefix(d, "sha256:") {
 			if other, dup := seen[d]; dup {
-				return nil, fmt.Errorf("scenarios %s and %s are the same manifest %s", other, s.Name, d)
+				return fmt.Errorf("scenarios %s and %s are the same manifest %s", other, s.Name, d)
 			}
 			seen[d] = s.Name
 		}
 	}
-	return w, nil
+	return nil
 }
 
 func digestOf(ref string) string {

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/version"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
 // MediaType is the media type of a composition list document, used as the
@@ -63,14 +62,10 @@ type Generator struct {
 	Version string `json:"version"`
 }
 
-// ThisGenerator is this program, "ratify-wasm", at the module version it
-// was built from ("(devel)" for a source build).
+// ThisGenerator is this program, "ratify-wasm", at its release version
+// (internal/version: linked in by the Makefile, "(devel)" otherwise).
 func ThisGenerator() Generator {
-	g := Generator{Name: "ratify-wasm", Version: "(devel)"}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		g.Version = bi.Main.Version
-	}
-	return g
+	return Generator{Name: "ratify-wasm", Version: version.Version}
 }
 
 // FromBinary writes the composition list of a parsed binary.

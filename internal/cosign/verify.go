@@ -48,7 +48,6 @@ const (
 // Plugin is the wasm-cosign verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-cosign",
-	Version:   "0.1.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }

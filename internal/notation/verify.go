@@ -21,7 +21,6 @@ import (
 // Plugin is the wasm-notation verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-notation",
-	Version:   "1.0.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }

@@ -59,7 +59,7 @@ func bigList() []string {
 var hostileString = strings.Repeat("https://example.com/p/", 70000/22)
 
 var testPlugin = plugin.Definition[testConfig]{
-	Name: "wasm-test", Version: "0.0.0",
+	Name:      "wasm-test",
 	NewConfig: func() *testConfig { return &testConfig{Mode: "pass"} },
 	Verify: func(ctx context.Context, req *plugin.Request, cfg *testConfig) (plugin.Report, error) {
 		switch cfg.Mode {

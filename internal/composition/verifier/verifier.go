@@ -22,7 +22,6 @@ import (
 // Plugin is the wasm-composition verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-composition",
-	Version:   "1.0.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }

@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/version"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
-
-// MediaType is the media type of a composition list document, used as the
-// referrer's artifactType, its config media type and its layer media type.
-const MediaType = artifact.MediaTypeCompositionList
 
 // MaxListBytes bounds a composition list. The parser allows 10,000 parts of
 // about 150 bytes each; imports and exports are a few hundred at most.
@@ -71,7 +67,7 @@ func ThisGenerator() Generator {
 // FromBinary writes the composition list of a parsed binary.
 func FromBinary(bin *wasm.Binary, gen Generator) *List {
 	l := &List{
-		MediaType: MediaType,
+		MediaType: mediatype.CompositionList,
 		Layer:     Layer{Digest: bin.Digest, Size: bin.Size, Kind: bin.Kind},
 		Parts:     []Part{},
 		Imports:   externs(bin.Imports),

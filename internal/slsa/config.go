@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
 )
@@ -48,14 +49,11 @@ const (
 	NonProvenanceSkip = "skip"
 )
 
-// ArtifactTypeCosignSignature is what Ratify's store calls cosign .sig tags.
-const ArtifactTypeCosignSignature = "application/vnd.dev.cosign.artifact.sig.v1+json"
-
 // NewConfig returns the defaults.
 func NewConfig() *Config {
 	return &Config{
 		SubjectDigest:     SubjectEither,
-		AttestationTagFor: []string{ArtifactTypeCosignSignature},
+		AttestationTagFor: []string{mediatype.CosignSignature},
 		NonProvenance:     NonProvenanceFail,
 	}
 }

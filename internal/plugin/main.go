@@ -111,7 +111,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%s: %w", out.Name, err)), nil)
 		return out
 	}
-	log := NewLogger(stderr, common.LogLevel == "debug")
+	log := NewLogger(stderr, common.LogLevel == LogLevelDebug)
 	defer log.close()
 	var storeEntry map[string]any
 	if store != nil && store.GetConfig() != nil {

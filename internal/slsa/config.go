@@ -2,7 +2,6 @@ package slsa
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
@@ -61,13 +60,11 @@ func NewConfig() *Config {
 // Validate compiles the provenance policy and the trust policies (reading
 // key files and trusted roots); every error names the key at fault.
 func (c *Config) Validate() error {
-	switch c.SubjectDigest {
-	case SubjectEither, SubjectManifest, SubjectWasmLayer:
-	default:
-		return &failure.ConfigError{Key: "subjectDigest", Reason: fmt.Sprintf("is %q; expected %q, %q or %q", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer)}
+	if err := failure.OneOf("subjectDigest", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer); err != nil {
+		return err
 	}
-	if c.NonProvenance != NonProvenanceFail && c.NonProvenance != NonProvenanceSkip {
-		return &failure.ConfigError{Key: "nonProvenance", Reason: fmt.Sprintf("is %q; expected %q or %q", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip)}
+	if err := failure.OneOf("nonProvenance", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip); err != nil {
+		return err
 	}
 	for _, at := range c.AttestationTagFor {
 		if at == "" {

@@ -6,8 +6,9 @@
 #  - a header saying what the file is for (the targets are listed by
 #    `make help`, not repeated there);
 #  - the variables a file defines carry its prefix (FX_ fixtures, POLICY_
-#    policies, CH_ charts, REL_ reliability, BENCH_ bench, CLUSTER_ cluster), except settings a
-#    user may override on the command line, which are assigned with ?=;
+#    policies, CH_ charts, REL_ reliability, BENCH_ bench, CLUSTER_ cluster,
+#    VERSION_ version), except settings a user may override on the command
+#    line, which are assigned with ?=;
 #  - one .PHONY line before the file's first rule, naming its phony targets;
 #  - every phony target is public and has a `## what it does` comment on its
 #    rule line (`make help-check`, part of `make test`, holds them to it).
@@ -19,6 +20,9 @@ export GOFLAGS := -mod=readonly -buildvcs=false
 # Where the tests find the plugin binaries (`make plugins`); a target that
 # runs tests needing them depends on plugins.
 export RATIFY_WASM_PLUGIN_DIR := $(BIN)/plugins
+
+# VERSION, the release version every build below links in (VERSION_LDFLAGS).
+include version.mk
 
 RATIFY_VERSION       := v1.4.6
 DISTRIBUTION_VERSION := v3.1.2
@@ -67,10 +71,10 @@ tools: $(TOOLS) ## build the pinned third-party tools into ./bin
 # Plugin binaries, as Ratify's pluginBinDirs expects them: one executable per
 # verifier type, named after it.
 plugins: ## build the plugins into ./bin/plugins
-	go build -trimpath -o $(BIN)/plugins/ ./plugins/...
+	go build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/plugins/ ./plugins/...
 
 cli: ## build the ratify-wasm CLI into ./bin
-	go build -trimpath -o $(BIN)/ratify-wasm ./cmd/ratify-wasm
+	go build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/ratify-wasm ./cmd/ratify-wasm
 
 vet: ## go vet the module
 	go vet ./...

@@ -8,13 +8,19 @@ CH_ROOT  := $(or $(ROOT),$(abspath .))
 CH_BIN   := $(or $(BIN),$(CH_ROOT)/bin)
 CH_CHART := $(CH_ROOT)/charts/ratify-wasm
 
+# VERSION and VERSION_LDFLAGS, when charts.mk is used alone.
+ifndef VERSION_LDFLAGS
+include $(CH_ROOT)/version.mk
+endif
+
 # Registry and repository the plugins are published to; REGISTRY is
 # required. The chart's default plugins.oci.repository is
 # ghcr.io/ratify-wasm/plugins.
 REGISTRY               ?=
 PLUGINS_OCI_REPOSITORY ?= $(REGISTRY)/ratify-wasm/plugins
-# Tag prefix: the chart's appVersion, so plugins.oci.tag matches by default.
-PLUGINS_OCI_TAG        ?= $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(CH_CHART)/Chart.yaml)
+# Tag prefix: the release version (the chart's appVersion), so
+# plugins.oci.tag matches by default.
+PLUGINS_OCI_TAG        ?= $(VERSION)
 # Ratify downloads one binary per artifact and cannot choose from an index,
 # so each platform is its own tag.
 PLUGINS_OCI_PLATFORMS  ?= linux/amd64
@@ -65,7 +71,7 @@ plugins-oci: $(CH_BIN)/oras ## build static Linux plugins and push each as an OC
 	  else \
 	    echo "build $(PLUGINS_OCI_NAMES) for $$platform"; \
 	    ( cd $(CH_ROOT) && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOFLAGS='-mod=readonly -buildvcs=false' \
-	      go build -trimpath -ldflags='-s -w' -o $$dir/bin/ $(addprefix ./plugins/,$(PLUGINS_OCI_NAMES)) ); \
+	      go build -trimpath -ldflags='-s -w $(VERSION_LDFLAGS)' -o $$dir/bin/ $(addprefix ./plugins/,$(PLUGINS_OCI_NAMES)) ); \
 	  fi; \
 	  printf 'plugins:\n  delivery: oci\n  oci:\n    repository: %s\n    tag: %s\n    digests:\n' "$(PLUGINS_OCI_REPOSITORY)" "$$tag" > $$dir/values.yaml; \
 	  for name in $(PLUGINS_OCI_NAMES); do \

@@ -15,9 +15,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/execstat"
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -25,7 +25,6 @@ import (
 )
 
 const (
-	artifactTypeEmpty = "application/vnd.oci.empty.v1+json"
 	// The provenance the artifacts carry (as actions/attest-build-provenance
 	// writes it) and the policy wasm-slsa and the baseline check.
 	sourceRepo  = "github.com/ratify-wasm/hello"
@@ -160,11 +159,11 @@ func (w *world) signedImage(t *testing.T, repo, predicate string) image {
 	}
 	for _, d := range refs {
 		switch w.classify(t, repo, d) {
-		case notation.ArtifactType:
+		case mediatype.NotationSignature:
 			im.notationSig = d
-		case composition.MediaType:
+		case mediatype.CompositionList:
 			im.list = d
-		case cosign.MediaTypeBundle:
+		case mediatype.SigstoreBundle:
 			im.provenance = d
 		}
 	}
@@ -179,7 +178,7 @@ func (w *world) signedImage(t *testing.T, repo, predicate string) image {
 func (w *world) bundleImage(t *testing.T) image {
 	im := w.push(t, "bench/bundle")
 	sc := filepath.Join(w.home, "signing-config.json")
-	if err := os.WriteFile(sc, []byte(`{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","rekorTlogConfig":{},"tsaConfig":{}}`), 0o600); err != nil {
+	if err := os.WriteFile(sc, []byte(clitest.SigningConfigNoServices), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	w.run(t, w.cosignEnv, w.home, w.cosign3, "sign", "--key", w.key, "--signing-config", sc, "--allow-http-registry", "-y", im.digestRef)
@@ -187,7 +186,7 @@ func (w *world) bundleImage(t *testing.T) image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(refs) != 1 || w.classify(t, im.repo, refs[0]) != cosign.MediaTypeBundle {
+	if len(refs) != 1 || w.classify(t, im.repo, refs[0]) != mediatype.SigstoreBundle {
 		t.Fatalf("cosign v3 signature: want one bundle referrer, got %+v", refs)
 	}
 	im.bundleSig = refs[0]
@@ -197,7 +196,7 @@ func (w *world) bundleImage(t *testing.T) image {
 // classify names a referrer by its listed artifactType, or by its layer
 // when the registry lists it as the empty type (no artifactType, empty config).
 func (w *world) classify(t *testing.T, repo string, d ocispec.Descriptor) string {
-	if d.ArtifactType != "" && d.ArtifactType != artifactTypeEmpty {
+	if d.ArtifactType != "" && d.ArtifactType != ocispec.MediaTypeEmptyJSON {
 		return d.ArtifactType
 	}
 	_, raw, err := registrytest.Fetch(context.Background(), w.reg, repo, d.Digest.String())
@@ -219,7 +218,7 @@ func (w *world) sigTag(t *testing.T, im image) ocispec.Descriptor {
 	if err != nil {
 		t.Fatalf("no cosign signature tag %s: %v", tag, err)
 	}
-	d.ArtifactType = cosign.ArtifactTypeSignature
+	d.ArtifactType = mediatype.CosignSignature
 	return d
 }
 
@@ -255,12 +254,12 @@ func attachList(t *testing.T, r *registrytest.Registry, repo string, subject oci
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := registrytest.Attach(context.Background(), r, repo, subject, composition.MediaType,
-		[]registrytest.Blob{{MediaType: composition.MediaType, Data: list}}, nil)
+	d, err := registrytest.Attach(context.Background(), r, repo, subject, mediatype.CompositionList,
+		[]registrytest.Blob{{MediaType: mediatype.CompositionList, Data: list}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.ArtifactType = composition.MediaType
+	d.ArtifactType = mediatype.CompositionList
 	return d
 }
 
@@ -269,33 +268,33 @@ func attachList(t *testing.T, r *registrytest.Registry, repo string, subject oci
 func (w *world) keys() []any { return []any{map[string]any{"file": w.pub}} }
 
 func (w *world) builtinCosign() map[string]any {
-	return map[string]any{"name": "cosign", "artifactTypes": cosign.ArtifactTypeSignature,
+	return map[string]any{"name": "cosign", "artifactTypes": mediatype.CosignSignature,
 		"trustPolicies": []any{map[string]any{"name": "default", "version": "1.0.0", "scopes": []string{"*"}, "keys": w.keys(), "tLogVerify": false}}}
 }
 
 func (w *world) wasmCosign() map[string]any {
-	return map[string]any{"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature, "timeout": pluginTimeout,
+	return map[string]any{"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature, "timeout": pluginTimeout,
 		"trustPolicies": []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": w.keys(), "insecureIgnoreTlog": true}}}
 }
 
 func (w *world) builtinNotation() map[string]any {
-	return map[string]any{"name": "notation", "artifactTypes": notation.ArtifactType,
+	return map[string]any{"name": "notation", "artifactTypes": mediatype.NotationSignature,
 		"verificationCerts": []string{w.notationCert}, "trustPolicyDoc": w.trustPolicy}
 }
 
 func (w *world) wasmNotation() map[string]any {
-	return map[string]any{"name": "wasm-notation", "artifactTypes": notation.ArtifactType, "timeout": pluginTimeout,
+	return map[string]any{"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature, "timeout": pluginTimeout,
 		"trustPolicyDoc": w.trustPolicy, "trustStores": map[string]any{"ca": map[string]any{"wasm.example": []string{w.notationCert}}}}
 }
 
 func (w *world) wasmSLSA() map[string]any {
-	return map[string]any{"name": "wasm-slsa", "artifactTypes": cosign.MediaTypeBundle + "," + artifactTypeEmpty, "timeout": pluginTimeout,
+	return map[string]any{"name": "wasm-slsa", "artifactTypes": mediatype.SigstoreBundle + "," + ocispec.MediaTypeEmptyJSON, "timeout": pluginTimeout,
 		"trustPolicies": []any{map[string]any{"name": "release-key", "scopes": []string{"*"}, "keys": w.keys(), "insecureIgnoreTlog": true}},
 		"builderIds":    []string{builderFlow}, "sourceUri": sourceRepo, "sourceRef": "refs/tags/v1.*"}
 }
 
 func (w *world) wasmComposition() map[string]any {
-	return map[string]any{"name": "wasm-composition", "artifactTypes": composition.MediaType, "timeout": pluginTimeout}
+	return map[string]any{"name": "wasm-composition", "artifactTypes": mediatype.CompositionList, "timeout": pluginTimeout}
 }
 
 func (w *world) plugin(name string) string { return filepath.Join(w.plugins, name) }

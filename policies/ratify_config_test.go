@@ -15,8 +15,8 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
-	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -30,7 +30,6 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	bundleType   = "application/vnd.dev.sigstore.bundle.v0.3+json"
 	sourceRepo   = "github.com/myorg/payments"
 	releaseBuild = "https://github.com/myorg/payments/.github/workflows/release.yml"
 )
@@ -83,7 +82,7 @@ func publish(t *testing.T, r *registrytest.Registry, host, repo string, ss *sigt
 		"runDetails": map[string]any{"builder": map[string]any{"id": releaseBuild + "@refs/tags/v1.2.0"}},
 	}
 	bundle := ss.BundleWithKey(t, k, sigtest.Statement("https://slsa.dev/provenance/v1", "", subj.Digest, predicate))
-	if _, err := registrytest.Attach(ctx, r, repo, subj, bundleType, []registrytest.Blob{{MediaType: bundleType, Data: bundle}},
+	if _, err := registrytest.Attach(ctx, r, repo, subj, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: bundle}},
 		map[string]string{"dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +108,7 @@ func signCosign(t *testing.T, r *registrytest.Registry, repo string, d digest.Di
 	m := ocispec.Manifest{
 		MediaType: ocispec.MediaTypeImageManifest,
 		Config:    ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))},
-		Layers:    []ocispec.Descriptor{{MediaType: cosign.MediaTypeSimpleSigning, Digest: digest.FromBytes(payload), Size: int64(len(payload)), Annotations: ann}},
+		Layers:    []ocispec.Descriptor{{MediaType: mediatype.CosignSimpleSigning, Digest: digest.FromBytes(payload), Size: int64(len(payload)), Annotations: ann}},
 	}
 	m.SchemaVersion = 2
 	raw, err := json.Marshal(m)

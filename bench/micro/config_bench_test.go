@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	vconfig "github.com/ratify-project/ratify/pkg/verifier/config"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
@@ -62,7 +63,7 @@ func stdin(b *testing.B, entry map[string]any) []byte {
 	raw, err := json.Marshal(map[string]any{
 		"config":        entry,
 		"storeConfig":   map[string]any{"version": "1.0.0", "store": map[string]any{"name": "oras", "useHttp": true}},
-		"referenceDesc": map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "size": 100},
+		"referenceDesc": map[string]any{"mediaType": ocispec.MediaTypeImageManifest, "digest": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "size": 100},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -76,16 +77,16 @@ func entries(b *testing.B) map[string]map[string]any {
 	pub, cert := keyFiles(b)
 	trust := []any{map[string]any{"name": "default", "scopes": []string{"*"}, "keys": []any{map[string]any{"file": pub}}, "insecureIgnoreTlog": true}}
 	return map[string]map[string]any{
-		"wasm-cosign": {"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature, "trustPolicies": trust},
-		"wasm-notation": {"name": "wasm-notation", "artifactTypes": notation.ArtifactType,
+		"wasm-cosign": {"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature, "trustPolicies": trust},
+		"wasm-notation": {"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature,
 			"trustPolicyDoc": map[string]any{"version": "1.0", "trustPolicies": []any{map[string]any{
 				"name": "wasm", "registryScopes": []string{"*"}, "signatureVerification": map[string]any{"level": "strict"},
 				"trustStores": []string{"ca:bench"}, "trustedIdentities": []string{"x509.subject: CN=bench.example, O=ratify-wasm, ST=WA, C=US"}}}},
 			"trustStores": map[string]any{"ca": map[string]any{"bench": []string{cert}}}},
-		"wasm-slsa": {"name": "wasm-slsa", "artifactTypes": "application/vnd.dev.sigstore.bundle.v0.3+json", "trustPolicies": trust,
+		"wasm-slsa": {"name": "wasm-slsa", "artifactTypes": mediatype.SigstoreBundle, "trustPolicies": trust,
 			"builderIds": []string{"https://github.com/ratify-wasm/hello/.github/workflows/release.yml"},
 			"sourceUri":  "github.com/ratify-wasm/hello", "sourceRef": "refs/tags/v1.*"},
-		"wasm-composition": {"name": "wasm-composition", "artifactTypes": composition.MediaType,
+		"wasm-composition": {"name": "wasm-composition", "artifactTypes": mediatype.CompositionList,
 			"denyImports": []string{"wasi:sockets/*"}, "requireExports": []string{"wasi:cli/run@0.2"}},
 	}
 }

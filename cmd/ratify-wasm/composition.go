@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -47,7 +48,7 @@ func newCompositionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "composition",
 		Short: "Create, attach and compare composition lists of WebAssembly components",
-		Long: `A composition list (` + composition.MediaType + `) records the digest of a
+		Long: `A composition list (` + mediatype.CompositionList + `) records the digest of a
 WASM layer, every nested core module and component in it (path, kind, size,
 sha256) and the component's top-level imports and exports. Attach it to the
 artifact as an OCI referrer, sign it with cosign or notation, and let the
@@ -96,7 +97,7 @@ func newCompositionAttachCmd() *cobra.Command {
 		Use:          "attach REFERENCE LIST",
 		SilenceUsage: true,
 		Short:        "Push a composition list as an OCI referrer of the artifact it describes",
-		Long: `Pushes LIST as a referrer of REFERENCE (artifact type ` + composition.MediaType + `).
+		Long: `Pushes LIST as a referrer of REFERENCE (artifact type ` + mediatype.CompositionList + `).
 The list must describe one of the artifact's WASM layers. Registries without
 the referrers API get the referrers tag index (sha256-<hex>) instead; if such
 a registry refuses to delete the index it replaces, the list is attached and

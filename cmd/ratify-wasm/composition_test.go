@@ -15,6 +15,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
@@ -103,7 +104,7 @@ func TestCompositionCreateAndAttach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		refs, err := registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, composition.MediaType)
+		refs, err := registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, mediatype.CompositionList)
 		if err != nil || len(refs) != 1 {
 			t.Fatalf("want one composition referrer, got %v %v", refs, err)
 		}
@@ -118,7 +119,7 @@ func TestCompositionCreateAndAttach(t *testing.T) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.ArtifactType != composition.MediaType || m.Subject == nil || m.Subject.Digest != subj.Digest || len(m.Layers) != 1 || m.Layers[0].MediaType != composition.MediaType {
+		if m.ArtifactType != mediatype.CompositionList || m.Subject == nil || m.Subject.Digest != subj.Digest || len(m.Layers) != 1 || m.Layers[0].MediaType != mediatype.CompositionList {
 			t.Fatalf("referrer manifest: %s", raw)
 		}
 		blob, err := registrytest.FetchBlob(ctx, reg, "wasm/nested", m.Layers[0])
@@ -142,7 +143,7 @@ func TestCompositionAttachRejectsInvalidList(t *testing.T) {
 	if _, err := registrytest.PushWasm(context.Background(), reg, "wasm/nested", "v1", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{}); err != nil {
 		t.Fatal(err)
 	}
-	bad := writeTemp(t, "bad.json", []byte(`{"mediaType":"`+composition.MediaType+`","layer":{}}`))
+	bad := writeTemp(t, "bad.json", []byte(`{"mediaType":"`+mediatype.CompositionList+`","layer":{}}`))
 	if _, err := compRun(t, "attach", "--plain-http", reg.Ref("wasm/nested", "v1"), bad); err == nil || !strings.Contains(err.Error(), "bad.json: composition list does not match") {
 		t.Fatalf("got %v", err)
 	}
@@ -154,7 +155,7 @@ func TestCompositionLayerChoice(t *testing.T) {
 	nested, plug := compositiontest.Fixture(t, "nested.wasm"), compositiontest.Fixture(t, "plug.wasm")
 	_, err := registrytest.PushWasm(context.Background(), reg, "wasm/app", "v1", nested, registrytest.WasmLayout{
 		Format:      registrytest.Spin,
-		ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: plug}},
+		ExtraLayers: []registrytest.Blob{{MediaType: mediatype.WasmToOCILayer, Data: plug}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -253,12 +254,12 @@ func TestCompositionAttachStockDistribution(t *testing.T) {
 	if !strings.Contains(warning, "warning: ") || !strings.Contains(warning, "405") {
 		t.Errorf("stderr = %q, want a warning naming the refused DELETE", warning)
 	}
-	refs, err := registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, composition.MediaType)
+	refs, err := registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, mediatype.CompositionList)
 	if err != nil || len(refs) != 1 || first != reg.Host+"/wasm/nested@"+refs[0].Digest.String() {
 		t.Fatalf("attach printed %q; composition referrers %v, %v", first, refs, err)
 	}
 	second, _ := attach()
-	refs, err = registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, composition.MediaType)
+	refs, err = registrytest.ReferrersOfType(ctx, reg, "wasm/nested", subj, mediatype.CompositionList)
 	if err != nil || len(refs) != 1 || second != first {
 		t.Fatalf("second attach printed %q (first %q); composition referrers %v, %v", second, first, refs, err)
 	}

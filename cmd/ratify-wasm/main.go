@@ -9,16 +9,20 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/version"
 )
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ratify-wasm",
 		Short:         "Inspect and verify WebAssembly artifacts for Ratify",
+		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInspectCmd(), newCompositionCmd(), newVerifyBundleCmd())
+	root.SetVersionTemplate(versionTemplate)
+	root.AddCommand(newInspectCmd(), newCompositionCmd(), newVerifyBundleCmd(), newVersionCmd())
 	return root
 }
 

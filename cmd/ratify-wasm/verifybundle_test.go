@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
@@ -72,7 +73,7 @@ func TestVerifyBundleCosignSignBlob(t *testing.T) {
 	}
 	run("generate-key-pair", "--output-key-prefix", filepath.Join(dir, "k"))
 	run("generate-key-pair", "--output-key-prefix", filepath.Join(dir, "other"))
-	sc := writeFile(t, dir, "sc.json", []byte(`{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","rekorTlogConfig":{},"tsaConfig":{}}`))
+	sc := writeFile(t, dir, "sc.json", []byte(clitest.SigningConfigNoServices))
 	blob := writeFile(t, dir, "hello.wasm", []byte("\x00asm\x01\x00\x00\x00"))
 	bundle := filepath.Join(dir, "hello.sigstore.json")
 	run("sign-blob", "--key", filepath.Join(dir, "k.key"), "--signing-config", sc, "--bundle", bundle, "-y", blob)

@@ -1,8 +1,11 @@
 // Package artifact recognises WebAssembly artifacts in OCI registries and
 // loads their manifest, config and WASM layers through an oci.Fetcher, so
 // every byte is size- and digest-checked. It knows the media types in use
-// (CNCF TAG Runtime, wasm-to-oci, Spin, runwasi, wasmCloud, solo-io); the
-// WASM payload is identified by its 8-byte header, never by media type alone.
+// (CNCF TAG Runtime, wasm-to-oci, Spin, runwasi, wasmCloud, solo-io: the
+// table in internal/mediatype); the WASM payload is identified by its 8-byte
+// header, never by media type alone. A composition list
+// (mediatype.CompositionList) is not WASM but is signed like the artifacts
+// it describes: it loads as LayoutCompositionList.
 package artifact
 
 import (
@@ -13,28 +16,8 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-)
-
-// Media types of WASM artifacts: the CNCF TAG Runtime WASM OCI artifact
-// (https://tag-runtime.cncf.io/wgs/wasm/deliverables/wasm-oci-artifact/) and
-// the layouts of wasm-to-oci, Spin, runwasi and wasmCloud.
-const (
-	MediaTypeCNCFConfig        = "application/vnd.wasm.config.v0+json"
-	MediaTypeCNCFLayer         = "application/wasm"
-	MediaTypeLegacyConfig      = "application/vnd.wasm.config.v1+json"
-	MediaTypeLegacyLayer       = "application/vnd.wasm.content.layer.v1+wasm"
-	MediaTypeRunwasiLayer      = "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm"
-	MediaTypeModuleLayer       = "application/vnd.module.wasm.content.layer.v1+wasm"
-	MediaTypeModuleConfig      = "application/vnd.module.wasm.config.v1+json"
-	MediaTypeWasmCloudConfig   = "application/vnd.wasmcloud.actor.archive.config"
-	MediaTypeSpinLockedApp     = "application/vnd.fermyon.spin.application.v1+config"
-	MediaTypeDockerManifest    = "application/vnd.docker.distribution.manifest.v2+json"
-	MediaTypeImageConfigDocker = "application/vnd.docker.container.image.v1+json"
-	// MediaTypeCompositionList is the artifact type of ratify-wasm
-	// composition lists (internal/composition): not WASM, but signed like
-	// the artifacts they describe.
-	MediaTypeCompositionList = "application/vnd.ratify-wasm.composition.v1+json"
 )
 
 // Layout names the convention an artifact follows; it is reported to policy.
@@ -54,10 +37,10 @@ const (
 
 // wasmLayerTypes are the layer media types that carry a WASM binary.
 var wasmLayerTypes = map[string]bool{
-	MediaTypeCNCFLayer:    true,
-	MediaTypeLegacyLayer:  true,
-	MediaTypeRunwasiLayer: true,
-	MediaTypeModuleLayer:  true,
+	mediatype.CNCFLayer:      true,
+	mediatype.WasmToOCILayer: true,
+	mediatype.RunwasiLayer:   true,
+	mediatype.ModuleLayer:    true,
 }
 
 // DefaultMaxConfigBytes bounds the config blob; WASM configs are a few
@@ -116,7 +99,7 @@ type Options struct {
 // a malformed WASM artifact (e.g. a CNCF manifest with two layers) an error.
 func Load(ctx context.Context, f oci.Fetcher, repository string, desc ocispec.Descriptor, opts Options) (*Subject, error) {
 	ref := repository + "@" + desc.Digest.String()
-	if desc.MediaType != ocispec.MediaTypeImageManifest && desc.MediaType != MediaTypeDockerManifest {
+	if desc.MediaType != ocispec.MediaTypeImageManifest && desc.MediaType != mediatype.DockerManifest {
 		return nil, &NotWasmError{Ref: ref, Reason: fmt.Sprintf("manifest media type %q is not an image manifest", desc.MediaType)}
 	}
 	raw, err := f.FetchManifest(ctx, repository, desc)
@@ -147,7 +130,7 @@ func Load(ctx context.Context, f oci.Fetcher, repository string, desc ocispec.De
 // classify decides the layout from media types alone.
 func (s *Subject) classify() error {
 	m := s.Manifest
-	if m.ArtifactType == MediaTypeCompositionList || m.Config.MediaType == MediaTypeCompositionList {
+	if m.ArtifactType == mediatype.CompositionList || m.Config.MediaType == mediatype.CompositionList {
 		s.Layout = LayoutCompositionList
 		return nil
 	}
@@ -157,26 +140,26 @@ func (s *Subject) classify() error {
 		}
 	}
 	switch m.Config.MediaType {
-	case MediaTypeCNCFConfig:
+	case mediatype.CNCFConfig:
 		s.Layout = LayoutCNCF
 		// The CNCF layout allows exactly one layer: "If a consumer sees more
 		// than a single layer for this version of the spec, they should reject it".
-		if len(m.Layers) != 1 || m.Layers[0].MediaType != MediaTypeCNCFLayer {
-			return fmt.Errorf("subject %s: CNCF WASM artifact must have exactly one %s layer, found %d layer(s)", s.Ref, MediaTypeCNCFLayer, len(m.Layers))
+		if len(m.Layers) != 1 || m.Layers[0].MediaType != mediatype.CNCFLayer {
+			return fmt.Errorf("subject %s: CNCF WASM artifact must have exactly one %s layer, found %d layer(s)", s.Ref, mediatype.CNCFLayer, len(m.Layers))
 		}
-	case MediaTypeLegacyConfig:
+	case mediatype.WasmToOCIConfig:
 		s.Layout = LayoutWasmToOCI
-	case MediaTypeWasmCloudConfig:
+	case mediatype.WasmCloudConfig:
 		s.Layout = LayoutWasmCloud
-	case MediaTypeModuleConfig:
+	case mediatype.ModuleConfig:
 		s.Layout = LayoutModuleOCI
-	case ocispec.MediaTypeImageConfig, MediaTypeImageConfigDocker:
+	case ocispec.MediaTypeImageConfig, mediatype.DockerImageConfig:
 		// Spin and runwasi use an ordinary image config with architecture wasm;
 		// plain container images land here too and are told apart by layers.
 		switch {
 		case len(s.WasmLayers) == 0:
 			return &NotWasmError{Ref: s.Ref, Reason: "no layer has a WASM media type"}
-		case hasLayer(m.Layers, MediaTypeSpinLockedApp) || hasLayer(m.Layers, MediaTypeLegacyLayer):
+		case hasLayer(m.Layers, mediatype.SpinLockedApp) || hasLayer(m.Layers, mediatype.WasmToOCILayer):
 			s.Layout = LayoutSpin
 		default:
 			s.Layout = LayoutRunwasi

@@ -9,6 +9,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -82,7 +83,7 @@ func TestMalformedWasmArtifacts(t *testing.T) {
 		layout registrytest.WasmLayout
 		want   string
 	}{
-		{"two CNCF layers", registrytest.WasmLayout{ExtraLayers: []registrytest.Blob{{MediaType: "application/wasm", Data: wasm[:10]}}}, "must have exactly one application/wasm layer, found 2"},
+		{"two CNCF layers", registrytest.WasmLayout{ExtraLayers: []registrytest.Blob{{MediaType: mediatype.CNCFLayer, Data: wasm[:10]}}}, "must have exactly one application/wasm layer, found 2"},
 		{"architecture", registrytest.WasmLayout{Config: []byte(`{"architecture":"amd64","os":"wasip2"}`)}, `architecture is "amd64", expected "wasm"`},
 		{"layerDigests", registrytest.WasmLayout{Config: []byte(`{"architecture":"wasm","os":"wasip2","layerDigests":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}`)}, "do not match the manifest layer"},
 		{"config not JSON", registrytest.WasmLayout{Config: []byte(`not json`)}, "CNCF config is not valid JSON"},

@@ -19,9 +19,9 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
@@ -551,10 +551,10 @@ func jsonKeys(typ reflect.Type) []string {
 func TestDefaultArtifactTypesMatchPlugins(t *testing.T) {
 	values := effectiveValues(t)
 	for key, want := range map[string][]string{
-		"cosign":      {cosign.ArtifactTypeSignature, cosign.MediaTypeBundle},
-		"notation":    {notation.ArtifactType},
-		"slsa":        {slsa.ArtifactTypeCosignSignature, cosign.MediaTypeBundle},
-		"composition": {composition.MediaType},
+		"cosign":      {mediatype.CosignSignature, mediatype.SigstoreBundle},
+		"notation":    {mediatype.NotationSignature},
+		"slsa":        {mediatype.CosignSignature, mediatype.SigstoreBundle},
+		"composition": {mediatype.CompositionList},
 	} {
 		var got []string
 		for _, v := range path(values, "verifiers", key, "artifactTypes").([]any) {

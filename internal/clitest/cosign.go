@@ -14,8 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
+
+// SigningConfigNoServices is a sigstore signing config that makes cosign v3
+// sign with a key and nothing else: no Fulcio, Rekor or TSA (cosign v3
+// `--signing-config`, see
+// https://github.com/sigstore/cosign/blob/main/doc/cosign_sign.md).
+const SigningConfigNoServices = `{"mediaType":"` + mediatype.SigstoreSigningConfig + `","rekorTlogConfig":{},"tsaConfig":{}}`
 
 // Cosign is a private cosign home: HOME, TUF root and docker config in a
 // temporary directory, keys without a password.

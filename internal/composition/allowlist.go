@@ -9,9 +9,6 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
-// AllowlistMediaType identifies an allowlist document.
-const AllowlistMediaType = "application/vnd.ratify-wasm.allowlist.v1+json"
-
 // MaxAllowlistBytes bounds an allowlist file (about 100,000 entries).
 const MaxAllowlistBytes int64 = 16 << 20
 

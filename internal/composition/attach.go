@@ -15,6 +15,8 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 // maxReferrerManifest bounds the referrer manifests Attach reads while it
@@ -29,9 +31,9 @@ const maxReferrerManifest = 4 << 20
 var ErrCleanup = errors.New("attached, but removing the superseded referrers tag index failed")
 
 // Attach pushes a composition list as an OCI 1.1 referrer of subject:
-// artifactType MediaType, the empty config, one layer holding raw. On a
-// registry without the referrers API, oras-go's remote.Repository updates
-// the sha256-<hex> referrers tag index itself. raw must decode; the caller
+// artifactType mediatype.CompositionList, the empty config, one layer
+// holding raw. On a registry without the referrers API, oras-go's
+// remote.Repository updates the sha256-<hex> referrers tag index itself. raw must decode; the caller
 // checks that it describes one of subject's WASM layers. A list the subject
 // already has is not pushed again: its referrer is returned.
 func Attach(ctx context.Context, target oras.GraphTarget, subject ocispec.Descriptor, raw []byte) (ocispec.Descriptor, error) {
@@ -45,7 +47,7 @@ func Attach(ctx context.Context, target oras.GraphTarget, subject ocispec.Descri
 	} else if ok {
 		return d, nil
 	}
-	layer, err := oras.PushBytes(ctx, target, MediaType, raw)
+	layer, err := oras.PushBytes(ctx, target, mediatype.CompositionList, raw)
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("push composition list: %w", err)
 	}
@@ -56,7 +58,7 @@ func Attach(ctx context.Context, target oras.GraphTarget, subject ocispec.Descri
 	// Pack in memory, then push the manifest bytes ourselves: the
 	// descriptor must be known even when the push reports a failed clean-up.
 	mem := memory.New()
-	desc, err := oras.PackManifest(ctx, mem, oras.PackManifestVersion1_1, MediaType, oras.PackManifestOptions{
+	desc, err := oras.PackManifest(ctx, mem, oras.PackManifestVersion1_1, mediatype.CompositionList, oras.PackManifestOptions{
 		Subject: &subj,
 		Layers:  []ocispec.Descriptor{layer},
 	})
@@ -82,7 +84,7 @@ func Attach(ctx context.Context, target oras.GraphTarget, subject ocispec.Descri
 // findAttached returns subject's composition referrer whose one layer is
 // the list with digest list, if there is one.
 func findAttached(ctx context.Context, target oras.GraphTarget, subject ocispec.Descriptor, list digest.Digest) (ocispec.Descriptor, bool, error) {
-	refs, err := registry.Referrers(ctx, target, subject, MediaType)
+	refs, err := registry.Referrers(ctx, target, subject, mediatype.CompositionList)
 	if err != nil {
 		return ocispec.Descriptor{}, false, fmt.Errorf("list the composition lists already attached to %s: %w", subject.Digest, err)
 	}

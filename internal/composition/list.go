@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
+	"github.com/ratify-wasm/ratify-wasm/internal/version"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-
-	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 )
-
-// MediaType is the media type of a composition list document, used as the
-// referrer's artifactType, its config media type and its layer media type.
-const MediaType = artifact.MediaTypeCompositionList
 
 // MaxListBytes bounds a composition list. The parser allows 10,000 parts of
 // about 150 bytes each; imports and exports are a few hundred at most.
@@ -63,20 +58,16 @@ type Generator struct {
 	Version string `json:"version"`
 }
 
-// ThisGenerator is this program, "ratify-wasm", at the module version it
-// was built from ("(devel)" for a source build).
+// ThisGenerator is this program, "ratify-wasm", at its release version
+// (internal/version: linked in by the Makefile, "(devel)" otherwise).
 func ThisGenerator() Generator {
-	g := Generator{Name: "ratify-wasm", Version: "(devel)"}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		g.Version = bi.Main.Version
-	}
-	return g
+	return Generator{Name: "ratify-wasm", Version: version.Version}
 }
 
 // FromBinary writes the composition list of a parsed binary.
 func FromBinary(bin *wasm.Binary, gen Generator) *List {
 	l := &List{
-		MediaType: MediaType,
+		MediaType: mediatype.CompositionList,
 		Layer:     Layer{Digest: bin.Digest, Size: bin.Size, Kind: bin.Kind},
 		Parts:     []Part{},
 		Imports:   externs(bin.Imports),

@@ -9,6 +9,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 func caps(t *testing.T, r capability.Rules) *capability.Policy {
@@ -172,7 +173,7 @@ func TestVerifyAllowlist(t *testing.T) {
 		entries = append(entries, `{"digest":"`+p.Digest+`","kind":"`+string(p.Kind)+`"}`)
 	}
 	path := filepath.Join(t.TempDir(), "allow.json")
-	if err := os.WriteFile(path, []byte(`{"mediaType":"`+composition.AllowlistMediaType+`","parts":[`+strings.Join(entries, ",")+`]}`), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(`{"mediaType":"`+mediatype.Allowlist+`","parts":[`+strings.Join(entries, ",")+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	allow, err := composition.LoadAllowlist(path)

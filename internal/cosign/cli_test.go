@@ -7,16 +7,12 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
-
-// signingConfigNoServices makes cosign v3 sign with a key and nothing else:
-// no Fulcio, Rekor or TSA (cosign v3 `--signing-config`, see
-// https://github.com/sigstore/cosign/blob/main/doc/cosign_sign.md).
-const signingConfigNoServices = `{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json","rekorTlogConfig":{},"tsaConfig":{}}`
 
 // signed is a WASM artifact signed by a real cosign CLI, with the referrer
 // descriptor Ratify hands the plugin.
@@ -51,7 +47,7 @@ func signV3Bundle(t *testing.T, r *registrytest.Registry, c *cli, key, repo stri
 	t.Helper()
 	s := newSubject(t, r, repo)
 	sc := filepath.Join(c.home, "signing-config.json")
-	if err := os.WriteFile(sc, []byte(signingConfigNoServices), 0o600); err != nil {
+	if err := os.WriteFile(sc, []byte(clitest.SigningConfigNoServices), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c.run(t, nil, "sign", "--key", key, "--signing-config", sc, "--allow-http-registry", "-y", s.ref)

@@ -2,7 +2,6 @@ package cosign
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
@@ -45,11 +44,11 @@ func NewConfig() *Config { return &Config{Layers: LayersAny, NonSignature: NonSi
 // Validate compiles the trust policies (reading key files and trusted
 // roots); every error names the configuration key at fault.
 func (c *Config) Validate() error {
-	if c.Layers != LayersAny && c.Layers != LayersAll {
-		return &failure.ConfigError{Key: "layers", Reason: fmt.Sprintf("is %q; expected \"any\" or \"all\"", c.Layers)}
+	if err := failure.OneOf("layers", c.Layers, LayersAny, LayersAll); err != nil {
+		return err
 	}
-	if c.NonSignature != NonSignatureFail && c.NonSignature != NonSignatureSkip {
-		return &failure.ConfigError{Key: "nonSignature", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonSignature)}
+	if err := failure.OneOf("nonSignature", c.NonSignature, NonSignatureFail, NonSignatureSkip); err != nil {
+		return err
 	}
 	ps, err := sigverify.CompilePolicies("trustPolicies", c.TrustPolicies)
 	var ce *failure.ConfigError

@@ -10,6 +10,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
@@ -59,7 +60,7 @@ type result = ratifytest.Result
 // runPlugin drives wasm-cosign in process exactly as skel would.
 func runPlugin(t testing.TB, subjectRef string, referrer ocispec.Descriptor, keys map[string]any) result {
 	t.Helper()
-	entry := map[string]any{"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature}
+	entry := map[string]any{"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature}
 	for k, v := range keys {
 		entry[k] = v
 	}
@@ -87,7 +88,7 @@ func sigTag(t testing.TB, r *registrytest.Registry, repo string, subject ocispec
 	if err != nil {
 		t.Fatalf("no cosign signature tag %s: %v", tag, err)
 	}
-	d.ArtifactType = cosign.ArtifactTypeSignature
+	d.ArtifactType = mediatype.CosignSignature
 	return d
 }
 

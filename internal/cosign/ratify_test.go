@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
@@ -19,7 +20,7 @@ import (
 )
 
 // artifactTypes is what a Ratify config routes to wasm-cosign.
-var artifactTypes = strings.Join([]string{cosign.ArtifactTypeSignature, cosign.MediaTypeBundle}, ",")
+var artifactTypes = strings.Join([]string{mediatype.CosignSignature, mediatype.SigstoreBundle}, ",")
 
 // verifyBoth runs `ratify verify` (v1.4.6) on subject twice: with Ratify's
 // built-in cosign verifier and with wasm-cosign, both trusting pubs, and
@@ -31,7 +32,7 @@ func verifyBoth(t *testing.T, subject string, pubs ...string) (builtin, ours *ra
 		keys = append(keys, map[string]any{"file": p})
 	}
 	builtin = ratifytest.Verify(t, ratifytest.Config{CosignEnabled: true, Verifiers: []map[string]any{{
-		"name": "cosign", "artifactTypes": cosign.ArtifactTypeSignature,
+		"name": "cosign", "artifactTypes": mediatype.CosignSignature,
 		"trustPolicies": []any{map[string]any{"name": "default", "version": "1.0.0", "scopes": []string{"*"}, "keys": keys, "tLogVerify": false}},
 	}}}, subject)
 	start := time.Now()

@@ -10,27 +10,15 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 )
 
-// Media types of cosign's formats
-// (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md and
-// the sigstore bundle media types of sigstore/protobuf-specs).
-const (
-	// ArtifactTypeSignature is what Ratify's oras store reports for cosign
-	// .sig tags and what cosign writes on OCI 1.1 signature referrers.
-	ArtifactTypeSignature = "application/vnd.dev.cosign.artifact.sig.v1+json"
-	// MediaTypeSimpleSigning is the layer media type of legacy signatures.
-	MediaTypeSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json"
-	// MediaTypeBundle is the sigstore bundle v0.3 media type (cosign v3).
-	MediaTypeBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	// mediaTypeBundlePrefix also matches "…bundle+json;version=0.x".
-	mediaTypeBundlePrefix = "application/vnd.dev.sigstore.bundle"
-	// PredicateCosignSign is the predicate type of cosign v3 signature
-	// bundles; any other predicate is an attestation, not a signature.
-	PredicateCosignSign = "https://sigstore.dev/cosign/sign/v1"
-)
+// PredicateCosignSign is the predicate type of cosign v3 signature bundles;
+// any other predicate is an attestation, not a signature. (cosign's media
+// types are in internal/mediatype.)
+const PredicateCosignSign = "https://sigstore.dev/cosign/sign/v1"
 
 // Formats reported in the "format" extension.
 const (
@@ -48,7 +36,6 @@ const (
 // Plugin is the wasm-cosign verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-cosign",
-	Version:   "0.1.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }
@@ -83,11 +70,11 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 }
 
 func isBundle(rf *plugin.Referrer) bool {
-	if strings.HasPrefix(rf.ArtifactType(), mediaTypeBundlePrefix) {
+	if strings.HasPrefix(rf.ArtifactType(), mediatype.SigstoreBundlePrefix) {
 		return true
 	}
 	for _, l := range rf.Manifest.Layers {
-		if strings.HasPrefix(l.MediaType, mediaTypeBundlePrefix) {
+		if strings.HasPrefix(l.MediaType, mediatype.SigstoreBundlePrefix) {
 			return true
 		}
 	}
@@ -99,7 +86,7 @@ func isLegacy(rf *plugin.Referrer) bool {
 		return false
 	}
 	for _, l := range rf.Manifest.Layers {
-		if l.MediaType != MediaTypeSimpleSigning {
+		if l.MediaType != mediatype.CosignSimpleSigning {
 			return false
 		}
 	}
@@ -176,7 +163,7 @@ func (v *verification) bundle() (plugin.Report, error) {
 	base := map[string]any{ExtFormat: FormatBundle, ExtDiscovery: "referrer", ExtTrustPolicy: v.policy.Name}
 	var layers []ocispec.Descriptor
 	for _, l := range v.rf.Manifest.Layers {
-		if strings.HasPrefix(l.MediaType, mediaTypeBundlePrefix) {
+		if strings.HasPrefix(l.MediaType, mediatype.SigstoreBundlePrefix) {
 			layers = append(layers, l)
 		}
 	}

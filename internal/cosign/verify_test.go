@@ -13,6 +13,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
@@ -51,7 +52,7 @@ func pushSigTag(t testing.TB, r *registrytest.Registry, repo string, subject dig
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.ArtifactType = cosign.ArtifactTypeSignature
+	d.ArtifactType = mediatype.CosignSignature
 	return d
 }
 
@@ -59,16 +60,16 @@ func pushSigTag(t testing.TB, r *registrytest.Registry, repo string, subject dig
 // artifactType bundle v0.3, one bundle layer).
 func attachBundle(t testing.TB, r *registrytest.Registry, repo string, subject ocispec.Descriptor, bundle []byte) ocispec.Descriptor {
 	t.Helper()
-	d, err := registrytest.Attach(context.Background(), r, repo, subject, cosign.MediaTypeBundle, []registrytest.Blob{{MediaType: cosign.MediaTypeBundle, Data: bundle}}, nil)
+	d, err := registrytest.Attach(context.Background(), r, repo, subject, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: bundle}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.ArtifactType = cosign.MediaTypeBundle
+	d.ArtifactType = mediatype.SigstoreBundle
 	return d
 }
 
 func simpleSigningLayer(payload []byte, ann map[string]string) registrytest.Blob {
-	return registrytest.Blob{MediaType: cosign.MediaTypeSimpleSigning, Data: payload, Annotations: ann}
+	return registrytest.Blob{MediaType: mediatype.CosignSimpleSigning, Data: payload, Annotations: ann}
 }
 
 // keylessPolicy trusts alice at issuer through the test Sigstore's root.

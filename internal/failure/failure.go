@@ -17,6 +17,9 @@ package failure
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // Check names the check that said no. Its values are the stable strings
@@ -255,6 +258,26 @@ func (e *ConfigError) Error() string {
 
 // Unwrap returns the cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// OneOf checks a configuration key that takes one of a fixed set of values:
+// nil when value is one of allowed, otherwise a *ConfigError naming key
+// and listing the allowed values, e.g.
+//
+//	invalid configuration: key "layers" is "some"; expected "any" or "all"
+func OneOf(key, value string, allowed ...string) error {
+	if slices.Contains(allowed, value) {
+		return nil
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	list := strings.Join(quoted, ", ")
+	if n := len(quoted); n > 1 {
+		list = strings.Join(quoted[:n-1], ", ") + " or " + quoted[n-1]
+	}
+	return &ConfigError{Key: key, Reason: fmt.Sprintf("is %q; expected %s", value, list)}
+}
 
 // Skip says a subject was skipped on purpose: the result is a success that
 // verified nothing, marked with the "skipped" extension so policies can

@@ -58,3 +58,26 @@ func TestChecksAndAliases(t *testing.T) {
 		t.Error("wasm-notation always said trustPolicy; it has no alias")
 	}
 }
+
+// OneOf accepts exactly the allowed values and otherwise names the key, the
+// value and every allowed value, in order.
+func TestOneOf(t *testing.T) {
+	if err := OneOf("layers", "all", "any", "all"); err != nil {
+		t.Fatalf("an allowed value: %v", err)
+	}
+	for _, c := range []struct {
+		value   string
+		allowed []string
+		want    string
+	}{
+		{"", []string{"skip"}, `invalid configuration: key "k" is ""; expected "skip"`},
+		{"Skip", []string{"fail", "skip"}, `invalid configuration: key "k" is "Skip"; expected "fail" or "skip"`},
+		{"layer", []string{"either", "manifest", "wasmLayer"}, `invalid configuration: key "k" is "layer"; expected "either", "manifest" or "wasmLayer"`},
+	} {
+		err := OneOf("k", c.value, c.allowed...)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != "k" || err.Error() != c.want {
+			t.Errorf("OneOf(k, %q, %q) = %v, want %s", c.value, c.allowed, err, c.want)
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 	"github.com/notaryproject/notation-core-go/signature/jws"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -316,11 +316,11 @@ func signatureEnvelope(t testing.TB, r *registrytest.Registry, repo string, sig 
 // shape (config media type = artifact type, no artifactType field).
 func attachEnvelope(t testing.TB, r *registrytest.Registry, repo string, subject ocispec.Descriptor, envelope []byte) ocispec.Descriptor {
 	t.Helper()
-	d, err := registrytest.Attach(context.Background(), r, repo, subject, notation.ArtifactType,
+	d, err := registrytest.Attach(context.Background(), r, repo, subject, mediatype.NotationSignature,
 		[]registrytest.Blob{{MediaType: jws.MediaTypeEnvelope, Data: envelope}}, nil, registrytest.WithConfigShape(registrytest.TypedConfigOnly))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.ArtifactType = notation.ArtifactType
+	d.ArtifactType = mediatype.NotationSignature
 	return d
 }

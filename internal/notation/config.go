@@ -210,8 +210,8 @@ func (r *RevocationConfig) validate() error {
 	if r.Mode == "" {
 		r.Mode = RevocationOnline
 	}
-	if r.Mode != RevocationOnline && r.Mode != RevocationOffline {
-		return &failure.ConfigError{Key: "revocation.mode", Reason: fmt.Sprintf("is %q; expected %q or %q", r.Mode, RevocationOnline, RevocationOffline)}
+	if err := failure.OneOf("revocation.mode", r.Mode, RevocationOnline, RevocationOffline); err != nil {
+		return err
 	}
 	if r.CRLCacheDir != "" && !filepath.IsAbs(r.CRLCacheDir) {
 		return &failure.ConfigError{Key: "revocation.crlCacheDir", Reason: fmt.Sprintf("is %q; expected an absolute path", r.CRLCacheDir)}

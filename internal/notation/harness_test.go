@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -109,7 +110,7 @@ func notationReferrers(t testing.TB, r *registrytest.Registry, repo string, subj
 	}
 	var out []ocispec.Descriptor
 	for _, d := range all {
-		if d.ArtifactType == notation.ArtifactType {
+		if d.ArtifactType == mediatype.NotationSignature {
 			out = append(out, d)
 		}
 	}
@@ -138,7 +139,7 @@ func pushWasm(t testing.TB, r *registrytest.Registry, repo string) ocispec.Descr
 // verifierEntry is a Ratify verifier entry for wasm-notation with the given
 // plugin keys.
 func verifierEntry(keys map[string]any) map[string]any {
-	e := map[string]any{"name": "wasm-notation", "artifactTypes": notation.ArtifactType}
+	e := map[string]any{"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature}
 	for k, v := range keys {
 		e[k] = v
 	}

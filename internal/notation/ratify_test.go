@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/notaryproject/notation-core-go/signature/cose"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -109,7 +110,7 @@ func TestRatifySideBySide(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		attachEnvelopeAs(t, r, "wasm/builtin-tampered-cose", moved, tampered, "application/cose")
+		attachEnvelopeAs(t, r, "wasm/builtin-tampered-cose", moved, tampered, cose.MediaTypeEnvelope)
 		cases = append(cases,
 			sideBySide{name: "signature-of-another-artifact", subject: ref("wasm/builtin-forged", forgedSubject), policy: strictPolicy([]string{"ca:certs"}, good.identity), certs: []string{good.rootPath}},
 			sideBySide{name: "tampered-cose", subject: ref("wasm/builtin-tampered-cose", moved), policy: strictPolicy([]string{"ca:certs"}, good.identity), certs: []string{good.rootPath}})
@@ -158,7 +159,7 @@ func TestRatifySideBySide(t *testing.T) {
 				rep := ratifytest.Verify(t, ratifytest.Config{
 					Policy: ratifytest.RegoPolicy(regoPolicy),
 					Verifiers: []map[string]any{
-						{"name": "notation", "artifactTypes": notation.ArtifactType, "verificationCerts": certs, "trustPolicyDoc": tc.policy},
+						{"name": "notation", "artifactTypes": mediatype.NotationSignature, "verificationCerts": certs, "trustPolicyDoc": tc.policy},
 						verifierEntry(map[string]any{"trustPolicyDoc": tc.policy, "trustStores": stores}),
 					},
 				}, tc.subject)
@@ -195,7 +196,7 @@ func TestRatifySideBySide(t *testing.T) {
 // attachEnvelopeAs is attachEnvelope with another envelope media type.
 func attachEnvelopeAs(t testing.TB, r *registrytest.Registry, repo string, subject ocispec.Descriptor, envelope []byte, mediaType string) ocispec.Descriptor {
 	t.Helper()
-	d, err := registrytest.Attach(context.Background(), r, repo, subject, notation.ArtifactType,
+	d, err := registrytest.Attach(context.Background(), r, repo, subject, mediatype.NotationSignature,
 		[]registrytest.Blob{{MediaType: mediaType, Data: envelope}}, nil, registrytest.WithConfigShape(registrytest.TypedConfigOnly))
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +225,7 @@ func TestRatifySkipLevel(t *testing.T) {
 	// The built-in dereferences the envelope content notation-go leaves nil
 	// under skip, in a goroutine: ratify either crashes, or exits first and
 	// reports that no verifier produced a result. Never a pass.
-	env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: []map[string]any{{"name": "notation", "artifactTypes": notation.ArtifactType, "verificationCerts": []string{cli.testCertPath()}, "trustPolicyDoc": skip}}})
+	env := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: []map[string]any{{"name": "notation", "artifactTypes": mediatype.NotationSignature, "verificationCerts": []string{cli.testCertPath()}, "trustPolicyDoc": skip}}})
 	builtin, err := env.TryVerify(ref)
 	switch {
 	case err != nil && strings.Contains(err.Error(), "nil pointer dereference"):

@@ -13,14 +13,23 @@ import (
 	"github.com/notaryproject/notation-core-go/signature"
 	"github.com/notaryproject/notation-core-go/signature/cose"
 	"github.com/notaryproject/notation-core-go/signature/jws"
+	"github.com/notaryproject/notation-go/registry"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
+
+// TestArtifactTypeIsNotationGos: the table's notation signature type is the
+// one notation-go writes and reads.
+func TestArtifactTypeIsNotationGos(t *testing.T) {
+	if mediatype.NotationSignature != registry.ArtifactTypeNotation {
+		t.Errorf("mediatype.NotationSignature is %q, notation-go's registry.ArtifactTypeNotation %q", mediatype.NotationSignature, registry.ArtifactTypeNotation)
+	}
+}
 
 // TestNonWasmSubject: a correctly signed container image is not accepted
 // silently; it fails, or with nonWasmSubjects "skip" is an explicit skip.
@@ -64,14 +73,14 @@ func TestSignatureManifestShape(t *testing.T) {
 	}
 	t.Run("other-artifact-type", func(t *testing.T) {
 		res := attach(t, "application/vnd.example.sbom.v1+json", registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope})
-		ratifytest.WantFail(t, res, "signatureManifest", "application/vnd.example.sbom.v1+json", notation.ArtifactType)
+		ratifytest.WantFail(t, res, "signatureManifest", "application/vnd.example.sbom.v1+json", mediatype.NotationSignature)
 	})
 	t.Run("two-envelopes", func(t *testing.T) {
-		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope}, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: append([]byte(" "), envelope...)})
+		res := attach(t, mediatype.NotationSignature, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: envelope}, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: append([]byte(" "), envelope...)})
 		ratifytest.WantFail(t, res, "signatureManifest", "2 layers", "exactly one")
 	})
 	t.Run("unknown-envelope-type", func(t *testing.T) {
-		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: "application/json", Data: envelope})
+		res := attach(t, mediatype.NotationSignature, registrytest.Blob{MediaType: "application/json", Data: envelope})
 		ratifytest.WantFail(t, res, "signatureManifest", `"application/json"`, jws.MediaTypeEnvelope, cose.MediaTypeEnvelope)
 	})
 	t.Run("no-subject", func(t *testing.T) {
@@ -80,7 +89,7 @@ func TestSignatureManifestShape(t *testing.T) {
 		m, _ := json.Marshal(ocispec.Manifest{
 			Versioned: specs.Versioned{SchemaVersion: 2},
 			MediaType: ocispec.MediaTypeImageManifest,
-			Config:    ocispec.Descriptor{MediaType: notation.ArtifactType, Digest: digest.FromBytes(config), Size: int64(len(config))},
+			Config:    ocispec.Descriptor{MediaType: mediatype.NotationSignature, Digest: digest.FromBytes(config), Size: int64(len(config))},
 			Layers:    []ocispec.Descriptor{{MediaType: jws.MediaTypeEnvelope, Digest: digest.FromBytes(envelope), Size: int64(len(envelope))}},
 		})
 		d, err := registrytest.PushManifest(ctx, r, "wasm/shape", "loose", m, map[digest.Digest][]byte{digest.FromBytes(config): config, digest.FromBytes(envelope): envelope})
@@ -90,11 +99,11 @@ func TestSignatureManifestShape(t *testing.T) {
 		ratifytest.WantFail(t, runPlugin(t, ref, d, c.config()), "signatureManifest", "no subject")
 	})
 	t.Run("jws-envelope-labelled-cose", func(t *testing.T) {
-		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: cose.MediaTypeEnvelope, Data: envelope})
+		res := attach(t, mediatype.NotationSignature, registrytest.Blob{MediaType: cose.MediaTypeEnvelope, Data: envelope})
 		ratifytest.WantFail(t, res, "integrity")
 	})
 	t.Run("garbage-envelope", func(t *testing.T) {
-		res := attach(t, notation.ArtifactType, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: []byte(`{"payload":"e30","protected":"e30","signature":"AAAA"}`)})
+		res := attach(t, mediatype.NotationSignature, registrytest.Blob{MediaType: jws.MediaTypeEnvelope, Data: []byte(`{"payload":"e30","protected":"e30","signature":"AAAA"}`)})
 		ratifytest.WantFail(t, res, "integrity")
 	})
 }

@@ -9,26 +9,21 @@ import (
 	"github.com/notaryproject/notation-core-go/signature/jws"
 	notationgo "github.com/notaryproject/notation-go"
 	notationlog "github.com/notaryproject/notation-go/log"
-	"github.com/notaryproject/notation-go/registry"
 	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // Plugin is the wasm-notation verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-notation",
-	Version:   "1.0.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }
-
-// ArtifactType is the artifact type of notation signatures. notation writes
-// it as the manifest's config media type, not as artifactType.
-const ArtifactType = registry.ArtifactTypeNotation
 
 // maxEnvelopeBytes is notation-go's own limit on a signature blob.
 const maxEnvelopeBytes = 32 << 20
@@ -101,8 +96,8 @@ func fetchEnvelope(ctx context.Context, req *plugin.Request) (*envelope, error) 
 		return fail(failure.Referrer, "cannot read signature manifest: %w", err)
 	}
 	where := rf.Ref(req.Repository())
-	if at := rf.ArtifactType(); at != ArtifactType {
-		return fail(failure.SignatureManifest, "%s has artifact type %q; expected a notation signature (%s); list only that type in this verifier's artifactTypes", where, at, ArtifactType)
+	if at := rf.ArtifactType(); at != mediatype.NotationSignature {
+		return fail(failure.SignatureManifest, "%s has artifact type %q; expected a notation signature (%s); list only that type in this verifier's artifactTypes", where, at, mediatype.NotationSignature)
 	}
 	if rf.Manifest.Subject == nil {
 		return fail(failure.SignatureManifest, "%s has no subject; a notation signature manifest names the artifact it signs", where)

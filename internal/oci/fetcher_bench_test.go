@@ -9,6 +9,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 // benchBlob is 100 MiB of pseudo-random bytes, the size class where the
@@ -20,7 +22,7 @@ func benchBlob(b *testing.B) ([]byte, ocispec.Descriptor) {
 	for i := range in {
 		in[i] = byte(rng.Uint32())
 	}
-	return in, ocispec.Descriptor{MediaType: "application/wasm", Digest: digest.FromBytes(in), Size: int64(len(in))}
+	return in, ocispec.Descriptor{MediaType: mediatype.CNCFLayer, Digest: digest.FromBytes(in), Size: int64(len(in))}
 }
 
 // BenchmarkReadExactly is how the fetcher reads a blob: exactly the

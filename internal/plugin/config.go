@@ -41,11 +41,13 @@ type Common struct {
 	LogLevel string `json:"logLevel,omitempty"`
 }
 
-// Defaults for Common.
+// Defaults and values for Common.
 const (
 	DefaultTimeout = 2500 * time.Millisecond
 	NonWasmFail    = "fail"
 	NonWasmSkip    = "skip"
+	LogLevelInfo   = "info"
+	LogLevelDebug  = "debug"
 )
 
 var commonKeys = func() map[string]bool {
@@ -64,7 +66,7 @@ func (c *Common) applyDefaults() {
 		c.NonWasmSubjects = NonWasmFail
 	}
 	if c.LogLevel == "" {
-		c.LogLevel = "info"
+		c.LogLevel = LogLevelInfo
 	}
 }
 
@@ -78,12 +80,11 @@ func (c *Common) validate() error {
 		return &failure.ConfigError{Key: "maxManifestBytes", Reason: "must be positive"}
 	case c.MaxBlobBytes < 0:
 		return &failure.ConfigError{Key: "maxBlobBytes", Reason: "must be positive"}
-	case c.NonWasmSubjects != NonWasmFail && c.NonWasmSubjects != NonWasmSkip:
-		return &failure.ConfigError{Key: "nonWasmSubjects", Reason: fmt.Sprintf("is %q; expected \"fail\" or \"skip\"", c.NonWasmSubjects)}
-	case c.LogLevel != "info" && c.LogLevel != "debug":
-		return &failure.ConfigError{Key: "logLevel", Reason: fmt.Sprintf("is %q; expected \"info\" or \"debug\"", c.LogLevel)}
 	}
-	return nil
+	if err := failure.OneOf("nonWasmSubjects", c.NonWasmSubjects, NonWasmFail, NonWasmSkip); err != nil {
+		return err
+	}
+	return failure.OneOf("logLevel", c.LogLevel, LogLevelInfo, LogLevelDebug)
 }
 
 // Validator is implemented by plugin configurations that check themselves

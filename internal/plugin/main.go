@@ -25,14 +25,19 @@ import (
 // SupportedVersions are the verifier.version values the plugins accept.
 var SupportedVersions = []string{"1.0.0"}
 
+// storeConfigVersion is the version skel.PluginMain is given: skel uses it
+// only as the StoresConfig version when it rebuilds Ratify's oras store
+// (CreateStoresFromConfig), which ignores it; "1.0.0" is what Ratify's own
+// store configurations say.
+const storeConfigVersion = "1.0.0"
+
 // MaxInputBytes bounds the JSON Ratify writes to the plugin's stdin.
 const MaxInputBytes = 4 << 20
 
 // Definition describes one plugin binary.
 type Definition[C any] struct {
 	// Name is the binary name Ratify looks up (the verifier's type or name).
-	Name    string
-	Version string
+	Name string
 	// NewConfig returns the plugin configuration with its defaults.
 	NewConfig func() *C
 	// Verify does the plugin's one job: it returns the report of a pass,
@@ -65,7 +70,7 @@ func Main[C any](def Definition[C]) {
 	}
 	go func() { w.Write(input); w.Close() }()
 	os.Stdin = r
-	skel.PluginMain(def.Name, def.Version, func(args *skel.CmdArgs, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (*verifier.VerifierResult, error) {
+	skel.PluginMain(def.Name, storeConfigVersion, func(args *skel.CmdArgs, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (*verifier.VerifierResult, error) {
 		return Run(def, args.StdinData, subject, desc, store, os.Stderr), nil
 	}, SupportedVersions)
 }
@@ -106,7 +111,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%s: %w", out.Name, err)), nil)
 		return out
 	}
-	log := NewLogger(stderr, common.LogLevel == "debug")
+	log := NewLogger(stderr, common.LogLevel == LogLevelDebug)
 	defer log.close()
 	var storeEntry map[string]any
 	if store != nil && store.GetConfig() != nil {

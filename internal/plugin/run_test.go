@@ -20,6 +20,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -59,7 +60,7 @@ func bigList() []string {
 var hostileString = strings.Repeat("https://example.com/p/", 70000/22)
 
 var testPlugin = plugin.Definition[testConfig]{
-	Name: "wasm-test", Version: "0.0.0",
+	Name:      "wasm-test",
 	NewConfig: func() *testConfig { return &testConfig{Mode: "pass"} },
 	Verify: func(ctx context.Context, req *plugin.Request, cfg *testConfig) (plugin.Report, error) {
 		switch cfg.Mode {
@@ -338,7 +339,7 @@ func TestNonWasmSubjects(t *testing.T) {
 
 	// A composition list is no WASM artifact, but signature verifiers accept
 	// it: its signature is what makes the list trustworthy.
-	list, err := registrytest.Attach(ctx, reg, "app/wasm", w, artifact.MediaTypeCompositionList, []registrytest.Blob{{MediaType: artifact.MediaTypeCompositionList, Data: []byte(`{}`)}}, nil)
+	list, err := registrytest.Attach(ctx, reg, "app/wasm", w, mediatype.CompositionList, []registrytest.Blob{{MediaType: mediatype.CompositionList, Data: []byte(`{}`)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
-
-const smokeArtifactType = "application/vnd.ratify-wasm.smoke.v1+json"
 
 // TestRatifyVerifySmoke runs the real `ratify verify` (v1.4.6) against both
 // test registries with a plugin built on this runtime and checks that the
@@ -36,7 +35,7 @@ func TestRatifyVerifySmoke(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := registrytest.Attach(ctx, reg, repo, desc, smokeArtifactType, []registrytest.Blob{{MediaType: "application/json", Data: []byte(`{}`)}}, nil); err != nil {
+			if _, err := registrytest.Attach(ctx, reg, repo, desc, mediatype.Smoke, []registrytest.Blob{{MediaType: "application/json", Data: []byte(`{}`)}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			pushed[repo] = desc.Digest.String()
@@ -44,7 +43,7 @@ func TestRatifyVerifySmoke(t *testing.T) {
 		}
 		cfg := ratifytest.Config{
 			PluginDirs: []string{pluginDir},
-			Verifiers:  []map[string]any{{"name": "smoke", "type": "wasm-smoke", "artifactTypes": smokeArtifactType, "require": "component"}},
+			Verifiers:  []map[string]any{{"name": "smoke", "type": "wasm-smoke", "artifactTypes": mediatype.Smoke, "require": "component"}},
 		}
 		env := ratifytest.NewEnv(t, cfg)
 

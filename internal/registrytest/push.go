@@ -19,22 +19,8 @@ import (
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
-)
 
-// Media types of the WASM OCI layouts (CNCF TAG Runtime's WASM OCI artifact,
-// wasm-to-oci, Spin, runwasi and wasmCloud; see internal/artifact).
-const (
-	// CNCF TAG Runtime layout (oci-wasm, wkg, wash v2, cargo-component).
-	MediaTypeWasmConfigV0 = "application/vnd.wasm.config.v0+json"
-	MediaTypeWasmLayer    = "application/wasm"
-	// engineerd/wasm-to-oci and `cosign upload wasm`.
-	MediaTypeWasmConfigV1       = "application/vnd.wasm.config.v1+json"
-	MediaTypeWasmContentLayerV1 = "application/vnd.wasm.content.layer.v1+wasm" // also Spin
-	// containerd/runwasi oci-tar-builder.
-	MediaTypeRunwasiComponentLayer = "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm"
-	// legacy wasmCloud wash.
-	MediaTypeWasmCloudActorConfig = "application/vnd.wasmcloud.actor.archive.config"
-	MediaTypeModuleWasmLayer      = "application/vnd.module.wasm.content.layer.v1+wasm"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 // FixedCreated is the timestamp written where a layout or oras.PackManifest
@@ -155,25 +141,25 @@ func PushWasm(ctx context.Context, r *Registry, repo, tag string, wasm []byte, o
 	)
 	switch opt.Format {
 	case CNCF:
-		layer.MediaType, configMT = MediaTypeWasmLayer, MediaTypeWasmConfigV0
+		layer.MediaType, configMT = mediatype.CNCFLayer, mediatype.CNCFConfig
 		configGen = func(layers []ocispec.Descriptor) ([]byte, error) {
 			return cncfConfig(wasm, opt, layers)
 		}
 	case WasmToOCI:
-		layer.MediaType, configMT = MediaTypeWasmContentLayerV1, MediaTypeWasmConfigV1
+		layer.MediaType, configMT = mediatype.WasmToOCILayer, mediatype.WasmToOCIConfig
 		configGen = emptyJSON
 	case Spin:
-		layer.MediaType, configMT = MediaTypeWasmContentLayerV1, ocispec.MediaTypeImageConfig
+		layer.MediaType, configMT = mediatype.WasmToOCILayer, ocispec.MediaTypeImageConfig
 		configGen = func(layers []ocispec.Descriptor) ([]byte, error) {
 			return imageConfig("wasm", or(opt.OS, "wasip1"), layers, nil)
 		}
 	case Runwasi:
-		layer.MediaType, configMT = MediaTypeRunwasiComponentLayer, ocispec.MediaTypeImageConfig
+		layer.MediaType, configMT = mediatype.RunwasiLayer, ocispec.MediaTypeImageConfig
 		configGen = func(layers []ocispec.Descriptor) ([]byte, error) {
 			return imageConfig("wasm", or(opt.OS, "wasip1"), layers, nil)
 		}
 	case WasmCloudLegacy:
-		layer.MediaType, configMT = MediaTypeModuleWasmLayer, MediaTypeWasmCloudActorConfig
+		layer.MediaType, configMT = mediatype.ModuleLayer, mediatype.WasmCloudConfig
 		configGen = emptyJSON
 	case ContainerImage:
 		payload := wasm

@@ -19,6 +19,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 var (
@@ -28,9 +30,7 @@ var (
 )
 
 const (
-	sigType  = "application/vnd.example.wasm.signature.v1+json"
-	sbomType = "application/spdx+json"
-	notaryV1 = "application/vnd.cncf.notary.signature"
+	sigType = "application/vnd.example.wasm.signature.v1+json"
 )
 
 func TestIsComponent(t *testing.T) {
@@ -58,11 +58,11 @@ func TestPushWasmLayouts(t *testing.T) {
 		arch, os      string
 	}
 	wants := map[Format]want{
-		CNCF:            {MediaTypeWasmConfigV0, MediaTypeWasmLayer, "wasm", "wasip1"},
-		WasmToOCI:       {MediaTypeWasmConfigV1, MediaTypeWasmContentLayerV1, "", ""},
-		Spin:            {ocispec.MediaTypeImageConfig, MediaTypeWasmContentLayerV1, "wasm", "wasip1"},
-		Runwasi:         {ocispec.MediaTypeImageConfig, MediaTypeRunwasiComponentLayer, "wasm", "wasip1"},
-		WasmCloudLegacy: {MediaTypeWasmCloudActorConfig, MediaTypeModuleWasmLayer, "", ""},
+		CNCF:            {mediatype.CNCFConfig, mediatype.CNCFLayer, "wasm", "wasip1"},
+		WasmToOCI:       {mediatype.WasmToOCIConfig, mediatype.WasmToOCILayer, "", ""},
+		Spin:            {ocispec.MediaTypeImageConfig, mediatype.WasmToOCILayer, "wasm", "wasip1"},
+		Runwasi:         {ocispec.MediaTypeImageConfig, mediatype.RunwasiLayer, "wasm", "wasip1"},
+		WasmCloudLegacy: {mediatype.WasmCloudConfig, mediatype.ModuleLayer, "", ""},
 		ContainerImage:  {ocispec.MediaTypeImageConfig, ocispec.MediaTypeImageLayerGzip, "amd64", "linux"},
 	}
 	ForEach(t, func(t *testing.T, r *Registry) {
@@ -205,11 +205,11 @@ func TestAttachAndReferrers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sbom, err := Attach(ctx, r, repo, subject, sbomType, nil, nil, WithConfigShape(TypedConfig))
+		sbom, err := Attach(ctx, r, repo, subject, mediatype.SPDX, nil, nil, WithConfigShape(TypedConfig))
 		if err != nil {
 			t.Fatal(err)
 		}
-		notary, err := Attach(ctx, r, repo, subject, notaryV1,
+		notary, err := Attach(ctx, r, repo, subject, mediatype.NotationSignature,
 			[]Blob{{MediaType: "application/jose+json", Data: []byte(`{"payload":""}`)}}, nil,
 			WithConfigShape(TypedConfigOnly))
 		if err != nil {
@@ -223,11 +223,11 @@ func TestAttachAndReferrers(t *testing.T) {
 			m.Annotations[ocispec.AnnotationCreated] != FixedCreated {
 			t.Errorf("signature manifest %+v", m)
 		}
-		if m := fetchManifest(t, r, repo, sbom.Digest.String()); m.ArtifactType != sbomType || m.Config.MediaType != sbomType ||
+		if m := fetchManifest(t, r, repo, sbom.Digest.String()); m.ArtifactType != mediatype.SPDX || m.Config.MediaType != mediatype.SPDX ||
 			len(m.Layers) != 1 || m.Layers[0].MediaType != ocispec.MediaTypeEmptyJSON {
 			t.Errorf("sbom manifest %+v", m)
 		}
-		if m := fetchManifest(t, r, repo, notary.Digest.String()); m.ArtifactType != "" || m.Config.MediaType != notaryV1 {
+		if m := fetchManifest(t, r, repo, notary.Digest.String()); m.ArtifactType != "" || m.Config.MediaType != mediatype.NotationSignature {
 			t.Errorf("notation-shaped manifest %+v", m)
 		}
 
@@ -248,8 +248,8 @@ func TestAttachAndReferrers(t *testing.T) {
 			ann  map[string]string
 		}{
 			{sig, sigType, map[string]string{ocispec.AnnotationCreated: FixedCreated, "org.example.kind": "signature"}},
-			{sbom, sbomType, map[string]string{ocispec.AnnotationCreated: FixedCreated}},
-			{notary, notaryV1, map[string]string{ocispec.AnnotationCreated: FixedCreated}},
+			{sbom, mediatype.SPDX, map[string]string{ocispec.AnnotationCreated: FixedCreated}},
+			{notary, mediatype.NotationSignature, map[string]string{ocispec.AnnotationCreated: FixedCreated}},
 		} {
 			d := got[c.desc.Digest]
 			if d.ArtifactType != c.at || d.MediaType != ocispec.MediaTypeImageManifest || d.Size != c.desc.Size || !maps.Equal(d.Annotations, c.ann) {
@@ -257,8 +257,8 @@ func TestAttachAndReferrers(t *testing.T) {
 			}
 		}
 
-		if refs, err := ReferrersOfType(ctx, r, repo, subject, notaryV1); err != nil || len(refs) != 1 || refs[0].Digest != notary.Digest {
-			t.Errorf("referrers of type %s: %+v, %v", notaryV1, refs, err)
+		if refs, err := ReferrersOfType(ctx, r, repo, subject, mediatype.NotationSignature); err != nil || len(refs) != 1 || refs[0].Digest != notary.Digest {
+			t.Errorf("referrers of type %s: %+v, %v", mediatype.NotationSignature, refs, err)
 		}
 
 		// Which path the client took: the fallback tag exists only on the
@@ -292,7 +292,7 @@ func TestReferrersAPIIsSpecExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Attach(ctx, r, "wasm/app", subject, sbomType, nil, nil); err != nil {
+	if _, err := Attach(ctx, r, "wasm/app", subject, mediatype.SPDX, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -402,8 +402,8 @@ func TestPushManifestRaw(t *testing.T) {
 		cfg := []byte(`{"architecture":"wasm","os":"wasip1"}`)
 		manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"config":{"mediaType":%q,"digest":%q,"size":%d},`+
 			`"layers":[{"mediaType":%q,"digest":%q,"size":%d}],"annotations":{"x":"hostile"}}`,
-			ocispec.MediaTypeImageManifest, MediaTypeWasmConfigV0, digest.FromBytes(cfg), len(cfg),
-			MediaTypeWasmLayer, digest.FromBytes(layer), len(layer))
+			ocispec.MediaTypeImageManifest, mediatype.CNCFConfig, digest.FromBytes(cfg), len(cfg),
+			mediatype.CNCFLayer, digest.FromBytes(layer), len(layer))
 		desc, err := PushManifest(ctx, r, "wasm/raw", "v1", []byte(manifest), map[digest.Digest][]byte{
 			digest.FromBytes(cfg):   cfg,
 			digest.FromBytes(layer): layer,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
@@ -27,12 +28,12 @@ func init() {
 			push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
 				d, err := registrytest.PushWasm(context.Background(), h.reg, repo, "v1", h.good, registrytest.WasmLayout{
 					Format:      registrytest.Spin,
-					ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: fixture(t, "sockets.wasm")}},
+					ExtraLayers: []registrytest.Blob{{MediaType: mediatype.WasmToOCILayer, Data: fixture(t, "sockets.wasm")}},
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
-				h.attach(t, repo, d, composition.MediaType, composition.MediaType, h.list(t), nil)
+				h.attach(t, repo, d, mediatype.CompositionList, mediatype.CompositionList, h.list(t), nil)
 				return d, nil, nil
 			}},
 		importCase("composition-import-implements-spoof", "an import named wasi:sockets/tcp@0.2.0 with implements wasi:cli/stdout@0.2.0, denyImports wasi:sockets/*",
@@ -62,7 +63,7 @@ func init() {
 			want:   regexp.MustCompile(`^config: .*"denyImports\[0\]" is invalid: .*can never match`),
 			push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
 				d := h.pushGood(t, repo)
-				h.attach(t, repo, d, composition.MediaType, composition.MediaType, h.list(t), nil)
+				h.attach(t, repo, d, mediatype.CompositionList, mediatype.CompositionList, h.list(t), nil)
 				return d, nil, nil
 			}},
 		hostileCase{name: "composition-nesting-hash-budget", plugin: "wasm-composition",
@@ -105,7 +106,7 @@ func (h *hostileEnv) pushWithList(t *testing.T, repo string, bin []byte, layout 
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.attach(t, repo, d, composition.MediaType, composition.MediaType, raw, nil)
+	h.attach(t, repo, d, mediatype.CompositionList, mediatype.CompositionList, raw, nil)
 	return d
 }
 

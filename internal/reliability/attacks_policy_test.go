@@ -16,8 +16,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
@@ -47,11 +46,11 @@ var policyAttacks = []policyAttack{
 		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {
 			d := e.pushWasm(t, "policy/forged")
 			statement := `{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://example.com/` + strings.Repeat("p", 70_000) + `","predicate":{}}`
-			bundle, _ := json.Marshal(map[string]any{"mediaType": bundleArtifactType, "dsseEnvelope": map[string]any{
-				"payloadType": "application/vnd.in-toto+json", "payload": base64.StdEncoding.EncodeToString([]byte(statement)), "signatures": []any{},
+			bundle, _ := json.Marshal(map[string]any{"mediaType": mediatype.SigstoreBundle, "dsseEnvelope": map[string]any{
+				"payloadType": mediatype.InToto, "payload": base64.StdEncoding.EncodeToString([]byte(statement)), "signatures": []any{},
 			}})
-			if _, err := registrytest.Attach(context.Background(), e.reg, "policy/forged", d, bundleArtifactType,
-				[]registrytest.Blob{{MediaType: bundleArtifactType, Data: bundle}}, nil, registrytest.WithConfigShape(registrytest.TypedConfig)); err != nil {
+			if _, err := registrytest.Attach(context.Background(), e.reg, "policy/forged", d, mediatype.SigstoreBundle,
+				[]registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: bundle}}, nil, registrytest.WithConfigShape(registrytest.TypedConfig)); err != nil {
 				t.Fatal(err)
 			}
 			return e.reg.Ref("policy/forged", d.Digest.String()), []map[string]any{e.wasmCosign()}
@@ -94,7 +93,7 @@ var policyAttacks = []policyAttack{
 			if _, err := registrytest.PushManifest(ctx, e.reg, repo, sigTag(list), sig, nil); err != nil {
 				t.Fatal(err)
 			}
-			builtin := map[string]any{"name": "cosign", "artifactTypes": cosign.ArtifactTypeSignature, "trustPolicies": []map[string]any{{
+			builtin := map[string]any{"name": "cosign", "artifactTypes": mediatype.CosignSignature, "trustPolicies": []map[string]any{{
 				"name": "release", "version": "1.0.0", "scopes": []string{"*"}, "keys": []map[string]any{{"file": e.keys.pub}}, "tLogVerify": false,
 			}}}
 			return ref, []map[string]any{e.wasmNotation("strict", notationCLI(t).certPath()), e.composition(), builtin}
@@ -153,12 +152,12 @@ func (e *policyEnv) pushWasm(t *testing.T, repo string) ocispec.Descriptor {
 
 // The verifier entries as the chart configures them.
 func (e *policyEnv) wasmCosign() map[string]any {
-	return map[string]any{"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature + "," + bundleArtifactType,
+	return map[string]any{"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature + "," + mediatype.SigstoreBundle,
 		"trustPolicies": keyTrust(e.keys.pub), "nonWasmSubjects": "skip", "nonSignature": "skip", "timeout": ratifyDeadline.String()}
 }
 
 func (e *policyEnv) wasmNotation(level, cert string) map[string]any {
-	return map[string]any{"name": "wasm-notation", "artifactTypes": notation.ArtifactType, "nonWasmSubjects": "skip", "timeout": ratifyDeadline.String(),
+	return map[string]any{"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature, "nonWasmSubjects": "skip", "timeout": ratifyDeadline.String(),
 		"trustPolicyDoc": map[string]any{"version": "1.0", "trustPolicies": []any{map[string]any{
 			"name": "wasm", "registryScopes": []string{"*"}, "signatureVerification": map[string]any{"level": level},
 			"trustStores": []string{"ca:certs"}, "trustedIdentities": []string{notationIdentity}}}},
@@ -166,7 +165,7 @@ func (e *policyEnv) wasmNotation(level, cert string) map[string]any {
 }
 
 func (e *policyEnv) composition() map[string]any {
-	return map[string]any{"name": "wasm-composition", "artifactTypes": composition.MediaType, "timeout": ratifyDeadline.String()}
+	return map[string]any{"name": "wasm-composition", "artifactTypes": mediatype.CompositionList, "timeout": ratifyDeadline.String()}
 }
 
 // sigTag is cosign's signature tag of d.

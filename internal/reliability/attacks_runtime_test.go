@@ -12,7 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
@@ -28,7 +28,7 @@ func init() {
 			config: map[string]any{"nonSignature": "skip"},
 			push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
 				d := h.pushGood(t, repo)
-				h.attach(t, repo, d, bundleArtifactType, bundleArtifactType, unsignedBundle(t, d, strings.Repeat("https://attacker.test/p", 70000/23)), nil)
+				h.attach(t, repo, d, mediatype.SigstoreBundle, mediatype.SigstoreBundle, unsignedBundle(t, d, strings.Repeat("https://attacker.test/p", 70000/23)), nil)
 				return d, nil, nil
 			}},
 	)
@@ -58,7 +58,7 @@ func TestRepositorySpellingAttack(t *testing.T) {
 	cli.run(t, "sign", "--insecure-registry", "--force-referrers-tag=false", reg.Ref(repo, d.Digest.String()))
 	_, port, _ := strings.Cut(reg.Host, ":")
 	spelled := "LOCALHOST:" + port + "/" + repo
-	entry := map[string]any{"name": "wasm-notation", "artifactTypes": notation.ArtifactType, "timeout": ratifyDeadline.String(),
+	entry := map[string]any{"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature, "timeout": ratifyDeadline.String(),
 		"trustPolicyDoc": map[string]any{"version": "1.0", "trustPolicies": []any{
 			map[string]any{"name": "app", "registryScopes": []string{"localhost:" + port + "/" + repo}, "signatureVerification": map[string]any{"level": "strict"},
 				"trustStores": []string{"ca:certs"}, "trustedIdentities": []string{"x509.subject: CN=release.example, O=Notary, L=Seattle, ST=WA, C=US"}},
@@ -91,11 +91,11 @@ func unsignedBundle(t *testing.T, d ocispec.Descriptor, predicateType string) []
 		t.Fatal(err)
 	}
 	b, err := json.Marshal(map[string]any{
-		"mediaType":            bundleArtifactType,
+		"mediaType":            mediatype.SigstoreBundle,
 		"verificationMaterial": map[string]any{},
 		"dsseEnvelope": map[string]any{
 			"payload":     base64.StdEncoding.EncodeToString(statement),
-			"payloadType": "application/vnd.in-toto+json",
+			"payloadType": mediatype.InToto,
 			"signatures":  []any{},
 		},
 	})

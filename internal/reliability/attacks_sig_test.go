@@ -13,6 +13,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
@@ -70,7 +71,7 @@ func legacySigCase(name, desc, want string, config map[string]any, sign func(t *
 		push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
 			d := h.pushGood(t, repo)
 			payload := sigtest.SimpleSigning(h.reg.Host+"/"+repo, d.Digest)
-			h.attach(t, repo, d, cosign.ArtifactTypeSignature, simpleSigning, payload, sign(t, payload))
+			h.attach(t, repo, d, mediatype.CosignSignature, simpleSigning, payload, sign(t, payload))
 			return d, nil, nil
 		}}
 }
@@ -147,7 +148,7 @@ func init() {
 				d := h.pushGood(t, repo)
 				ss := sigstoreFor(t, ownRoot)
 				b := chainBundle(t, ss, ss.Bundle(t, attackIdentity, attackIssuer, sigtest.Statement(cosign.PredicateCosignSign, repo, d.Digest, nil), sigtest.LegacyOptions{}))
-				h.attach(t, repo, d, bundleArtifactType, bundleArtifactType, b, nil)
+				h.attach(t, repo, d, mediatype.SigstoreBundle, mediatype.SigstoreBundle, b, nil)
 				return d, nil, nil
 			}},
 		provenanceCase(slsaRef, "provenance whose builder ID has no ref at all, under a builderIds entry without @",
@@ -155,14 +156,14 @@ func init() {
 			map[string]any{"trustPolicies": keyTrust(attackFile(slsaRef, "key.pub"))},
 			withBuilder(slsaBuilderFlow),
 			func(t *testing.T, st []byte) ([]byte, string, map[string]string) {
-				return writeKey(t, slsaRef).SignDSSE(t, st), dsseArtifactType, nil
+				return writeKey(t, slsaRef).SignDSSE(t, st), mediatype.DSSE, nil
 			}),
 		provenanceCase(slsaClaim, "keyless provenance under a GitHub Actions certificate that carries none of the workflow claims to cross-check",
 			`certificateConsistency: .*lacks the buildSignerURI claim`,
 			map[string]any{"trustPolicies": keylessTrust(slsaClaim, attackIdentity, "certificateIdentity", githubIssuer)},
 			slsaPredicate(),
 			func(t *testing.T, st []byte) ([]byte, string, map[string]string) {
-				return sigstoreFor(t, slsaClaim).Bundle(t, attackIdentity, githubIssuer, st, sigtest.LegacyOptions{}), bundleArtifactType, nil
+				return sigstoreFor(t, slsaClaim).Bundle(t, attackIdentity, githubIssuer, st, sigtest.LegacyOptions{}), mediatype.SigstoreBundle, nil
 			}),
 		provenanceCase(slsaKey, "key-signed provenance without log entry or timestamp under a policy that does not opt out",
 			`tlog: .*insecureIgnoreTlog`,
@@ -170,7 +171,7 @@ func init() {
 			slsaPredicate(),
 			func(t *testing.T, st []byte) ([]byte, string, map[string]string) {
 				sigstoreFor(t, slsaKey)
-				return writeKey(t, slsaKey).SignDSSE(t, st), dsseArtifactType, nil
+				return writeKey(t, slsaKey).SignDSSE(t, st), mediatype.DSSE, nil
 			}),
 	)
 }

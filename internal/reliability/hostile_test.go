@@ -12,20 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/notaryproject/notation-core-go/signature/jws"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
-	"github.com/ratify-wasm/ratify-wasm/internal/notation"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
 )
-
-const dsseArtifactType = "application/vnd.dsse.envelope.v1+json"
 
 // hostileEnv is a referrers registry and a valid entry per plugin.
 type hostileEnv struct {
@@ -103,7 +100,7 @@ func wasmCase(name, desc, want string) hostileCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.attach(t, repo, d, composition.MediaType, composition.MediaType, h.list(t), nil)
+			h.attach(t, repo, d, mediatype.CompositionList, mediatype.CompositionList, h.list(t), nil)
 			return d, nil, nil
 		}}
 }
@@ -146,13 +143,13 @@ func subjectCase(name, desc, want string, layout func(h *hostileEnv) ([]byte, re
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.attach(t, repo, d, smokeArtifactType, "application/json", []byte("{}"), nil)
+			h.attach(t, repo, d, mediatype.Smoke, "application/json", []byte("{}"), nil)
 			return d, nil, nil
 		}}
 }
 
 var (
-	simpleSigning = cosign.MediaTypeSimpleSigning
+	simpleSigning = mediatype.CosignSimpleSigning
 	sigAnn        = map[string]string{"dev.cosignproject.cosign/signature": base64.StdEncoding.EncodeToString([]byte("not a signature"))}
 )
 
@@ -170,10 +167,10 @@ var hostileCases = []hostileCase{
 	wasmCase("not-wasm", "a WASM layer that is text", `magic`),
 	wasmCase("empty", "an empty WASM layer", `magic|end-of-file`),
 
-	referrerCase("list-not-json", "wasm-composition", "composition list that is not JSON", `list: `, composition.MediaType, composition.MediaType, []byte("{not json"), nil),
-	referrerCase("list-deep-json", "wasm-composition", "composition list of 100,000 nested arrays", `list: `, composition.MediaType, composition.MediaType, []byte(strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)), nil),
-	referrerCase("list-wrong-schema", "wasm-composition", "composition list of another schema", `list: `, composition.MediaType, composition.MediaType, []byte(`{"mediaType":"application/json","parts":"all"}`), nil),
-	claimedCase("list-oversized", "wasm-composition", "composition list layer declared as 1 TiB", `more than the limit`, composition.MediaType, composition.MediaType, 1<<40),
+	referrerCase("list-not-json", "wasm-composition", "composition list that is not JSON", `list: `, mediatype.CompositionList, mediatype.CompositionList, []byte("{not json"), nil),
+	referrerCase("list-deep-json", "wasm-composition", "composition list of 100,000 nested arrays", `list: `, mediatype.CompositionList, mediatype.CompositionList, []byte(strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)), nil),
+	referrerCase("list-wrong-schema", "wasm-composition", "composition list of another schema", `list: `, mediatype.CompositionList, mediatype.CompositionList, []byte(`{"mediaType":"application/json","parts":"all"}`), nil),
+	claimedCase("list-oversized", "wasm-composition", "composition list layer declared as 1 TiB", `more than the limit`, mediatype.CompositionList, mediatype.CompositionList, 1<<40),
 
 	{name: "sig-too-many-layers", plugin: "wasm-cosign", desc: "signature manifest with 65 signature layers", want: regexp.MustCompile(`65 layers, more than the 64`),
 		push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
@@ -182,14 +179,14 @@ var hostileCases = []hostileCase{
 			for i := range 65 {
 				layers = append(layers, registrytest.Blob{MediaType: simpleSigning, Data: []byte(fmt.Sprintf(`{"n":%d}`, i)), Annotations: sigAnn})
 			}
-			if _, err := registrytest.Attach(context.Background(), h.reg, repo, d, cosign.ArtifactTypeSignature, layers, nil, registrytest.WithConfigShape(registrytest.TypedConfig)); err != nil {
+			if _, err := registrytest.Attach(context.Background(), h.reg, repo, d, mediatype.CosignSignature, layers, nil, registrytest.WithConfigShape(registrytest.TypedConfig)); err != nil {
 				t.Fatal(err)
 			}
 			return d, nil, nil
 		}},
-	claimedCase("sig-layer-oversized", "wasm-cosign", "signature layer declared as 1 TiB", `above the [0-9]+-byte limit`, cosign.ArtifactTypeSignature, simpleSigning, 1<<40),
-	referrerCase("sig-not-base64", "wasm-cosign", "signature annotation that is not base64", `not base64`, cosign.ArtifactTypeSignature, simpleSigning, []byte(`{}`), map[string]string{"dev.cosignproject.cosign/signature": "%%%"}),
-	referrerCase("sig-forged", "wasm-cosign", "simple-signing payload with a signature that is not one", `signature`, cosign.ArtifactTypeSignature, simpleSigning, []byte(`{"critical":{}}`), sigAnn),
+	claimedCase("sig-layer-oversized", "wasm-cosign", "signature layer declared as 1 TiB", `above the [0-9]+-byte limit`, mediatype.CosignSignature, simpleSigning, 1<<40),
+	referrerCase("sig-not-base64", "wasm-cosign", "signature annotation that is not base64", `not base64`, mediatype.CosignSignature, simpleSigning, []byte(`{}`), map[string]string{"dev.cosignproject.cosign/signature": "%%%"}),
+	referrerCase("sig-forged", "wasm-cosign", "simple-signing payload with a signature that is not one", `signature`, mediatype.CosignSignature, simpleSigning, []byte(`{"critical":{}}`), sigAnn),
 	{name: "sig-of-another-subject", plugin: "wasm-cosign", desc: "another artifact's signature listed for this one", want: regexp.MustCompile(`attached to sha256:[0-9a-f]+, not to the subject`),
 		push: func(t *testing.T, h *hostileEnv, repo string) (ocispec.Descriptor, *faultproxy.Match, faultproxy.Fault) {
 			d := h.pushGood(t, repo)
@@ -197,30 +194,30 @@ var hostileCases = []hostileCase{
 			if err != nil {
 				t.Fatal(err)
 			}
-			sig := h.attach(t, repo, other, cosign.ArtifactTypeSignature, simpleSigning, []byte(`{}`), sigAnn)
-			sig.ArtifactType = cosign.ArtifactTypeSignature
+			sig := h.attach(t, repo, other, mediatype.CosignSignature, simpleSigning, []byte(`{}`), sigAnn)
+			sig.ArtifactType = mediatype.CosignSignature
 			return d, &faultproxy.Match{Kind: faultproxy.Referrers, Client: faultproxy.Ratify}, faultproxy.AddReferrers(sig)
 		}},
-	referrerCase("bundle-not-json", "wasm-cosign", "sigstore bundle that is not JSON", `not a valid sigstore bundle`, bundleArtifactType, bundleArtifactType, []byte("{nope"), nil),
-	referrerCase("bundle-empty", "wasm-cosign", "sigstore bundle `{}`", `bundle`, bundleArtifactType, bundleArtifactType, []byte("{}"), nil),
+	referrerCase("bundle-not-json", "wasm-cosign", "sigstore bundle that is not JSON", `not a valid sigstore bundle`, mediatype.SigstoreBundle, mediatype.SigstoreBundle, []byte("{nope"), nil),
+	referrerCase("bundle-empty", "wasm-cosign", "sigstore bundle `{}`", `bundle`, mediatype.SigstoreBundle, mediatype.SigstoreBundle, []byte("{}"), nil),
 
-	referrerCase("dsse-not-json", "wasm-slsa", "DSSE envelope that is not JSON", `.`, dsseArtifactType, dsseArtifactType, []byte("{nope"), nil),
-	referrerCase("dsse-payload-not-base64", "wasm-slsa", "DSSE envelope whose payload is not base64", `base64|payload`, dsseArtifactType, dsseArtifactType,
+	referrerCase("dsse-not-json", "wasm-slsa", "DSSE envelope that is not JSON", `.`, mediatype.DSSE, mediatype.DSSE, []byte("{nope"), nil),
+	referrerCase("dsse-payload-not-base64", "wasm-slsa", "DSSE envelope whose payload is not base64", `base64|payload`, mediatype.DSSE, mediatype.DSSE,
 		[]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"%%%","signatures":[{"sig":"AAAA"}]}`), nil),
-	referrerCase("dsse-two-signatures", "wasm-slsa", "DSSE envelope with two signatures", `.`, dsseArtifactType, dsseArtifactType,
+	referrerCase("dsse-two-signatures", "wasm-slsa", "DSSE envelope with two signatures", `.`, mediatype.DSSE, mediatype.DSSE,
 		[]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"`+statementPayload("https://in-toto.io/Statement/v1")+`","signatures":[{"sig":"AAAA"},{"sig":"AAAA"}]}`), nil),
-	referrerCase("intoto-bad-type", "wasm-slsa", "DSSE envelope holding a statement of unknown _type", `.`, dsseArtifactType, dsseArtifactType,
+	referrerCase("intoto-bad-type", "wasm-slsa", "DSSE envelope holding a statement of unknown _type", `.`, mediatype.DSSE, mediatype.DSSE,
 		[]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"`+statementPayload("https://example.com/NotAStatement")+`","signatures":[{"sig":"AAAA"}]}`), nil),
-	claimedCase("dsse-oversized", "wasm-slsa", "DSSE layer declared as 1 TiB", `limit|more than`, dsseArtifactType, dsseArtifactType, 1<<40),
+	claimedCase("dsse-oversized", "wasm-slsa", "DSSE layer declared as 1 TiB", `limit|more than`, mediatype.DSSE, mediatype.DSSE, 1<<40),
 
-	referrerCase("notation-envelope-garbage", "wasm-notation", "notation signature envelope that is random bytes", `.`, notation.ArtifactType, "application/jose+json", []byte("garbage"), nil),
-	claimedCase("notation-envelope-oversized", "wasm-notation", "notation signature envelope declared as 1 TiB", `allows at most`, notation.ArtifactType, "application/jose+json", 1<<40),
+	referrerCase("notation-envelope-garbage", "wasm-notation", "notation signature envelope that is random bytes", `.`, mediatype.NotationSignature, jws.MediaTypeEnvelope, []byte("garbage"), nil),
+	claimedCase("notation-envelope-oversized", "wasm-notation", "notation signature envelope declared as 1 TiB", `allows at most`, mediatype.NotationSignature, jws.MediaTypeEnvelope, 1<<40),
 
 	subjectCase("subject-container-image", "a container image instead of a WASM artifact", `not a WASM artifact`, func(*hostileEnv) ([]byte, registrytest.WasmLayout) {
 		return nil, registrytest.WasmLayout{Format: registrytest.ContainerImage}
 	}),
 	subjectCase("subject-cncf-two-layers", "a CNCF WASM artifact with two layers", `exactly one`, func(h *hostileEnv) ([]byte, registrytest.WasmLayout) {
-		return h.good, registrytest.WasmLayout{ExtraLayers: []registrytest.Blob{{MediaType: "application/wasm", Data: h.good[:64]}}}
+		return h.good, registrytest.WasmLayout{ExtraLayers: []registrytest.Blob{{MediaType: mediatype.CNCFLayer, Data: h.good[:64]}}}
 	}),
 	subjectCase("subject-config-oversized", "a config blob of 1 MiB + 1 byte", `outside the limit`, func(h *hostileEnv) ([]byte, registrytest.WasmLayout) {
 		return h.good, registrytest.WasmLayout{Config: []byte(`{"architecture":"wasm","os":"wasip2","pad":"` + strings.Repeat("x", 1<<20) + `"}`)}
@@ -266,12 +263,12 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	pub := sigtest.NewKey(t, sigtest.ECDSAP256).WritePublic(t, t.TempDir(), "cosign.pub")
 	timeout := ratifyDeadline.String()
 	h.entries = map[string]map[string]any{
-		"wasm-smoke":       {"name": "wasm-smoke", "type": "wasm-smoke", "artifactTypes": smokeArtifactType, "timeout": timeout},
-		"wasm-composition": {"name": "wasm-composition", "artifactTypes": composition.MediaType, "timeout": timeout},
-		"wasm-cosign":      {"name": "wasm-cosign", "artifactTypes": cosign.ArtifactTypeSignature + "," + bundleArtifactType, "trustPolicies": keyTrust(pub), "timeout": timeout},
-		"wasm-slsa": {"name": "wasm-slsa", "artifactTypes": bundleArtifactType + "," + dsseArtifactType, "trustPolicies": keyTrust(pub), "timeout": timeout,
+		"wasm-smoke":       {"name": "wasm-smoke", "type": "wasm-smoke", "artifactTypes": mediatype.Smoke, "timeout": timeout},
+		"wasm-composition": {"name": "wasm-composition", "artifactTypes": mediatype.CompositionList, "timeout": timeout},
+		"wasm-cosign":      {"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature + "," + mediatype.SigstoreBundle, "trustPolicies": keyTrust(pub), "timeout": timeout},
+		"wasm-slsa": {"name": "wasm-slsa", "artifactTypes": mediatype.SigstoreBundle + "," + mediatype.DSSE, "trustPolicies": keyTrust(pub), "timeout": timeout,
 			"builderIds": []string{slsaBuilderFlow}, "sourceUri": slsaSourceRepo, "sourceRef": "refs/tags/v1.*"},
-		"wasm-notation": {"name": "wasm-notation", "artifactTypes": notation.ArtifactType, "timeout": timeout,
+		"wasm-notation": {"name": "wasm-notation", "artifactTypes": mediatype.NotationSignature, "timeout": timeout,
 			"trustPolicyDoc": map[string]any{"version": "1.0", "trustPolicies": []any{map[string]any{
 				"name": "wasm", "registryScopes": []string{"*"}, "signatureVerification": map[string]any{"level": "strict"},
 				"trustStores": []string{"ca:certs"}, "trustedIdentities": []string{notationIdentity}}}},

@@ -16,6 +16,7 @@ import (
 	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -25,10 +26,6 @@ import (
 )
 
 const (
-	smokeArtifactType  = "application/vnd.ratify-wasm.smoke.v1+json"
-	bundleArtifactType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	emptyArtifactType  = "application/vnd.oci.empty.v1+json"
-
 	slsaSourceRepo  = "github.com/ratify-wasm/hello"
 	slsaBuilderFlow = "https://github.com/ratify-wasm/hello/.github/workflows/release.yml"
 )
@@ -192,14 +189,14 @@ func newWorld(t *testing.T, reg *registrytest.Registry, names ...string) *world 
 		ref := reg.Ref(repo, d.Digest.String())
 		switch name {
 		case "wasm-smoke":
-			p.entry = map[string]any{"type": "wasm-smoke", "artifactTypes": smokeArtifactType, "require": "component"}
-			p.referrer, err = registrytest.Attach(ctx, reg, repo, d, smokeArtifactType, []registrytest.Blob{{MediaType: "application/json", Data: []byte(`{}`)}}, nil)
+			p.entry = map[string]any{"type": "wasm-smoke", "artifactTypes": mediatype.Smoke, "require": "component"}
+			p.referrer, err = registrytest.Attach(ctx, reg, repo, d, mediatype.Smoke, []registrytest.Blob{{MediaType: "application/json", Data: []byte(`{}`)}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 		case "wasm-cosign":
 			keys.run(t, "cosign2", []string{"COSIGN_EXPERIMENTAL=1"}, "sign", "--key", keys.key, "--tlog-upload=false", "--allow-http-registry", "-y", "--registry-referrers-mode=oci-1-1", ref)
-			p.entry = map[string]any{"artifactTypes": cosign.ArtifactTypeSignature, "trustPolicies": keyTrust(keys.pub)}
+			p.entry = map[string]any{"artifactTypes": mediatype.CosignSignature, "trustPolicies": keyTrust(keys.pub)}
 			p.referrer = onlyReferrer(t, reg, repo, d)
 			p.run = func(t testing.TB, s string, r ocispec.Descriptor, e map[string]any) ratifytest.Result {
 				return ratifytest.RunPlugin(t, cosign.Plugin, s, r, e)
@@ -211,7 +208,7 @@ func newWorld(t *testing.T, reg *registrytest.Registry, names ...string) *world 
 				args = append(args, "--force-referrers-tag=false")
 			}
 			cli.run(t, append(args, ref)...)
-			p.entry = map[string]any{"artifactTypes": notation.ArtifactType,
+			p.entry = map[string]any{"artifactTypes": mediatype.NotationSignature,
 				"trustPolicyDoc": map[string]any{"version": "1.0", "trustPolicies": []any{map[string]any{
 					"name": "wasm", "registryScopes": []string{"*"}, "signatureVerification": map[string]any{"level": "strict"},
 					"trustStores": []string{"ca:certs"}, "trustedIdentities": []string{notationIdentity}}}},
@@ -232,14 +229,14 @@ func newWorld(t *testing.T, reg *registrytest.Registry, names ...string) *world 
 			if p.referrer, err = composition.Attach(ctx, rep, d, raw); err != nil {
 				t.Fatal(err)
 			}
-			p.entry = map[string]any{"artifactTypes": composition.MediaType}
+			p.entry = map[string]any{"artifactTypes": mediatype.CompositionList}
 			p.run = func(t testing.TB, s string, r ocispec.Descriptor, e map[string]any) ratifytest.Result {
 				return ratifytest.RunPlugin(t, compverifier.Plugin, s, r, e)
 			}
 		case "wasm-slsa":
 			pred := keys.write(t, "provenance.json", slsaPredicate())
 			keys.run(t, "cosign3", nil, "attest", "--key", keys.key, "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry", "-y", "--type", "slsaprovenance1", "--predicate", pred, ref)
-			p.entry = map[string]any{"artifactTypes": bundleArtifactType + "," + emptyArtifactType, "trustPolicies": keyTrust(keys.pub),
+			p.entry = map[string]any{"artifactTypes": mediatype.SigstoreBundle + "," + ocispec.MediaTypeEmptyJSON, "trustPolicies": keyTrust(keys.pub),
 				"builderIds": []string{slsaBuilderFlow}, "sourceUri": slsaSourceRepo, "sourceRef": "refs/tags/v1.*"}
 			p.referrer = onlyReferrer(t, reg, repo, d)
 			p.run = func(t testing.TB, s string, r ocispec.Descriptor, e map[string]any) ratifytest.Result {

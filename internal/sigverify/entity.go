@@ -29,9 +29,6 @@ const (
 	AnnotationRFC3161     = "dev.sigstore.cosign/rfc3161timestamp"
 )
 
-// InTotoPayloadType is the DSSE payload type of in-toto statements.
-const InTotoPayloadType = "application/vnd.in-toto+json"
-
 // Kind says how an Entity is signed and therefore how it is bound to a
 // subject.
 type Kind string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
@@ -180,8 +181,8 @@ func bind(e *Entity, sc verify.SignatureContent, subject Subject, expect Expect,
 		out.SignedReference = ss.Critical.Identity.DockerReference
 	case KindDSSE:
 		env := sc.EnvelopeContent().RawEnvelope()
-		if env.PayloadType != InTotoPayloadType {
-			return failure.New(failure.Format, "DSSE payload type is %q, expected %q", env.PayloadType, InTotoPayloadType)
+		if env.PayloadType != mediatype.InToto {
+			return failure.New(failure.Format, "DSSE payload type is %q, expected %q", env.PayloadType, mediatype.InToto)
 		}
 		var st statementHeader
 		if err := json.Unmarshal(e.Payload, &st); err != nil {

@@ -2,9 +2,9 @@ package slsa
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
 )
@@ -48,14 +48,11 @@ const (
 	NonProvenanceSkip = "skip"
 )
 
-// ArtifactTypeCosignSignature is what Ratify's store calls cosign .sig tags.
-const ArtifactTypeCosignSignature = "application/vnd.dev.cosign.artifact.sig.v1+json"
-
 // NewConfig returns the defaults.
 func NewConfig() *Config {
 	return &Config{
 		SubjectDigest:     SubjectEither,
-		AttestationTagFor: []string{ArtifactTypeCosignSignature},
+		AttestationTagFor: []string{mediatype.CosignSignature},
 		NonProvenance:     NonProvenanceFail,
 	}
 }
@@ -63,13 +60,11 @@ func NewConfig() *Config {
 // Validate compiles the provenance policy and the trust policies (reading
 // key files and trusted roots); every error names the key at fault.
 func (c *Config) Validate() error {
-	switch c.SubjectDigest {
-	case SubjectEither, SubjectManifest, SubjectWasmLayer:
-	default:
-		return &failure.ConfigError{Key: "subjectDigest", Reason: fmt.Sprintf("is %q; expected %q, %q or %q", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer)}
+	if err := failure.OneOf("subjectDigest", c.SubjectDigest, SubjectEither, SubjectManifest, SubjectWasmLayer); err != nil {
+		return err
 	}
-	if c.NonProvenance != NonProvenanceFail && c.NonProvenance != NonProvenanceSkip {
-		return &failure.ConfigError{Key: "nonProvenance", Reason: fmt.Sprintf("is %q; expected %q or %q", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip)}
+	if err := failure.OneOf("nonProvenance", c.NonProvenance, NonProvenanceFail, NonProvenanceSkip); err != nil {
+		return err
 	}
 	for _, at := range c.AttestationTagFor {
 		if at == "" {

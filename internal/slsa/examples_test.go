@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -48,7 +49,7 @@ func attachProvenance(t *testing.T, r *registrytest.Registry, name string, sign 
 		t.Fatal(err)
 	}
 	b := sign(sigtest.Statement("https://slsa.dev/provenance/v1", "", subj.Digest, examplePredicate(t, tag)))
-	if _, err := registrytest.Attach(context.Background(), r, "wasm/"+name, subj, artifactTypeBundle, []registrytest.Blob{{MediaType: artifactTypeBundle, Data: b}},
+	if _, err := registrytest.Attach(context.Background(), r, "wasm/"+name, subj, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: b}},
 		map[string]string{"dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1"}); err != nil {
 		t.Fatal(err)
 	}

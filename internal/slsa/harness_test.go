@@ -9,6 +9,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
@@ -20,10 +21,6 @@ const (
 	sourceRepo  = "github.com/ratify-wasm/hello"
 	builderFlow = "https://github.com/ratify-wasm/hello/.github/workflows/release.yml"
 	commit      = "0123456789abcdef0123456789abcdef01234567"
-
-	artifactTypeSig    = "application/vnd.dev.cosign.artifact.sig.v1+json"
-	artifactTypeBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	artifactTypeDSSE   = "application/vnd.dsse.envelope.v1+json"
 )
 
 // predicateV1 is a SLSA v1 predicate as actions/attest-build-provenance
@@ -84,7 +81,7 @@ func keyTrust(pub string) []map[string]any {
 
 // entry is a wasm-slsa verifier entry.
 func entry(trust []map[string]any, extra map[string]any) map[string]any {
-	e := map[string]any{"name": "wasm-slsa", "artifactTypes": artifactTypeBundle, "trustPolicies": trust, "timeout": "20s"}
+	e := map[string]any{"name": "wasm-slsa", "artifactTypes": mediatype.SigstoreBundle, "trustPolicies": trust, "timeout": "20s"}
 	for k, v := range policyKeys() {
 		e[k] = v
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -34,7 +35,7 @@ func TestCosignV2AttestationTag(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig.ArtifactType = artifactTypeSig // as Ratify's store lists .sig tags
+		sig.ArtifactType = mediatype.CosignSignature // as Ratify's store lists .sig tags
 
 		res := runPlugin(t, r.Ref(repo, "v1"), sig, entry(keyTrust(c.pub), nil))
 		ratifytest.WantPass(t, res)
@@ -83,7 +84,7 @@ func TestCosignV2AttestationTag(t *testing.T) {
 
 		// A subject with no .att tag.
 		pushApp(t, r, "bare", "plug.wasm")
-		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "bare"), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1, ArtifactType: artifactTypeSig}, entry(keyTrust(c.pub), nil)),
+		ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "bare"), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: 1, ArtifactType: mediatype.CosignSignature}, entry(keyTrust(c.pub), nil)),
 			"discovery", "no cosign attestation tag", ".att")
 	})
 }
@@ -95,7 +96,7 @@ func TestCosignV3BundleReferrer(t *testing.T) {
 		subject, _ := pushApp(t, r, "v1")
 		ref := r.Ref(repo, subject.Digest.String())
 		c.attestV3(t, ref, "slsaprovenance1", c.writePredicate(t, "v1.json", predicateV1("v1.2.0")))
-		bundle := referrerOfType(t, r, subject, artifactTypeBundle)
+		bundle := referrerOfType(t, r, subject, mediatype.SigstoreBundle)
 
 		res := runPlugin(t, r.Ref(repo, "v1"), bundle, entry(keyTrust(c.pub), nil))
 		ratifytest.WantPass(t, res)
@@ -105,7 +106,7 @@ func TestCosignV3BundleReferrer(t *testing.T) {
 		// Some registries list bundles as application/vnd.oci.empty.v1+json;
 		// the plugin reads the manifest, not the listing.
 		empty := bundle
-		empty.ArtifactType = "application/vnd.oci.empty.v1+json"
+		empty.ArtifactType = ocispec.MediaTypeEmptyJSON
 		ratifytest.WantPass(t, runPlugin(t, r.Ref(repo, "v1"), empty, entry(keyTrust(c.pub), nil)))
 
 		// A second WASM artifact: the bundle is not about it.
@@ -189,8 +190,8 @@ func TestOrasAttachedProvenance(t *testing.T) {
 
 	// Provenance about the WASM layer, as a build that never saw the
 	// manifest writes it.
-	signed := attach(t, "layer.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(layer, predicateV1("v1.2.0"))))
-	res := runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"artifactTypes": artifactTypeDSSE}))
+	signed := attach(t, "layer.dsse.json", mediatype.DSSE, mediatype.DSSE, key.SignDSSE(t, statement(layer, predicateV1("v1.2.0"))))
+	res := runPlugin(t, r.Ref(repo, "v1"), signed, entry(keyTrust(pub), map[string]any{"artifactTypes": mediatype.DSSE}))
 	ratifytest.WantPass(t, res)
 	if s := res.Extensions["signer"].(map[string]any); s["unlogged"] != true || !strings.Contains(res.Stderr, "warn: ") || !strings.Contains(res.Stderr, "insecureIgnoreTlog") {
 		t.Errorf("signer %v, log %q: want unlogged and a warning", s, res.Stderr)
@@ -208,7 +209,7 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	// The same predicate in a .intoto.jsonl file (in-toto media type, one
 	// envelope per line) names the manifest.
 	jsonl := append(append(key.SignDSSE(t, statement(digest.FromString("earlier build"), predicateV1("v1.1.0"))), '\n'), key.SignDSSE(t, statement(subject.Digest, predicateV1("v1.2.0")))...)
-	lines := attach(t, "prov.intoto.jsonl", "application/vnd.in-toto+json", "application/vnd.in-toto+json", jsonl)
+	lines := attach(t, "prov.intoto.jsonl", mediatype.InToto, mediatype.InToto, jsonl)
 	res = runPlugin(t, r.Ref(repo, "v1"), lines, entry(keyTrust(pub), nil))
 	ratifytest.WantPass(t, res)
 	if res.Extensions["subjectMatch"] != "manifest" || res.Extensions["documents"] != float64(2) || !strings.Contains(res.Message, "line 2") {
@@ -221,7 +222,7 @@ func TestOrasAttachedProvenance(t *testing.T) {
 		"source", "none of the 2 provenance documents", "line 2")
 
 	// Subject digest mismatch: provenance of another artifact.
-	foreign := attach(t, "foreign.dsse.json", artifactTypeDSSE, artifactTypeDSSE, key.SignDSSE(t, statement(digest.FromString("another artifact"), predicateV1("v1.2.0"))))
+	foreign := attach(t, "foreign.dsse.json", mediatype.DSSE, mediatype.DSSE, key.SignDSSE(t, statement(digest.FromString("another artifact"), predicateV1("v1.2.0"))))
 	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), foreign, entry(keyTrust(pub), nil)), "subject", digest.FromString("another artifact").String())
 
 	// Tampered predicate: the payload no longer matches the signature.
@@ -230,11 +231,11 @@ func TestOrasAttachedProvenance(t *testing.T) {
 	payload, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
 	env["payload"] = base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(string(payload), "ratify-wasm/hello", "ratify-wasm/hellp")))
 	tamperedJSON, _ := json.Marshal(env)
-	tampered := attach(t, "tampered.dsse.json", artifactTypeDSSE, artifactTypeDSSE, tamperedJSON)
+	tampered := attach(t, "tampered.dsse.json", mediatype.DSSE, mediatype.DSSE, tamperedJSON)
 	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), tampered, entry(keyTrust(pub), map[string]any{"sourceUri": "github.com/ratify-wasm/hellp"})), "signature")
 
 	// Unsigned provenance never passes.
-	unsigned := attach(t, "unsigned.intoto.json", "application/vnd.in-toto+json", "application/vnd.in-toto+json", statement(subject.Digest, predicateV1("v1.2.0")))
+	unsigned := attach(t, "unsigned.intoto.json", mediatype.InToto, mediatype.InToto, statement(subject.Digest, predicateV1("v1.2.0")))
 	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "v1"), unsigned, entry(keyTrust(pub), nil)), "unsigned", "provenance must be signed")
 }
 
@@ -256,7 +257,7 @@ func TestKeyless(t *testing.T) {
 		return []map[string]any{{"name": "keyless", "scopes": []string{"*"}, "trustedRoot": rootPath,
 			"keyless": []map[string]any{{"certificateIdentity": id, "certificateOIDCIssuer": issuer}}}}
 	}
-	sig := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("sig"), Size: 1, ArtifactType: artifactTypeSig}
+	sig := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("sig"), Size: 1, ArtifactType: mediatype.CosignSignature}
 	res := runPlugin(t, r.Ref(repo, "v1"), sig, entry(trust(identity), nil))
 	ratifytest.WantPass(t, res)
 	if s := res.Extensions["signer"].(map[string]any); s["identity"] != identity || s["issuer"] != issuer {
@@ -266,12 +267,12 @@ func TestKeyless(t *testing.T) {
 
 	// The same, as a keyless sigstore bundle referrer (cosign v3 keyless).
 	b := ss.Bundle(t, identity, issuer, sigtest.Statement("https://slsa.dev/provenance/v1", "", subject.Digest, predicateV1("v1.2.0")), sigtest.LegacyOptions{})
-	ref, err := registrytest.Attach(context.Background(), r, repo, subject, artifactTypeBundle, []registrytest.Blob{{MediaType: artifactTypeBundle, Data: b}},
+	ref, err := registrytest.Attach(context.Background(), r, repo, subject, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: b}},
 		map[string]string{"dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref.ArtifactType = artifactTypeBundle
+	ref.ArtifactType = mediatype.SigstoreBundle
 	res = runPlugin(t, r.Ref(repo, "v1"), ref, entry(trust(identity), nil))
 	ratifytest.WantPass(t, res)
 	if s := res.Extensions["signer"].(map[string]any); s["identity"] != identity || s["rekorLogIndex"] == nil || res.Extensions["storage"] != "bundle-referrer" {
@@ -287,7 +288,7 @@ func pushAttTag(t testing.TB, r *registrytest.Registry, subject digest.Digest, e
 	m := ocispec.Manifest{
 		MediaType: ocispec.MediaTypeImageManifest,
 		Config:    ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))},
-		Layers:    []ocispec.Descriptor{{MediaType: artifactTypeDSSE, Digest: digest.FromBytes(envelope), Size: int64(len(envelope)), Annotations: ann}},
+		Layers:    []ocispec.Descriptor{{MediaType: mediatype.DSSE, Digest: digest.FromBytes(envelope), Size: int64(len(envelope)), Annotations: ann}},
 	}
 	m.SchemaVersion = 2
 	raw, _ := json.Marshal(m)
@@ -306,11 +307,11 @@ func TestNonWasmSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := key.SignDSSE(t, sigtest.Statement("https://slsa.dev/provenance/v1", "img", img.Digest, predicateV1("v1.2.0")))
-	ref, err := registrytest.Attach(context.Background(), r, repo, img, artifactTypeDSSE, []registrytest.Blob{{MediaType: artifactTypeDSSE, Data: env}}, nil)
+	ref, err := registrytest.Attach(context.Background(), r, repo, img, mediatype.DSSE, []registrytest.Blob{{MediaType: mediatype.DSSE, Data: env}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref.ArtifactType = artifactTypeDSSE
+	ref.ArtifactType = mediatype.DSSE
 	ratifytest.WantFail(t, runPlugin(t, r.Ref(repo, "image"), ref, entry(keyTrust(pub), nil)), "subject", "is not a WASM artifact")
 	res := runPlugin(t, r.Ref(repo, "image"), ref, entry(keyTrust(pub), map[string]any{"nonWasmSubjects": "skip"}))
 	if !res.IsSuccess || res.Extensions[plugin.ExtSkipped] != "not-wasm" {

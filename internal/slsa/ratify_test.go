@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -15,7 +18,7 @@ import (
 // artifactTypes routes to wasm-slsa what carries provenance: cosign .sig
 // (the plugin then reads the .att tag) and bundle referrers, also when a
 // registry lists them as the empty type.
-var artifactTypes = strings.Join([]string{artifactTypeSig, artifactTypeBundle, "application/vnd.oci.empty.v1+json", artifactTypeDSSE}, ",")
+var artifactTypes = strings.Join([]string{mediatype.CosignSignature, mediatype.SigstoreBundle, ocispec.MediaTypeEmptyJSON, mediatype.DSSE}, ",")
 
 // TestRatifyVerify runs `ratify verify` (v1.4.6) with wasm-slsa on a WASM
 // artifact carrying both a cosign v2.6.5 .att attestation and a cosign

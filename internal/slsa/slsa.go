@@ -30,7 +30,6 @@ import (
 // Plugin is the wasm-slsa plugin definition.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-slsa",
-	Version:   "1.0.0",
 	NewConfig: NewConfig,
 	Verify:    Verify,
 }

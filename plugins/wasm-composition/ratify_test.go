@@ -11,12 +11,11 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 )
-
-const cosignSigType = "application/vnd.dev.cosign.artifact.sig.v1+json"
 
 // cosignKey generates a key pair with the real cosign v2.6.5 CLI.
 func cosignKey(t *testing.T) (dir string, env []string) {
@@ -78,12 +77,12 @@ func ratifyConfig(t *testing.T, keyDir string) ratifytest.Config {
 		Policy:        ratifytest.RegoPolicy(ratifytest.ProjectPolicy(t, map[string]any{"provenance": map[string]any{"required": false}})),
 		Verifiers: []map[string]any{
 			{
-				"name": "wasm-composition", "artifactTypes": composition.MediaType,
+				"name": "wasm-composition", "artifactTypes": mediatype.CompositionList,
 				"denyImports":    []string{"wasi:sockets/*"},
 				"requireExports": []string{"ratify:example/answer@0.1"},
 			},
 			{
-				"name": "wasm-cosign", "artifactTypes": cosignSigType,
+				"name": "wasm-cosign", "artifactTypes": mediatype.CosignSignature,
 				"trustPolicies": []map[string]any{{
 					"name": "default", "scopes": []string{"*"},
 					"keys": []map[string]any{{"file": filepath.Join(keyDir, "cosign.pub")}}, "insecureIgnoreTlog": true,
@@ -131,7 +130,7 @@ func TestRatifyVerifySignedList(t *testing.T) {
 		if !rep.IsSuccess || !comp.IsSuccess || !sig.IsSuccess {
 			t.Fatalf("want success with both reports successful\nreport: %s\nstderr: %s", rep.Raw, rep.Stderr)
 		}
-		if comp.Depth != 0 || comp.ArtifactType != composition.MediaType || comp.Extensions["partCount"] != 5.0 || comp.Extensions["declaredInterface"] != "matched" {
+		if comp.Depth != 0 || comp.ArtifactType != mediatype.CompositionList || comp.Extensions["partCount"] != 5.0 || comp.Extensions["declaredInterface"] != "matched" {
 			t.Errorf("composition report: %+v", comp)
 		}
 

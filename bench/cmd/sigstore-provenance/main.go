@@ -31,12 +31,13 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 const (
-	bundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	slsaV1          = "https://slsa.dev/provenance/v1"
-	maxBytes        = 8 << 20
+	slsaV1   = "https://slsa.dev/provenance/v1"
+	maxBytes = 8 << 20
 )
 
 func main() {
@@ -91,8 +92,8 @@ func run(ctx context.Context, keyPath, subject, bundleDigest, builder, source st
 	if m.Subject == nil || m.Subject.Digest != sd {
 		return fmt.Errorf("bundle %s is not attached to %s", bd, sd)
 	}
-	if len(m.Layers) != 1 || m.Layers[0].MediaType != bundleMediaType || m.Layers[0].Size > maxBytes {
-		return fmt.Errorf("bundle manifest %s: want one %s layer", bd, bundleMediaType)
+	if len(m.Layers) != 1 || m.Layers[0].MediaType != mediatype.SigstoreBundle || m.Layers[0].Size > maxBytes {
+		return fmt.Errorf("bundle manifest %s: want one %s layer", bd, mediatype.SigstoreBundle)
 	}
 	lrc, err := repo.Blobs().Fetch(ctx, m.Layers[0])
 	if err != nil {

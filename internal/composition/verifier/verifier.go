@@ -15,6 +15,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -22,7 +23,6 @@ import (
 // Plugin is the wasm-composition verifier.
 var Plugin = plugin.Definition[Config]{
 	Name:      "wasm-composition",
-	Version:   "1.0.0",
 	NewConfig: NewConfig,
 	Verify:    verify,
 }
@@ -154,17 +154,17 @@ func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*compo
 	if err != nil {
 		return fail(failure.Referrer, "cannot read composition list %s: %w", listRef, err)
 	}
-	if at := ref.ArtifactType(); at != composition.MediaType {
-		return fail(failure.Referrer, "referrer %s has artifact type %q; this verifier reads composition lists (%s): set its artifactTypes to that type only", listRef, at, composition.MediaType)
+	if at := ref.ArtifactType(); at != mediatype.CompositionList {
+		return fail(failure.Referrer, "referrer %s has artifact type %q; this verifier reads composition lists (%s): set its artifactTypes to that type only", listRef, at, mediatype.CompositionList)
 	}
 	var layers []ocispec.Descriptor
 	for _, l := range ref.Manifest.Layers {
-		if l.MediaType == composition.MediaType {
+		if l.MediaType == mediatype.CompositionList {
 			layers = append(layers, l)
 		}
 	}
 	if len(layers) != 1 {
-		return fail(failure.Referrer, "composition list %s has %d layers of media type %s; expected exactly one", listRef, len(layers), composition.MediaType)
+		return fail(failure.Referrer, "composition list %s has %d layers of media type %s; expected exactly one", listRef, len(layers), mediatype.CompositionList)
 	}
 	if layers[0].Size > composition.MaxListBytes {
 		return fail(failure.List, "composition list %s is %d bytes, more than the limit of %d", listRef, layers[0].Size, composition.MaxListBytes)

@@ -21,6 +21,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -67,7 +68,7 @@ func (e *env) attach(repo string, subject ocispec.Descriptor, list []byte) ocisp
 // run invokes the plugin for referrer of subjectRef with the verifier entry cfg.
 func (e *env) run(subjectRef string, referrer ocispec.Descriptor, artifactType string, cfg map[string]any) *verifier.VerifierResult {
 	e.t.Helper()
-	entry := map[string]any{"name": "composition", "type": "wasm-composition", "artifactTypes": composition.MediaType}
+	entry := map[string]any{"name": "composition", "type": "wasm-composition", "artifactTypes": mediatype.CompositionList}
 	for k, v := range cfg {
 		entry[k] = v
 	}
@@ -125,7 +126,7 @@ func TestFixturesPassWithTheirLists(t *testing.T) {
 		e := newEnv(t, reg)
 		hello := compositiontest.Fixture(t, "hello.component.wasm")
 		subj, ref := e.push("wasm/hello", hello, registrytest.WasmLayout{Format: registrytest.Runwasi})
-		res := e.run(ref, e.attach("wasm/hello", subj, compositiontest.Encoded(t, hello)), composition.MediaType, nil)
+		res := e.run(ref, e.attach("wasm/hello", subj, compositiontest.Encoded(t, hello)), mediatype.CompositionList, nil)
 		x := ext(res)
 		if !res.IsSuccess || x["partCount"] != 5.0 || x["declaredInterface"] != "absent" || len(x["imports"].([]any)) != 18 || x["unknownPartCount"] != 0.0 {
 			t.Fatalf("hello.component.wasm: %s %v", res.Message, x)
@@ -136,7 +137,7 @@ func TestFixturesPassWithTheirLists(t *testing.T) {
 
 		nested := compositiontest.Fixture(t, "nested.wasm")
 		subj, ref = e.push("wasm/nested", nested, nestedDeclared(t))
-		res = e.run(ref, e.attach("wasm/nested", subj, compositiontest.Encoded(t, nested)), composition.MediaType,
+		res = e.run(ref, e.attach("wasm/nested", subj, compositiontest.Encoded(t, nested)), mediatype.CompositionList,
 			map[string]any{"denyImports": []string{"wasi:sockets/*"}, "requireExports": []string{"ratify:example/answer@0.1"}})
 		if x := ext(res); !res.IsSuccess || x["partCount"] != 5.0 || x["declaredInterface"] != "matched" || x["layerDigest"] != compositiontest.List(t, nested).Layer.Digest {
 			t.Fatalf("nested.wasm: %s %v", res.Message, x)
@@ -282,7 +283,7 @@ func TestTamperCases(t *testing.T) {
 				e.t = t
 				repo := "wasm/case" + string(rune('a'+i))
 				subj, ref := e.push(repo, tc.subject, tc.layout)
-				res := e.run(ref, e.attach(repo, subj, tc.list), composition.MediaType, tc.cfg)
+				res := e.run(ref, e.attach(repo, subj, tc.list), mediatype.CompositionList, tc.cfg)
 				t.Logf("message: %s", res.Message)
 				x := ext(res)
 				if tc.check == "" {
@@ -319,7 +320,7 @@ func TestListAttachedToAnotherSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	listForNested := e.attach("wasm/app", nestedDesc, compositiontest.Encoded(t, nested))
-	res := e.run(e.reg.Ref("wasm/app", "v2"), listForNested, composition.MediaType, nil)
+	res := e.run(e.reg.Ref("wasm/app", "v2"), listForNested, mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != string(failure.Referrer) || !strings.Contains(res.Message, "is attached to "+nestedDesc.Digest.String()+", not to the subject") {
 		t.Fatalf("want a referrer failure, got %s", res.Message)
 	}
@@ -329,20 +330,20 @@ func TestReferrerIsNotACompositionList(t *testing.T) {
 	e := newEnv(t, registrytest.StartReferrers(t))
 	nested := compositiontest.Fixture(t, "nested.wasm")
 	subj, ref := e.push("wasm/app", nested, registrytest.WasmLayout{})
-	sbom, err := registrytest.Attach(context.Background(), e.reg, "wasm/app", subj, "application/spdx+json", []registrytest.Blob{{MediaType: "application/spdx+json", Data: []byte("{}")}}, nil)
+	sbom, err := registrytest.Attach(context.Background(), e.reg, "wasm/app", subj, mediatype.SPDX, []registrytest.Blob{{MediaType: mediatype.SPDX, Data: []byte("{}")}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.run(ref, sbom, "application/spdx+json", nil)
+	res := e.run(ref, sbom, mediatype.SPDX, nil)
 	if res.IsSuccess || !strings.Contains(res.Message, `has artifact type "application/spdx+json"; this verifier reads composition lists`) {
 		t.Fatalf("got %s", res.Message)
 	}
 	// A referrer typed as a list whose content is not one.
-	bad, err := registrytest.Attach(context.Background(), e.reg, "wasm/app", subj, composition.MediaType, []registrytest.Blob{{MediaType: composition.MediaType, Data: []byte(`{"mediaType":"` + composition.MediaType + `"}`)}}, nil)
+	bad, err := registrytest.Attach(context.Background(), e.reg, "wasm/app", subj, mediatype.CompositionList, []registrytest.Blob{{MediaType: mediatype.CompositionList, Data: []byte(`{"mediaType":"` + mediatype.CompositionList + `"}`)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res = e.run(ref, bad, composition.MediaType, nil)
+	res = e.run(ref, bad, mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "list" || !strings.Contains(res.Message, "missing properties") {
 		t.Fatalf("got %s", res.Message)
 	}
@@ -353,10 +354,10 @@ func TestNonWasmSubject(t *testing.T) {
 	nested := compositiontest.Fixture(t, "nested.wasm")
 	subj, ref := e.push("images/app", nil, registrytest.WasmLayout{Format: registrytest.ContainerImage})
 	list := e.attach("images/app", subj, compositiontest.Encoded(t, nested))
-	if res := e.run(ref, list, composition.MediaType, nil); res.IsSuccess || ext(res)["failedCheck"] != "subject" {
+	if res := e.run(ref, list, mediatype.CompositionList, nil); res.IsSuccess || ext(res)["failedCheck"] != "subject" {
 		t.Fatalf("want a subject failure, got %s", res.Message)
 	}
-	res := e.run(ref, list, composition.MediaType, map[string]any{"nonWasmSubjects": "skip"})
+	res := e.run(ref, list, mediatype.CompositionList, map[string]any{"nonWasmSubjects": "skip"})
 	if !res.IsSuccess || ext(res)["skipped"] != "not-wasm" {
 		t.Fatalf("want an explicit skip, got %s %v", res.Message, ext(res))
 	}
@@ -370,7 +371,7 @@ func TestAllowlistOnly(t *testing.T) {
 	subj, ref := e.push("wasm/plug", plug, registrytest.WasmLayout{Format: registrytest.Runwasi})
 	list := e.attach("wasm/plug", subj, compositiontest.Encoded(t, plug))
 	writeAllowlist := func(parts []composition.Part) string {
-		a := composition.Allowlist{MediaType: composition.AllowlistMediaType}
+		a := composition.Allowlist{MediaType: mediatype.Allowlist}
 		for _, p := range parts {
 			a.Parts = append(a.Parts, composition.AllowedPart{Digest: p.Digest, Description: p.Path})
 		}
@@ -382,12 +383,12 @@ func TestAllowlistOnly(t *testing.T) {
 		return path
 	}
 	cfg := map[string]any{"trustListParts": false, "allowlistPath": writeAllowlist(l.Parts)}
-	if res := e.run(ref, list, composition.MediaType, cfg); !res.IsSuccess || ext(res)["partsFromAllowlist"] != 4.0 {
+	if res := e.run(ref, list, mediatype.CompositionList, cfg); !res.IsSuccess || ext(res)["partsFromAllowlist"] != 4.0 {
 		t.Fatalf("all parts allowlisted: %s %v", res.Message, ext(res))
 	}
 	// The greeter plug (component/component/1 and its module) is not approved.
 	cfg["allowlistPath"] = writeAllowlist(l.Parts[:2])
-	res := e.run(ref, list, composition.MediaType, cfg)
+	res := e.run(ref, list, mediatype.CompositionList, cfg)
 	if res.IsSuccess || !strings.Contains(res.Message, "2 of 4 nested parts are in neither the allowlist (list parts not trusted") || !strings.Contains(res.Message, "component/component/1 "+l.Parts[2].Digest) {
 		t.Fatalf("got %s", res.Message)
 	}
@@ -396,7 +397,7 @@ func TestAllowlistOnly(t *testing.T) {
 // writeAllowlist writes an allowlist of the digests and returns its path.
 func writeAllowlist(t *testing.T, digests ...string) string {
 	t.Helper()
-	a := composition.Allowlist{MediaType: composition.AllowlistMediaType, Parts: []composition.AllowedPart{}}
+	a := composition.Allowlist{MediaType: mediatype.Allowlist, Parts: []composition.AllowedPart{}}
 	for _, d := range digests {
 		a.Parts = append(a.Parts, composition.AllowedPart{Digest: d})
 	}
@@ -418,13 +419,13 @@ func TestMultiLayerArtifact(t *testing.T) {
 	nestedList, socketsList := compositiontest.List(t, nested), compositiontest.List(t, sockets)
 	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{
 		Format:      registrytest.Spin,
-		ExtraLayers: []registrytest.Blob{{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: sockets}},
+		ExtraLayers: []registrytest.Blob{{MediaType: mediatype.WasmToOCILayer, Data: sockets}},
 	})
 	list := e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested))
 	deny := map[string]any{"denyImports": []string{"wasi:sockets/*"}}
 	wantDigests := []any{nestedList.Layer.Digest, socketsList.Layer.Digest}
 
-	res := e.run(ref, list, composition.MediaType, deny)
+	res := e.run(ref, list, mediatype.CompositionList, deny)
 	x := ext(res)
 	if res.IsSuccess || x["failedCheck"] != "layer" || x["layerDigest"] != nestedList.Layer.Digest ||
 		!reflect.DeepEqual(x["layerDigests"], wantDigests) {
@@ -447,21 +448,21 @@ func TestMultiLayerArtifact(t *testing.T) {
 	// Allowlisted (layer and part), the second layer is covered: it passes
 	// without rules and still fails denyImports.
 	allow := writeAllowlist(t, socketsList.Layer.Digest, socketsList.Parts[0].Digest)
-	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": allow})
+	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": allow})
 	if !res.IsSuccess || !reflect.DeepEqual(ext(res)["layerDigests"], wantDigests) || !strings.Contains(res.Message, "2 WASM layer(s) checked") {
 		t.Fatalf("allowlisted second layer: %s %v", res.Message, ext(res))
 	}
-	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": allow, "denyImports": []string{"wasi:sockets/*"}})
+	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": allow, "denyImports": []string{"wasi:sockets/*"}})
 	if res.IsSuccess || ext(res)["failedCheck"] != "imports" || !strings.Contains(res.Message, "wasi:sockets/tcp@0.2.0") {
 		t.Fatalf("allowlisted second layer with deny rule: %s", res.Message)
 	}
 	// The layer digest alone does not vouch for the parts inside it.
-	res = e.run(ref, list, composition.MediaType, map[string]any{"allowlistPath": writeAllowlist(t, socketsList.Layer.Digest)})
+	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": writeAllowlist(t, socketsList.Layer.Digest)})
 	if res.IsSuccess || ext(res)["failedCheck"] != "parts" {
 		t.Fatalf("allowlisted layer, unknown part: %s", res.Message)
 	}
 
-	res = e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, compositiontest.Fixture(t, "plug.wasm"))), composition.MediaType, nil)
+	res = e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, compositiontest.Fixture(t, "plug.wasm"))), mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "which is none of the 2 WASM layers of") {
 		t.Fatalf("list of neither layer: %s", res.Message)
 	}
@@ -483,16 +484,16 @@ func TestUnknownPartsCapped(t *testing.T) {
 	subj, ref := e.push("wasm/many", wasm, registrytest.WasmLayout{Format: registrytest.Runwasi})
 	// The list of a one-module component knows the module's digest, so all
 	// 101 identical modules are known; only the layer differs...
-	res := e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, manyModules(1))), composition.MediaType, nil)
+	res := e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, manyModules(1))), mediatype.CompositionList, nil)
 	if x := ext(res); res.IsSuccess || x["failedCheck"] != "layer" || x["unknownPartCount"] != 0.0 {
 		t.Fatalf("got %s %v", res.Message, x["unknownPartCount"])
 	}
 	// ...unless only the allowlist counts and it is empty.
 	allow := filepath.Join(t.TempDir(), "allow.json")
-	if err := os.WriteFile(allow, []byte(`{"mediaType":"`+composition.AllowlistMediaType+`","parts":[]}`), 0o644); err != nil {
+	if err := os.WriteFile(allow, []byte(`{"mediaType":"`+mediatype.Allowlist+`","parts":[]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res = e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, wasm)), composition.MediaType,
+	res = e.run(ref, e.attach("wasm/many", subj, compositiontest.Encoded(t, wasm)), mediatype.CompositionList,
 		map[string]any{"trustListParts": false, "allowlistPath": allow})
 	x := ext(res)
 	if res.IsSuccess || len(x["unknownParts"].([]any)) != 100 || x["unknownPartCount"] != 101.0 || !strings.Contains(res.Message, "101 of 101 nested parts") {
@@ -504,11 +505,11 @@ func TestOversizedListIsNotFetched(t *testing.T) {
 	e := newEnv(t, registrytest.StartReferrers(t))
 	subj, ref := e.push("wasm/nested", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
 	huge := make([]byte, composition.MaxListBytes+1)
-	desc, err := registrytest.Attach(context.Background(), e.reg, "wasm/nested", subj, composition.MediaType, []registrytest.Blob{{MediaType: composition.MediaType, Data: huge}}, nil)
+	desc, err := registrytest.Attach(context.Background(), e.reg, "wasm/nested", subj, mediatype.CompositionList, []registrytest.Blob{{MediaType: mediatype.CompositionList, Data: huge}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := e.run(ref, desc, composition.MediaType, nil)
+	res := e.run(ref, desc, mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "list" || !strings.Contains(res.Message, "more than the limit of 8388608") {
 		t.Fatalf("got %s", res.Message)
 	}
@@ -521,10 +522,10 @@ func TestTooManyWasmLayers(t *testing.T) {
 	nested := compositiontest.Fixture(t, "nested.wasm")
 	var extra []registrytest.Blob
 	for i := range 100 {
-		extra = append(extra, registrytest.Blob{MediaType: registrytest.MediaTypeWasmContentLayerV1, Data: manyModules(i + 1)})
+		extra = append(extra, registrytest.Blob{MediaType: mediatype.WasmToOCILayer, Data: manyModules(i + 1)})
 	}
 	subj, ref := e.push("wasm/spin", nested, registrytest.WasmLayout{Format: registrytest.Spin, ExtraLayers: extra})
-	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested)), composition.MediaType, nil)
+	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested)), mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "has 101 WASM layers, more than the 100") {
 		t.Fatalf("got %s", res.Message)
 	}

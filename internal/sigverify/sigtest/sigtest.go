@@ -46,6 +46,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
 // Annotation keys written on cosign legacy layers.
@@ -426,7 +428,7 @@ func (s *Sigstore) Bundle(t testing.TB, identity, issuer string, statement []byt
 	t.Helper()
 	cert, env, sig := s.attest(t, identity, issuer, statement, o.NoSCT)
 	b := &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		MediaType: mediatype.SigstoreBundle,
 		VerificationMaterial: &protobundle.VerificationMaterial{
 			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
 		},
@@ -618,7 +620,7 @@ func (k *KeyPair) dsse(t testing.TB, statement []byte) *dsse.Envelope {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := es.SignPayload(context.Background(), "application/vnd.in-toto+json", statement)
+	env, err := es.SignPayload(context.Background(), mediatype.InToto, statement)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -635,7 +637,7 @@ func (k *KeyPair) Bundle(t testing.TB, statement []byte) []byte {
 	}
 	sum := sha256.Sum256(der)
 	return marshalBundle(t, &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		MediaType: mediatype.SigstoreBundle,
 		VerificationMaterial: &protobundle.VerificationMaterial{
 			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: base64.StdEncoding.EncodeToString(sum[:])}},
 		},

@@ -26,18 +26,14 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 )
 
-// Media types and annotations of provenance in registries
-// (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md,
-// https://github.com/in-toto/attestation/blob/main/spec/v1/envelope.md).
+// Annotations of provenance in registries
+// (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md);
+// the media types are in internal/mediatype.
 const (
-	MediaTypeBundleV03  = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	mediaTypeBundleBase = "application/vnd.dev.sigstore.bundle"
-	MediaTypeDSSE       = "application/vnd.dsse.envelope.v1+json"
-	MediaTypeInToto     = "application/vnd.in-toto+json"
-
 	// AnnotationBundlePredicateType is set on bundle referrer manifests by
 	// cosign and GitHub; older GitHub versions used the "/" form.
 	AnnotationBundlePredicateType       = "dev.sigstore.bundle.predicateType"
@@ -135,13 +131,13 @@ func FromReferrer(ctx context.Context, f oci.Fetcher, repository string, desc oc
 // tarballs, images) without fetching them.
 func mayHoldProvenance(layerType, artifactType string) bool {
 	switch {
-	case strings.HasPrefix(layerType, mediaTypeBundleBase), layerType == MediaTypeDSSE,
-		layerType == MediaTypeInToto, strings.Contains(layerType, "json"):
+	case strings.HasPrefix(layerType, mediatype.SigstoreBundlePrefix), layerType == mediatype.DSSE,
+		layerType == mediatype.InToto, strings.Contains(layerType, "json"):
 		return true
 	case layerType == "application/octet-stream", layerType == ocispec.MediaTypeImageLayer, layerType == "":
 		// oras attach of a file without ":<type>" yields a generic type;
 		// read it only when the artifact says it is an attestation.
-		return strings.HasPrefix(artifactType, mediaTypeBundleBase) || artifactType == MediaTypeDSSE ||
+		return strings.HasPrefix(artifactType, mediatype.SigstoreBundlePrefix) || artifactType == mediatype.DSSE ||
 			strings.Contains(artifactType, "in-toto") || strings.Contains(artifactType, "slsa") || strings.Contains(artifactType, "provenance")
 	}
 	return false
@@ -187,7 +183,7 @@ func FromAttestationTag(ctx context.Context, f oci.Fetcher, repository string, s
 	}
 	var docs []Document
 	for _, l := range m.Layers {
-		if l.MediaType != MediaTypeDSSE {
+		if l.MediaType != mediatype.DSSE {
 			continue
 		}
 		found, err := readLayer(ctx, f, repository, desc.Digest, l, l.Annotations[AnnotationCosignPredicateType], true)
@@ -269,7 +265,7 @@ func sniff(b []byte) (Format, string) {
 		return "", ""
 	}
 	switch {
-	case strings.HasPrefix(top.MediaType, mediaTypeBundleBase):
+	case strings.HasPrefix(top.MediaType, mediatype.SigstoreBundlePrefix):
 		if top.DSSE != nil {
 			return FormatBundle, payloadPredicateType(top.DSSE.Payload)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 )
@@ -32,12 +33,12 @@ func statement(pt string) []byte {
 }
 
 func envelope(pt string) []byte {
-	b, _ := json.Marshal(map[string]any{"payloadType": "application/vnd.in-toto+json", "payload": base64.StdEncoding.EncodeToString(statement(pt)), "signatures": []any{map[string]string{"sig": "AA=="}}})
+	b, _ := json.Marshal(map[string]any{"payloadType": mediatype.InToto, "payload": base64.StdEncoding.EncodeToString(statement(pt)), "signatures": []any{map[string]string{"sig": "AA=="}}})
 	return b
 }
 
 func bundle(pt string) []byte {
-	b, _ := json.Marshal(map[string]any{"mediaType": MediaTypeBundleV03, "dsseEnvelope": json.RawMessage(envelope(pt))})
+	b, _ := json.Marshal(map[string]any{"mediaType": mediatype.SigstoreBundle, "dsseEnvelope": json.RawMessage(envelope(pt))})
 	return b
 }
 
@@ -62,12 +63,12 @@ func attach(t *testing.T, r *registrytest.Registry, subject ocispec.Descriptor, 
 func TestFromReferrerSniffsContent(t *testing.T) {
 	r, f, subject := setup(t)
 	const slsaV1 = "https://slsa.dev/provenance/v1"
-	desc, m := attach(t, r, subject, "application/vnd.in-toto+json", []registrytest.Blob{
-		{MediaType: "application/wasm", Data: []byte("\x00asm\x01\x00\x00\x00")},                               // not read
-		{MediaType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)},                       // read, not provenance
-		{MediaType: MediaTypeBundleV03, Data: bundle(slsaV1)},                                                  // bundle
-		{MediaType: "application/octet-stream", Data: envelope("https://slsa.dev/provenance/v0.2")},            // oras attach without a type
-		{MediaType: MediaTypeInToto, Data: append(append(statement(slsaV1), '\n', '\n'), envelope(slsaV1)...)}, // JSON Lines
+	desc, m := attach(t, r, subject, mediatype.InToto, []registrytest.Blob{
+		{MediaType: mediatype.CNCFLayer, Data: []byte("\x00asm\x01\x00\x00\x00")},                               // not read
+		{MediaType: mediatype.SPDX, Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)},                                 // read, not provenance
+		{MediaType: mediatype.SigstoreBundle, Data: bundle(slsaV1)},                                             // bundle
+		{MediaType: "application/octet-stream", Data: envelope("https://slsa.dev/provenance/v0.2")},             // oras attach without a type
+		{MediaType: mediatype.InToto, Data: append(append(statement(slsaV1), '\n', '\n'), envelope(slsaV1)...)}, // JSON Lines
 	}, nil)
 	docs, err := FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m)
 	if err != nil {
@@ -110,15 +111,15 @@ func TestFromReferrerSniffsContent(t *testing.T) {
 func TestBundleAnnotationIsAHint(t *testing.T) {
 	r, f, subject := setup(t)
 	// A bundle without a readable payload takes its type from the manifest annotation.
-	noPayload, _ := json.Marshal(map[string]any{"mediaType": MediaTypeBundleV03, "messageSignature": map[string]any{}})
-	desc, m := attach(t, r, subject, MediaTypeBundleV03, []registrytest.Blob{{MediaType: MediaTypeBundleV03, Data: noPayload}},
+	noPayload, _ := json.Marshal(map[string]any{"mediaType": mediatype.SigstoreBundle, "messageSignature": map[string]any{}})
+	desc, m := attach(t, r, subject, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: noPayload}},
 		map[string]string{AnnotationBundlePredicateType: "https://sigstore.dev/cosign/sign/v1"})
 	docs, err := FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m)
 	if err != nil || len(docs) != 1 || docs[0].PredicateType != "https://sigstore.dev/cosign/sign/v1" {
 		t.Fatalf("docs %+v, err %v", docs, err)
 	}
 	// The payload's own type wins over the annotation.
-	desc, m = attach(t, r, subject, MediaTypeBundleV03, []registrytest.Blob{{MediaType: MediaTypeBundleV03, Data: bundle("https://slsa.dev/provenance/v1")}},
+	desc, m = attach(t, r, subject, mediatype.SigstoreBundle, []registrytest.Blob{{MediaType: mediatype.SigstoreBundle, Data: bundle("https://slsa.dev/provenance/v1")}},
 		map[string]string{AnnotationBundlePredicateType: "https://sigstore.dev/cosign/sign/v1"})
 	docs, err = FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m)
 	if err != nil || len(docs) != 1 || docs[0].PredicateType != "https://slsa.dev/provenance/v1" {
@@ -130,15 +131,15 @@ func TestLimits(t *testing.T) {
 	r, f, subject := setup(t)
 	var many []registrytest.Blob
 	for i := 0; i <= MaxLayers; i++ {
-		many = append(many, registrytest.Blob{MediaType: MediaTypeDSSE, Data: []byte{byte('a' + i)}})
+		many = append(many, registrytest.Blob{MediaType: mediatype.DSSE, Data: []byte{byte('a' + i)}})
 	}
-	desc, m := attach(t, r, subject, MediaTypeDSSE, many, nil)
+	desc, m := attach(t, r, subject, mediatype.DSSE, many, nil)
 	if _, err := FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m); err == nil || !strings.Contains(err.Error(), "more than the 16") {
 		t.Errorf("too many layers: %v", err)
 	}
 
 	// A layer declaring more than MaxDocumentBytes is refused before it is read.
-	desc, m = attach(t, r, subject, MediaTypeDSSE, []registrytest.Blob{{MediaType: MediaTypeDSSE, Data: envelope("x")}}, nil)
+	desc, m = attach(t, r, subject, mediatype.DSSE, []registrytest.Blob{{MediaType: mediatype.DSSE, Data: envelope("x")}}, nil)
 	m.Layers[0].Size = MaxDocumentBytes + 1
 	var tooLarge *oci.TooLargeError
 	if _, err := FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m); !errors.As(err, &tooLarge) {
@@ -150,7 +151,7 @@ func TestLimits(t *testing.T) {
 	for i := 0; i <= MaxDocuments+5; i++ {
 		lines = append(append(lines, envelope("x")...), '\n')
 	}
-	desc, m = attach(t, r, subject, MediaTypeInToto, []registrytest.Blob{{MediaType: MediaTypeInToto, Data: lines}}, nil)
+	desc, m = attach(t, r, subject, mediatype.InToto, []registrytest.Blob{{MediaType: mediatype.InToto, Data: lines}}, nil)
 	if _, err := FromReferrer(context.Background(), f, r.Host+"/"+repo, desc, m); err == nil || !strings.Contains(err.Error(), "more than 32 documents") {
 		t.Errorf("too many documents: %v", err)
 	}
@@ -183,8 +184,8 @@ func TestFromAttestationTag(t *testing.T) {
 	config := layer(ocispec.MediaTypeImageConfig, cfg, nil)
 
 	push(ocispec.Manifest{Config: config, Layers: []ocispec.Descriptor{
-		layer("application/spdx+json", sbom, nil),
-		layer(MediaTypeDSSE, env, map[string]string{AnnotationCosignPredicateType: "https://slsa.dev/provenance/v0.2", "dev.sigstore.cosign/certificate": "PEM"}),
+		layer(mediatype.SPDX, sbom, nil),
+		layer(mediatype.DSSE, env, map[string]string{AnnotationCosignPredicateType: "https://slsa.dev/provenance/v0.2", "dev.sigstore.cosign/certificate": "PEM"}),
 	}}, blobs)
 	docs, err := FromAttestationTag(ctx, f, repository, subject.Digest)
 	if err != nil || len(docs) != 1 {
@@ -196,7 +197,7 @@ func TestFromAttestationTag(t *testing.T) {
 	}
 
 	// An .att manifest that names another subject is refused.
-	push(ocispec.Manifest{Config: config, Layers: []ocispec.Descriptor{layer(MediaTypeDSSE, env, nil)},
+	push(ocispec.Manifest{Config: config, Layers: []ocispec.Descriptor{layer(mediatype.DSSE, env, nil)},
 		Subject: &ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("other"), Size: 1}}, blobs)
 	if _, err := FromAttestationTag(ctx, f, repository, subject.Digest); err == nil || !strings.Contains(err.Error(), "names subject") {
 		t.Errorf("foreign subject: %v", err)

@@ -20,11 +20,11 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// In-toto statement and payload types.
+// In-toto statement types and SLSA predicate types (the DSSE payload type
+// is mediatype.InToto).
 const (
 	StatementV01     = "https://in-toto.io/Statement/v0.1"
 	StatementV1      = ita1.StatementTypeUri
-	PayloadType      = "application/vnd.in-toto+json"
 	PredicateSLSAV02 = "https://slsa.dev/provenance/v0.2"
 	PredicateSLSAV1  = "https://slsa.dev/provenance/v1"
 )

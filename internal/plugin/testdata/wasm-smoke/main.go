@@ -52,7 +52,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *config) (plugin.Repor
 
 func main() {
 	plugin.Main(plugin.Definition[config]{
-		Name: "wasm-smoke", Version: "0.0.0",
+		Name:      "wasm-smoke",
 		NewConfig: func() *config { return &config{} },
 		Verify:    verify,
 	})

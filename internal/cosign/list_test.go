@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -25,7 +25,7 @@ func TestCompositionListSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := composition.FromBinary(bin, composition.ThisGenerator()).Encode()
+		doc, err := list.FromBinary(bin, list.ThisGenerator()).Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +33,7 @@ func TestCompositionListSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := composition.Attach(ctx, repo, s.subject, doc)
+		list, err := list.Attach(ctx, repo, s.subject, doc)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,17 +9,18 @@ REL_VULNDB     := $(BIN)/vulndb
 
 # Mutation testing of the packages that decide: signature verification,
 # the provenance policy, the composition domain code (the list format and
-# diff, the allowlist, the composition and capability policies), and the
-# runtime's result building. Composition's plugin glue, the root of
-# internal/composition, whose tests start registries, is left out for time:
-# only its domain subpackages are listed. gremlins copies the module per
-# worker and runs each mutant against its package's tests; results land in
-# docs/mutation and on docs/reliability.md. Takes about an hour on two
-# cores: not part of `make test`.
+# diff, the allowlist, the schemas, the composition and capability
+# policies), and the runtime's result building. Composition's plugin glue,
+# the root of internal/composition, whose tests start registries, is left
+# out for time: only its domain subpackages are listed. gremlins copies the
+# module per worker and runs each mutant against its package's tests;
+# results land in docs/mutation and on docs/reliability.md. Takes about an
+# hour on two cores: not part of `make test`.
 REL_GREMLINS_VERSION := v0.6.0
 REL_MUTATION_PKGS    ?= internal/plugin internal/sigverify internal/slsa/policy \
                         internal/composition/list internal/composition/allowlist \
-                        internal/composition/policy internal/composition/capability
+                        internal/composition/schema internal/composition/policy \
+                        internal/composition/capability
 
 .PHONY: reliability-docs audit race mutation
 

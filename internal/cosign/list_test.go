@@ -2,6 +2,7 @@ package cosign_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
@@ -45,7 +46,13 @@ func TestCompositionListSignature(t *testing.T) {
 		sig := sigTag(t, r, s.repo, list)
 
 		trusted := keyPolicy(pub)
-		wantSuccess(t, runPlugin(t, listRef, sig, trusted), map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtKeyID: keyID(t, pub)})
+		res := runPlugin(t, listRef, sig, trusted)
+		wantSuccess(t, res, map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtKeyID: keyID(t, pub)})
+		// A list's signer is reported in the shape every plugin uses.
+		want := map[string]any{"summary": "key " + keyID(t, pub), "keyId": keyID(t, pub), "trustPolicy": "default", "unlogged": true}
+		if got := res.Extensions[cosign.ExtSigner]; !reflect.DeepEqual(got, want) {
+			t.Errorf("signer %#v, want %#v", got, want)
+		}
 
 		_, otherPub := c.keyPair(t, "other")
 		wantFailure(t, runPlugin(t, listRef, sig, keyPolicy(otherPub)), failure.Signature, listRef)

@@ -13,7 +13,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/gen"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/stats"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -67,7 +67,7 @@ func (w *world) compositionPoint(t *testing.T, pool *gen.Pool, series string, si
 		return r.Wall
 	}
 	inProcess := func() time.Duration {
-		r := ratifytest.RunPlugin(t, verifier.Plugin, ref, list, entry)
+		r := ratifytest.RunPlugin(t, composition.Plugin, ref, list, entry)
 		if !r.IsSuccess {
 			t.Fatalf("wasm-composition in process on %s: %s", ref, r.Message)
 		}

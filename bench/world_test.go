@@ -16,7 +16,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/execstat"
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -250,7 +250,7 @@ func attachList(t *testing.T, r *registrytest.Registry, repo string, subject oci
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := composition.FromBinary(bin, composition.ThisGenerator()).Encode()
+	list, err := list.FromBinary(bin, list.ThisGenerator()).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

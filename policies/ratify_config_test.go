@@ -13,8 +13,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -90,7 +90,7 @@ func publish(t *testing.T, r *registrytest.Registry, host, repo string, ss *sigt
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := composition.Attach(ctx, rep, subj, compositiontest.Encoded(t, wasm))
+	list, err := list.Attach(ctx, rep, subj, compositiontest.Encoded(t, wasm))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	vconfig "github.com/ratify-project/ratify/pkg/verifier/config"
 
-	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
@@ -120,7 +120,7 @@ func BenchmarkDecodeConfig(b *testing.B) {
 	run("wasm-cosign", func(b *testing.B, in []byte) { decode(b, cosign.Plugin, in) })
 	run("wasm-notation", func(b *testing.B, in []byte) { decode(b, notation.Plugin, in) })
 	run("wasm-slsa", func(b *testing.B, in []byte) { decode(b, slsa.Plugin, in) })
-	run("wasm-composition", func(b *testing.B, in []byte) { decode(b, compverifier.Plugin, in) })
+	run("wasm-composition", func(b *testing.B, in []byte) { decode(b, composition.Plugin, in) })
 }
 
 // BenchmarkDecodeInputJSON is the baseline: only parsing the same plugin

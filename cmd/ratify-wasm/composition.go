@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -20,7 +20,7 @@ var errCompositionDiffers = errors.New("the composition list and the binary diff
 
 // compBinary reads a WASM binary from a file or from a WASM layer of an
 // artifact in a registry (see pickLayer) and returns its composition list.
-func compBinary(ctx context.Context, source string, pick layerChoice, reg *registryFlags) (*composition.List, error) {
+func compBinary(ctx context.Context, source string, pick layerChoice, reg *registryFlags) (*list.List, error) {
 	b, err := readWasm(ctx, source, pick, reg)
 	if err != nil {
 		return nil, err
@@ -29,15 +29,15 @@ func compBinary(ctx context.Context, source string, pick layerChoice, reg *regis
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	return composition.FromBinary(bin, composition.ThisGenerator()), nil
+	return list.FromBinary(bin, list.ThisGenerator()), nil
 }
 
-func compReadList(path string) (*composition.List, []byte, error) {
-	raw, err := bounded.ReadFile(path, composition.MaxListBytes)
+func compReadList(path string) (*list.List, []byte, error) {
+	raw, err := bounded.ReadFile(path, list.MaxBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := composition.Decode(raw)
+	l, err := list.Decode(raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -121,8 +121,8 @@ and prints the existing referrer.`,
 			if err != nil {
 				return err
 			}
-			desc, err := composition.Attach(ctx, repo, s.Descriptor, raw)
-			if errors.Is(err, composition.ErrCleanup) {
+			desc, err := list.Attach(ctx, repo, s.Descriptor, raw)
+			if errors.Is(err, list.ErrCleanup) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
 			} else if err != nil {
 				return err
@@ -161,7 +161,7 @@ func newCompositionDiffCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d := composition.Compare(listed, found)
+			d := list.Compare(listed, found)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)

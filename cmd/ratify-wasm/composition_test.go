@@ -13,8 +13,8 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -50,12 +50,12 @@ func TestCompositionCreateFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := composition.Decode([]byte(out))
+	l, err := list.Decode([]byte(out))
 	if err != nil {
 		t.Fatalf("create wrote an invalid list: %v", err)
 	}
 	want := compositiontest.List(t, compositiontest.Fixture(t, "hello.component.wasm"))
-	if d := composition.Compare(want, l); !d.Empty() || l.Generator.Name != "ratify-wasm" {
+	if d := list.Compare(want, l); !d.Empty() || l.Generator.Name != "ratify-wasm" {
 		t.Fatalf("list differs from the binary: %+v, generator %+v", d, l.Generator)
 	}
 	path := filepath.Join(t.TempDir(), "list.json")
@@ -191,8 +191,8 @@ func TestCompositionDiff(t *testing.T) {
 		t.Fatalf("diff output:\n%s", out)
 	}
 	out, err = compRun(t, "diff", "--json", nestedList, compFixture(t, "sockets.wasm"))
-	var d composition.Diff
-	if !errors.Is(err, errCompositionDiffers) || json.Unmarshal([]byte(out), &d) != nil || len(d.Imports) != 1 || d.Imports[0].Change != composition.Added {
+	var d list.Diff
+	if !errors.Is(err, errCompositionDiffers) || json.Unmarshal([]byte(out), &d) != nil || len(d.Imports) != 1 || d.Imports[0].Change != list.Added {
 		t.Fatalf("diff --json: %v\n%s", err, out)
 	}
 

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/version"
 )
@@ -53,11 +53,11 @@ func TestVersionLinked(t *testing.T) {
 			t.Errorf("ratify-wasm %v: %q, want %q", args, got, want)
 		}
 	}
-	var l composition.List
+	var l list.List
 	if err := json.Unmarshal([]byte(run("composition", "create", testenv.FixturePath(t, "hello.component.wasm"))), &l); err != nil {
 		t.Fatal(err)
 	}
-	if l.Generator != (composition.Generator{Name: "ratify-wasm", Version: linked}) {
+	if l.Generator != (list.Generator{Name: "ratify-wasm", Version: linked}) {
 		t.Errorf("composition list generator %+v, want version %q", l.Generator, linked)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
-	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
@@ -491,7 +491,7 @@ func TestSchemaCoversPluginSettings(t *testing.T) {
 	}
 	configs := map[string]any{
 		"cosign": cosign.Plugin.NewConfig(), "notation": notation.Plugin.NewConfig(),
-		"slsa": slsa.Plugin.NewConfig(), "composition": compverifier.Plugin.NewConfig(),
+		"slsa": slsa.Plugin.NewConfig(), "composition": composition.Plugin.NewConfig(),
 	}
 	// Keys Ratify sets from the Verifier resource, not from parameters.
 	ratifyOwned := []string{"name", "type", "artifactTypes", "nestedReferences", "version", "source"}

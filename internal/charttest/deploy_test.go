@@ -19,7 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
-	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -43,7 +43,7 @@ var decoders = map[string]func(entry map[string]any) (plugin.Common, error){
 		return c, err
 	},
 	"wasm-composition": func(e map[string]any) (plugin.Common, error) {
-		c, _, err := plugin.DecodeConfig(e, compverifier.Plugin.NewConfig)
+		c, _, err := plugin.DecodeConfig(e, composition.Plugin.NewConfig)
 		return c, err
 	},
 }

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
@@ -148,7 +148,7 @@ func TestPluginsOCIDownloadedByRatify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := composition.Attach(context.Background(), rep, subj, compositiontest.Encoded(t, wasm)); err != nil {
+		if _, err := list.Attach(context.Background(), rep, subj, compositiontest.Encoded(t, wasm)); err != nil {
 			t.Fatal(err)
 		}
 		return reg.Ref(repo, "v1")

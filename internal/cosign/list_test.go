@@ -2,9 +2,10 @@ package cosign_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -25,7 +26,7 @@ func TestCompositionListSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := composition.FromBinary(bin, composition.ThisGenerator()).Encode()
+		doc, err := list.FromBinary(bin, list.ThisGenerator()).Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +34,7 @@ func TestCompositionListSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := composition.Attach(ctx, repo, s.subject, doc)
+		list, err := list.Attach(ctx, repo, s.subject, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,13 @@ func TestCompositionListSignature(t *testing.T) {
 		sig := sigTag(t, r, s.repo, list)
 
 		trusted := keyPolicy(pub)
-		wantSuccess(t, runPlugin(t, listRef, sig, trusted), map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtKeyID: keyID(t, pub)})
+		res := runPlugin(t, listRef, sig, trusted)
+		wantSuccess(t, res, map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtKeyID: keyID(t, pub)})
+		// A list's signer is reported in the shape every plugin uses.
+		want := map[string]any{"summary": "key " + keyID(t, pub), "keyId": keyID(t, pub), "trustPolicy": "default", "unlogged": true}
+		if got := res.Extensions[cosign.ExtSigner]; !reflect.DeepEqual(got, want) {
+			t.Errorf("signer %#v, want %#v", got, want)
+		}
 
 		_, otherPub := c.keyPair(t, "other")
 		wantFailure(t, runPlugin(t, listRef, sig, keyPolicy(otherPub)), failure.Signature, listRef)

@@ -214,6 +214,18 @@ func TestRatifyKeyless(t *testing.T) {
 			if v.Extensions[cosign.ExtIdentity] != alice || v.Extensions[cosign.ExtTimestampSource] != "rfc3161" {
 				t.Errorf("report %+v", v)
 			}
+			// signer has wasm-slsa's shape: an object, the certificate's claims included.
+			if s, _ := v.Extensions[cosign.ExtSigner].(map[string]any); s["identity"] != alice || s["issuer"] != issuer || s["trustPolicy"] != "ci" ||
+				s["summary"] != alice+" (issuer "+issuer+")" || s["rekorLogIndex"] == nil || s["certificate"] == nil {
+				t.Errorf("signer %+v", v.Extensions[cosign.ExtSigner])
+			}
+			sigs, _ := v.Extensions[cosign.ExtSignatures].([]any)
+			if len(sigs) == 0 {
+				t.Fatalf("no signatures in %+v", v)
+			}
+			if s, _ := sigs[0].(map[string]any)["signer"].(map[string]any); s["identity"] != alice || s["trustPolicy"] != "ci" || s["certificate"] != nil {
+				t.Errorf("signatures[0].signer %+v: want the signer without the certificate's claims", s)
+			}
 		}
 		if !formats[cosign.FormatLegacy] || !formats[cosign.FormatBundle] {
 			t.Errorf("formats %v", formats)

@@ -245,16 +245,16 @@ func checkOf(err error) failure.Check {
 
 // signatureReport is one entry of the "signatures" extension.
 type signatureReport struct {
-	Index       int         `json:"index"`
-	Digest      string      `json:"digest"`
-	Verified    bool        `json:"verified"`
-	Signer      string      `json:"signer,omitempty"`
-	TlogIndex   *int64      `json:"tlogIndex,omitempty"`
-	Timestamps  []timestamp `json:"timestamps,omitempty"`
-	Notes       []string    `json:"notes,omitempty"`
-	Unlogged    bool        `json:"unlogged,omitempty"`
-	FailedCheck string      `json:"failedCheck,omitempty"`
-	Error       string      `json:"error,omitempty"`
+	Index       int            `json:"index"`
+	Digest      string         `json:"digest"`
+	Verified    bool           `json:"verified"`
+	Signer      map[string]any `json:"signer,omitempty"`
+	TlogIndex   *int64         `json:"tlogIndex,omitempty"`
+	Timestamps  []timestamp    `json:"timestamps,omitempty"`
+	Notes       []string       `json:"notes,omitempty"`
+	Unlogged    bool           `json:"unlogged,omitempty"`
+	FailedCheck string         `json:"failedCheck,omitempty"`
+	Error       string         `json:"error,omitempty"`
 }
 
 type timestamp struct {
@@ -269,7 +269,12 @@ func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) sign
 		r.Error = err.Error()
 		return r
 	}
-	r.Verified, r.Signer, r.Notes, r.Unlogged = true, out.Signer(), out.Notes, out.Unlogged
+	// Each signature's signer has the top-level shape without the
+	// certificate's claims (those of the first are in the top-level
+	// signer): 64 sets of claims could outgrow the extensions' bound.
+	signer := out.SignerReport()
+	signer.Certificate = nil
+	r.Verified, r.Signer, r.Notes, r.Unlogged = true, signer.Extension(), out.Notes, out.Unlogged
 	if len(out.Tlog) > 0 {
 		idx := out.Tlog[0].LogIndex
 		r.TlogIndex = &idx
@@ -283,7 +288,7 @@ func report(i int, l ocispec.Descriptor, out *sigverify.Outcome, err error) sign
 // addOutcome sets the top-level extensions from the first verified
 // signature, for policies that read one signer.
 func addOutcome(ext map[string]any, o *sigverify.Outcome) {
-	ext[ExtSigner] = o.Signer()
+	ext[ExtSigner] = o.SignerReport().Extension()
 	if o.KeyID != "" {
 		ext[ExtKeyID] = o.KeyID
 	} else {
@@ -319,7 +324,7 @@ const (
 	ExtSignatures      = "signatures"
 	ExtVerified        = "verifiedSignatures"
 	ExtTotal           = "totalSignatures"
-	ExtSigner          = "signer"
+	ExtSigner          = plugin.ExtSigner
 	ExtKeyID           = "keyId"
 	ExtIdentity        = "identity"
 	ExtIssuer          = "issuer"

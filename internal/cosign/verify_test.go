@@ -102,7 +102,10 @@ func TestKeyless(t *testing.T) {
 			desc := pushSigTag(t, r, "wasm/keyless-legacy", subj.Digest, simpleSigningLayer(payload, ss.CosignSignature(t, alice, issuer, payload, sigtest.LegacyOptions{})))
 			res := runPlugin(t, ref, desc, strict)
 			wantSuccess(t, res, map[string]any{cosign.ExtFormat: cosign.FormatLegacy, cosign.ExtIdentity: alice, cosign.ExtIssuer: issuer,
-				cosign.ExtTimestampSource: sigverify.SourceRFC3161, cosign.ExtTlogIndex: float64(1000), cosign.ExtSigner: alice + " (issuer " + issuer + ")"})
+				cosign.ExtTimestampSource: sigverify.SourceRFC3161, cosign.ExtTlogIndex: float64(1000)})
+			if s, _ := res.Extensions[cosign.ExtSigner].(map[string]any); s["summary"] != alice+" (issuer "+issuer+")" || s["identity"] != alice || s["issuer"] != issuer || s["rekorLogIndex"] != float64(1000) {
+				t.Errorf("signer %v", res.Extensions[cosign.ExtSigner])
+			}
 			if _, ok := res.Extensions[cosign.ExtTimestamp].(string); !ok {
 				t.Errorf("no timestamp extension: %v", res.Extensions)
 			}

@@ -40,7 +40,7 @@ const (
 
 // ratify-wasm's own documents.
 const (
-	// CompositionList: a composition list (internal/composition), as the
+	// CompositionList: a composition list (internal/composition/list), as the
 	// referrer's artifactType, its config media type, its layer media type
 	// and the document's own mediaType.
 	CompositionList = "application/vnd.ratify-wasm.composition.v1+json"

@@ -7,7 +7,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -86,17 +86,17 @@ func init() {
 }
 
 // listOf is the composition list of bin, parsed under lim.
-func listOf(t *testing.T, bin []byte, lim wasm.Limits) *composition.List {
+func listOf(t *testing.T, bin []byte, lim wasm.Limits) *list.List {
 	t.Helper()
 	parsed, err := wasm.Parse(bin, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return composition.FromBinary(parsed, composition.Generator{Name: "reliability", Version: "1"})
+	return list.FromBinary(parsed, list.Generator{Name: "reliability", Version: "1"})
 }
 
 // pushWithList pushes bin in layout and attaches l to it.
-func (h *hostileEnv) pushWithList(t *testing.T, repo string, bin []byte, layout registrytest.WasmLayout, l *composition.List) ocispec.Descriptor {
+func (h *hostileEnv) pushWithList(t *testing.T, repo string, bin []byte, layout registrytest.WasmLayout, l *list.List) ocispec.Descriptor {
 	t.Helper()
 	d, err := registrytest.PushWasm(context.Background(), h.reg, repo, "v1", bin, layout)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -75,7 +75,7 @@ var policyAttacks = []policyAttack{
 			if err != nil {
 				t.Fatal(err)
 			}
-			list, err := composition.Attach(ctx, rep, d, raw)
+			list, err := list.Attach(ctx, rep, d, raw)
 			if err != nil {
 				t.Fatal(err)
 			}

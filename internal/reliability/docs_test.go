@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
@@ -117,8 +118,8 @@ func limitsSection() string {
 	row("result message", bytesize(plugin.MaxMessageBytes), "plugin.MaxMessageBytes", "no")
 	row("string in a result's extensions (longer: the result fails, check `result`)", bytesize(plugin.MaxStringBytes), "plugin.MaxStringBytes", "no")
 	row("plugin log line", bytesize(plugin.MaxLogLineBytes), "plugin.MaxLogLineBytes", "no")
-	row("composition list", bytesize(composition.MaxListBytes), "composition.MaxListBytes", "no")
-	row("allowlist file", bytesize(composition.MaxAllowlistBytes), "composition.MaxAllowlistBytes", "no")
+	row("composition list", bytesize(list.MaxBytes), "list.MaxBytes", "no")
+	row("allowlist file", bytesize(allowlist.MaxBytes), "allowlist.MaxBytes", "no")
 	row("in-toto statement", bytesize(provenance.MaxStatementBytes), "provenance.MaxStatementBytes", "no")
 	l := reflect.ValueOf(wasm.DefaultLimits())
 	for i := 0; i < l.NumField(); i++ {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	compverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
@@ -226,12 +226,12 @@ func newWorld(t *testing.T, reg *registrytest.Registry, names ...string) *world 
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.referrer, err = composition.Attach(ctx, rep, d, raw); err != nil {
+			if p.referrer, err = list.Attach(ctx, rep, d, raw); err != nil {
 				t.Fatal(err)
 			}
 			p.entry = map[string]any{"artifactTypes": mediatype.CompositionList}
 			p.run = func(t testing.TB, s string, r ocispec.Descriptor, e map[string]any) ratifytest.Result {
-				return ratifytest.RunPlugin(t, compverifier.Plugin, s, r, e)
+				return ratifytest.RunPlugin(t, composition.Plugin, s, r, e)
 			}
 		case "wasm-slsa":
 			pred := keys.write(t, "provenance.json", slsaPredicate())
@@ -269,7 +269,7 @@ func compositionList(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return composition.FromBinary(bin, composition.Generator{Name: "reliability", Version: "1"}).Encode()
+	return list.FromBinary(bin, list.Generator{Name: "reliability", Version: "1"}).Encode()
 }
 
 // declaredLayout is the CNCF layout with the component's real imports and

@@ -2,9 +2,12 @@ package sigverify
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
 // Timestamp sources reported in Timestamp.Source.
@@ -77,4 +80,25 @@ func (o *Outcome) Signer() string {
 		return "key " + o.KeyID
 	}
 	return o.Identity + " (issuer " + o.Issuer + ")"
+}
+
+// SignerReport is who signed, for the signer extension (plugin.Signer).
+func (o *Outcome) SignerReport() plugin.Signer {
+	s := plugin.Signer{Summary: o.Signer(), TrustPolicy: o.Policy, KeyID: o.KeyID, Unlogged: o.Unlogged}
+	if o.KeyID == "" {
+		s.Identity, s.Issuer = o.Identity, o.Issuer
+	}
+	if o.CertSummary != nil {
+		// The Fulcio claims come from the CI's OIDC token, not from the
+		// build: Rego can rely on them where a predicate is forgeable.
+		var claims map[string]any
+		if raw, err := json.Marshal(o.CertSummary.Extensions); err == nil && json.Unmarshal(raw, &claims) == nil && len(claims) > 0 {
+			s.Certificate = claims
+		}
+	}
+	if len(o.Tlog) > 0 {
+		idx := o.Tlog[0].LogIndex
+		s.RekorLogIndex = &idx
+	}
+	return s
 }

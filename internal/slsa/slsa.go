@@ -10,7 +10,6 @@ package slsa
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -50,7 +49,7 @@ const (
 	ExtInvocationID      = "invocationId"
 	ExtSubjectDigest     = "subjectDigest"
 	ExtSubjectMatch      = "subjectMatch"
-	ExtSigner            = "signer"
+	ExtSigner            = plugin.ExtSigner
 	ExtCertificateClaims = "certificateClaims"
 	ExtStorage           = "storage"
 	ExtProvenanceLayer   = "provenanceLayer"
@@ -272,7 +271,7 @@ func verifyDocument(doc *discover.Document, trust *sigverify.Policy, targets []t
 		}
 		return nil, fail(stageSignature, failure.Signature, "%w", err)
 	}
-	ext[ExtSigner] = signer(out)
+	ext[ExtSigner] = out.SignerReport().Extension()
 
 	st, err := provenance.DecodeStatement(out.Statement)
 	if err != nil {
@@ -345,31 +344,6 @@ func addProvenance(ext map[string]any, p *provenance.Provenance) {
 	set(ExtBuildTrigger, p.Event)
 	set(ExtRunnerEnvironment, p.RunnerEnvironment)
 	set(ExtInvocationID, p.InvocationID)
-}
-
-// signer describes who signed, from verified data only.
-func signer(o *sigverify.Outcome) map[string]any {
-	s := map[string]any{"trustPolicy": o.Policy, "summary": o.Signer()}
-	if o.Unlogged {
-		s["unlogged"] = true
-	}
-	if o.KeyID != "" {
-		s["keyId"] = o.KeyID
-	} else {
-		s["identity"], s["issuer"] = o.Identity, o.Issuer
-	}
-	if o.CertSummary != nil {
-		// The Fulcio claims come from the CI's OIDC token, not from the
-		// build: Rego can rely on them where the predicate is forgeable.
-		var claims map[string]any
-		if raw, err := json.Marshal(o.CertSummary.Extensions); err == nil && json.Unmarshal(raw, &claims) == nil && len(claims) > 0 {
-			s["certificate"] = claims
-		}
-	}
-	if len(o.Tlog) > 0 {
-		s["rekorLogIndex"] = o.Tlog[0].LogIndex
-	}
-	return s
 }
 
 func or(v any, def string) string {

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -31,12 +32,12 @@ func TestExampleList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := composition.Decode(raw)
+	got, err := list.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := compositiontest.List(t, compositiontest.Fixture(t, "nested.wasm"))
-	want.Generator = composition.Generator{Name: composition.ThisGenerator().Name, Version: got.Generator.Version}
+	want.Generator = list.Generator{Name: list.ThisGenerator().Name, Version: got.Generator.Version}
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.Marshal(got)
 		w, _ := json.Marshal(want)
@@ -48,7 +49,7 @@ func TestExampleList(t *testing.T) {
 // and names a real part (the WASI adapter) of hello.component.wasm, the
 // artifact TestExampleVerifier verifies.
 func TestExampleAllowlist(t *testing.T) {
-	a, err := composition.LoadAllowlist(exampleFile(t, "allowlist.json"))
+	a, err := allowlist.Load(exampleFile(t, "allowlist.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 )
 
-func main() { plugin.Main(verifier.Plugin) }
+func main() { plugin.Main(composition.Plugin) }

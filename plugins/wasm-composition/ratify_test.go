@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
@@ -61,7 +61,7 @@ func pushWithList(t *testing.T, reg *registrytest.Registry, repo string, wasm []
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := composition.Attach(ctx, rep, subj, compositiontest.Encoded(t, wasm))
+	list, err := list.Attach(ctx, rep, subj, compositiontest.Encoded(t, wasm))
 	if err != nil {
 		t.Fatal(err)
 	}

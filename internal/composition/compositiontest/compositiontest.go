@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
@@ -36,9 +36,9 @@ func Parse(t testing.TB, b []byte) *wasm.Binary {
 }
 
 // List returns the composition list of b.
-func List(t testing.TB, b []byte) *composition.List {
+func List(t testing.TB, b []byte) *list.List {
 	t.Helper()
-	return composition.FromBinary(Parse(t, b), composition.Generator{Name: "compositiontest", Version: "1"})
+	return list.FromBinary(Parse(t, b), list.Generator{Name: "compositiontest", Version: "1"})
 }
 
 // Encoded returns the encoded composition list of b.

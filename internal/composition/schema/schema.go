@@ -1,4 +1,8 @@
-package composition
+// Package schema holds the published JSON Schemas of composition lists and
+// allowlists (the .json files beside this one) and validates documents
+// against them. The decoders (packages list and allowlist) validate first,
+// so the files are the contract and not just documentation.
+package schema
 
 import (
 	"bytes"
@@ -13,19 +17,18 @@ import (
 	"golang.org/x/text/message"
 )
 
-// The published schemas. The decoders validate against them first, so the
-// files are the contract and not just documentation.
+// The published schemas.
 var (
-	//go:embed schema/composition.v1.schema.json
-	ListSchema []byte
-	//go:embed schema/allowlist.v1.schema.json
-	AllowlistSchema []byte
+	//go:embed composition.v1.schema.json
+	List []byte
+	//go:embed allowlist.v1.schema.json
+	Allowlist []byte
 )
 
-// Schema file names under schema/.
+// The schema file names, as Validate takes them.
 const (
-	listSchemaName      = "composition.v1.schema.json"
-	allowlistSchemaName = "allowlist.v1.schema.json"
+	ListFile      = "composition.v1.schema.json"
+	AllowlistFile = "allowlist.v1.schema.json"
 )
 
 var (
@@ -36,7 +39,7 @@ var (
 
 func compileSchemas() {
 	schemas = map[string]*jsonschema.Schema{}
-	for name, raw := range map[string][]byte{listSchemaName: ListSchema, allowlistSchemaName: AllowlistSchema} {
+	for name, raw := range map[string][]byte{ListFile: List, AllowlistFile: Allowlist} {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 		if err != nil {
 			schemasErr = fmt.Errorf("schema %s: %w", name, err)
@@ -56,9 +59,9 @@ func compileSchemas() {
 	}
 }
 
-// validate checks raw JSON against the named schema and returns the first
-// few violations on one line.
-func validate(name string, raw []byte) error {
+// Validate checks raw JSON against the named schema (ListFile or
+// AllowlistFile) and returns the first few violations on one line.
+func Validate(name string, raw []byte) error {
 	schemasOnce.Do(compileSchemas)
 	if schemasErr != nil {
 		return schemasErr
@@ -67,7 +70,11 @@ func validate(name string, raw []byte) error {
 	if err != nil {
 		return fmt.Errorf("not valid JSON: %w", err)
 	}
-	err = schemas[name].Validate(doc)
+	sch, ok := schemas[name]
+	if !ok {
+		return fmt.Errorf("no published schema named %s", name)
+	}
+	err = sch.Validate(doc)
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		return err

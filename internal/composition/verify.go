@@ -1,9 +1,4 @@
-// Package verifier is the wasm-composition Ratify verifier: run for a
-// composition-list referrer, it checks every WASM layer of the subject: the
-// layer the list describes against the list, the allowlist and the
-// capability policy, and every other layer against the allowlist and the
-// capability policy (package composition).
-package verifier
+package composition
 
 import (
 	"context"
@@ -13,7 +8,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/policy"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -66,9 +62,9 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 	if err != nil {
 		return plugin.Report{}, err
 	}
-	var declared *composition.Declared
+	var declared *policy.Declared
 	if c := subject.CNCFConfig; c != nil && c.Component != nil {
-		declared = &composition.Declared{Imports: c.Component.Imports, Exports: c.Component.Exports}
+		declared = &policy.Declared{Imports: c.Component.Imports, Exports: c.Component.Exports}
 	}
 	// Every WASM layer is checked, the described one first; a layer whose
 	// digest repeats one already checked is the same bytes.
@@ -79,7 +75,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 		}
 	}
 	checked := map[string]bool{}
-	var out *composition.Outcome
+	var out *policy.Outcome
 	for _, i := range order {
 		d := subject.WasmLayers[i].Digest.String()
 		if checked[d] {
@@ -116,7 +112,7 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 }
 
 // parseLayer fetches and parses WASM layer i of subject.
-func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*composition.List, error) {
+func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*list.List, error) {
 	b, err := subject.FetchWasm(ctx, req.Registry, i)
 	if err != nil {
 		return nil, failure.New(failure.Subject, "%w", err)
@@ -125,12 +121,12 @@ func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subj
 	if err != nil {
 		return nil, failure.New(failure.Parse, "layer %s of %s is not a well-formed WebAssembly binary: %w", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}
-	return composition.FromBinary(bin, composition.ThisGenerator()), nil
+	return list.FromBinary(bin, list.ThisGenerator()), nil
 }
 
 // merge adds the findings of an undescribed layer to the outcome of the
 // described one; counts and imports stay those of the described layer.
-func merge(out, other *composition.Outcome) {
+func merge(out, other *policy.Outcome) {
 	out.UnknownParts = append(out.UnknownParts, other.UnknownParts...)
 	out.Capabilities.Denied = append(out.Capabilities.Denied, other.Capabilities.Denied...)
 	out.Violations = append(out.Violations, other.Violations...)
@@ -146,8 +142,8 @@ func layerDigests(layers []ocispec.Descriptor) []string {
 
 // fetchList fetches the referrer manifest (digest-checked, attached to this
 // subject) and its one composition-list layer, and decodes it.
-func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*composition.List, error) {
-	fail := func(check failure.Check, format string, args ...any) (*composition.List, error) {
+func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*list.List, error) {
+	fail := func(check failure.Check, format string, args ...any) (*list.List, error) {
 		return nil, failure.New(check, format, args...)
 	}
 	ref, err := req.FetchReferrer(ctx)
@@ -166,14 +162,14 @@ func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*compo
 	if len(layers) != 1 {
 		return fail(failure.Referrer, "composition list %s has %d layers of media type %s; expected exactly one", listRef, len(layers), mediatype.CompositionList)
 	}
-	if layers[0].Size > composition.MaxListBytes {
-		return fail(failure.List, "composition list %s is %d bytes, more than the limit of %d", listRef, layers[0].Size, composition.MaxListBytes)
+	if layers[0].Size > list.MaxBytes {
+		return fail(failure.List, "composition list %s is %d bytes, more than the limit of %d", listRef, layers[0].Size, list.MaxBytes)
 	}
 	raw, err := req.Registry.FetchBlob(ctx, req.Repository(), layers[0])
 	if err != nil {
 		return fail(failure.Referrer, "cannot read composition list %s: %w", listRef, err)
 	}
-	l, err := composition.Decode(raw)
+	l, err := list.Decode(raw)
 	if err != nil {
 		return fail(failure.List, "%s: %w", listRef, err)
 	}
@@ -183,7 +179,7 @@ func fetchList(ctx context.Context, req *plugin.Request, listRef string) (*compo
 // pickLayer returns the WASM layer the list describes. A single-layer
 // artifact is compared even when the digest differs, so the outcome can say
 // which parts changed.
-func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef string) (int, error) {
+func pickLayer(layers []ocispec.Descriptor, listed *list.List, subjectRef string) (int, error) {
 	for i, l := range layers {
 		if l.Digest.String() == listed.Layer.Digest {
 			return i, nil
@@ -196,7 +192,7 @@ func pickLayer(layers []ocispec.Descriptor, listed *composition.List, subjectRef
 		listed.Layer.Digest, len(layers), subjectRef, strings.Join(layerDigests(layers), ", "))
 }
 
-func extensions(o *composition.Outcome) map[string]any {
+func extensions(o *policy.Outcome) map[string]any {
 	unknown := o.UnknownParts
 	if len(unknown) > maxUnknownParts {
 		unknown = unknown[:maxUnknownParts]

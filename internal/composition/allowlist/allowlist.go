@@ -1,4 +1,7 @@
-package composition
+// Package allowlist is the central file of known-good part digests
+// (../schema/allowlist.v1.schema.json), usable with, or instead of, the
+// parts of per-artifact composition lists.
+package allowlist
 
 import (
 	"bytes"
@@ -6,35 +9,37 @@ import (
 	"fmt"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/bounded"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/schema"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
-// MaxAllowlistBytes bounds an allowlist file (about 100,000 entries).
-const MaxAllowlistBytes int64 = 16 << 20
+// MaxBytes bounds an allowlist file (about 100,000 entries).
+const MaxBytes int64 = 16 << 20
 
 // Allowlist is a central file of known-good part digests
-// (schema/allowlist.v1.schema.json).
+// (../schema/allowlist.v1.schema.json).
 type Allowlist struct {
-	MediaType string        `json:"mediaType"`
-	Parts     []AllowedPart `json:"parts"`
+	MediaType string  `json:"mediaType"`
+	Parts     []Entry `json:"parts"`
 
 	// kinds indexes Parts: digest → allowed kinds ("" for any kind).
 	kinds map[string]map[wasm.Kind]bool
 }
 
-// AllowedPart is one known-good digest. Kind, when set, must match too.
-type AllowedPart struct {
+// Entry is one known-good digest. Kind, when set, must match too.
+type Entry struct {
 	Digest      string    `json:"digest"`
 	Kind        wasm.Kind `json:"kind,omitempty"`
 	Description string    `json:"description,omitempty"`
 }
 
-// DecodeAllowlist reads an allowlist, valid against the published schema.
-func DecodeAllowlist(raw []byte) (*Allowlist, error) {
-	if int64(len(raw)) > MaxAllowlistBytes {
-		return nil, fmt.Errorf("allowlist is %d bytes, more than the limit of %d", len(raw), MaxAllowlistBytes)
+// Decode reads an allowlist, valid against the published schema.
+func Decode(raw []byte) (*Allowlist, error) {
+	if int64(len(raw)) > MaxBytes {
+		return nil, fmt.Errorf("allowlist is %d bytes, more than the limit of %d", len(raw), MaxBytes)
 	}
-	if err := validate(allowlistSchemaName, raw); err != nil {
+	if err := schema.Validate(schema.AllowlistFile, raw); err != nil {
 		return nil, fmt.Errorf("allowlist %w", err)
 	}
 	var a Allowlist
@@ -53,13 +58,13 @@ func DecodeAllowlist(raw []byte) (*Allowlist, error) {
 	return &a, nil
 }
 
-// LoadAllowlist reads and decodes the allowlist file at path.
-func LoadAllowlist(path string) (*Allowlist, error) {
-	raw, err := bounded.ReadFile(path, MaxAllowlistBytes)
+// Load reads and decodes the allowlist file at path.
+func Load(path string) (*Allowlist, error) {
+	raw, err := bounded.ReadFile(path, MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("allowlist: %w", err)
 	}
-	a, err := DecodeAllowlist(raw)
+	a, err := Decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -68,7 +73,7 @@ func LoadAllowlist(path string) (*Allowlist, error) {
 
 // Allows reports whether p's digest (and kind, if the entry names one) is
 // in the allowlist.
-func (a *Allowlist) Allows(p Part) bool {
+func (a *Allowlist) Allows(p list.Part) bool {
 	if a == nil {
 		return false
 	}

@@ -1,4 +1,4 @@
-package composition_test
+package allowlist_test
 
 import (
 	"os"
@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -16,28 +17,28 @@ const (
 )
 
 func TestAllowlist(t *testing.T) {
-	a, err := composition.DecodeAllowlist([]byte(`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[
+	a, err := allowlist.Decode([]byte(`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[
 		{"digest":"` + digestA + `","description":"WASI adapter from jco 1.35.0"},
 		{"digest":"` + digestB + `","kind":"component"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		part composition.Part
+		part list.Part
 		want bool
 	}{
-		{composition.Part{Digest: digestA, Kind: wasm.KindModule}, true},
-		{composition.Part{Digest: digestA, Kind: wasm.KindComponent}, true},
-		{composition.Part{Digest: digestB, Kind: wasm.KindComponent}, true},
-		{composition.Part{Digest: digestB, Kind: wasm.KindModule}, false},
-		{composition.Part{Digest: "sha256:" + strings.Repeat("c", 64), Kind: wasm.KindModule}, false},
+		{list.Part{Digest: digestA, Kind: wasm.KindModule}, true},
+		{list.Part{Digest: digestA, Kind: wasm.KindComponent}, true},
+		{list.Part{Digest: digestB, Kind: wasm.KindComponent}, true},
+		{list.Part{Digest: digestB, Kind: wasm.KindModule}, false},
+		{list.Part{Digest: "sha256:" + strings.Repeat("c", 64), Kind: wasm.KindModule}, false},
 	} {
 		if got := a.Allows(tc.part); got != tc.want {
 			t.Errorf("Allows(%+v) = %v", tc.part, got)
 		}
 	}
-	var none *composition.Allowlist
-	if none.Allows(composition.Part{Digest: digestA}) {
+	var none *allowlist.Allowlist
+	if none.Allows(list.Part{Digest: digestA}) {
 		t.Error("nil allowlist allows")
 	}
 }
@@ -49,7 +50,7 @@ func TestAllowlistRejects(t *testing.T) {
 		{`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[{"digest":"` + digestA + `","trusted":true}]}`, "additional properties 'trusted'"},
 		{`{"mediaType":"application/vnd.ratify-wasm.composition.v1+json","parts":[]}`, "at /mediaType"},
 	} {
-		if _, err := composition.DecodeAllowlist([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := allowlist.Decode([]byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: want error containing %q, got %v", tc.doc, tc.want, err)
 		}
 	}
@@ -61,10 +62,10 @@ func TestLoadAllowlist(t *testing.T) {
 	if err := os.WriteFile(good, []byte(`{"mediaType":"application/vnd.ratify-wasm.allowlist.v1+json","parts":[{"digest":"`+digestA+`"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if a, err := composition.LoadAllowlist(good); err != nil || !a.Allows(composition.Part{Digest: digestA, Kind: wasm.KindModule}) {
+	if a, err := allowlist.Load(good); err != nil || !a.Allows(list.Part{Digest: digestA, Kind: wasm.KindModule}) {
 		t.Fatalf("LoadAllowlist: %v", err)
 	}
-	if _, err := composition.LoadAllowlist(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := allowlist.Load(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing file: %v", err)
 	}
 	big := filepath.Join(dir, "big.json")
@@ -72,11 +73,11 @@ func TestLoadAllowlist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(composition.MaxAllowlistBytes + 10); err != nil {
+	if err := f.Truncate(allowlist.MaxBytes + 10); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := composition.LoadAllowlist(big); err == nil || !strings.Contains(err.Error(), "more than the limit") {
+	if _, err := allowlist.Load(big); err == nil || !strings.Contains(err.Error(), "more than the limit") {
 		t.Errorf("oversized file: %v", err)
 	}
 }

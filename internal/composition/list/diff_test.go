@@ -1,12 +1,12 @@
-package composition_test
+package list_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 )
 
 func TestCompareIdentical(t *testing.T) {
@@ -14,7 +14,7 @@ func TestCompareIdentical(t *testing.T) {
 	l := compositiontest.List(t, b)
 	other := compositiontest.List(t, b)
 	other.Generator.Version = "2" // not compared
-	if d := composition.Compare(l, other); !d.Empty() {
+	if d := list.Compare(l, other); !d.Empty() {
 		t.Fatalf("want no differences, got %+v", d)
 	}
 }
@@ -24,15 +24,15 @@ func TestCompareIdentical(t *testing.T) {
 func TestCompareNestedWithSockets(t *testing.T) {
 	listed := compositiontest.List(t, compositiontest.Fixture(t, "nested.wasm"))
 	found := compositiontest.List(t, compositiontest.Fixture(t, "sockets.wasm"))
-	d := composition.Compare(listed, found)
+	d := list.Compare(listed, found)
 	if d.Layer == nil || d.Layer.Listed != listed.Layer || d.Layer.Found != found.Layer {
 		t.Errorf("layer: %+v", d.Layer)
 	}
 	// Only the top-level module differs; the nested component is identical.
-	if len(d.Parts) != 1 || d.Parts[0].Path != "component/module/0" || d.Parts[0].Change != composition.Changed {
+	if len(d.Parts) != 1 || d.Parts[0].Path != "component/module/0" || d.Parts[0].Change != list.Changed {
 		t.Errorf("parts: %+v", d.Parts)
 	}
-	if len(d.Imports) != 1 || d.Imports[0].Name != "wasi:sockets/tcp@0.2.0" || d.Imports[0].Change != composition.Added {
+	if len(d.Imports) != 1 || d.Imports[0].Name != "wasi:sockets/tcp@0.2.0" || d.Imports[0].Change != list.Added {
 		t.Errorf("imports: %+v", d.Imports)
 	}
 	if len(d.Exports) != 0 {
@@ -58,8 +58,8 @@ func TestCompareNestedWithSockets(t *testing.T) {
 	}
 
 	// The other way round the import is removed.
-	back := composition.Compare(found, listed)
-	if len(back.Imports) != 1 || back.Imports[0].Change != composition.Removed || back.Imports[0].Listed == nil {
+	back := list.Compare(found, listed)
+	if len(back.Imports) != 1 || back.Imports[0].Change != list.Removed || back.Imports[0].Listed == nil {
 		t.Errorf("reverse imports: %+v", back.Imports)
 	}
 }
@@ -69,9 +69,9 @@ func TestCompareAddedAndRemovedParts(t *testing.T) {
 	listed := compositiontest.List(t, b)
 	found := compositiontest.List(t, b)
 	listed.Parts = listed.Parts[:len(listed.Parts)-1] // leaf module missing from the list
-	listed.Parts = append(listed.Parts, composition.Part{Path: "component/module/1", Kind: "module", Size: 9, Digest: listed.Parts[0].Digest})
+	listed.Parts = append(listed.Parts, list.Part{Path: "component/module/1", Kind: "module", Size: 9, Digest: listed.Parts[0].Digest})
 	listed.Exports[0].Name = "ratify:example/answer@0.2.0"
-	d := composition.Compare(listed, found)
+	d := list.Compare(listed, found)
 	var got []string
 	for _, p := range d.Parts {
 		got = append(got, p.Path+":"+string(p.Change))
@@ -79,7 +79,7 @@ func TestCompareAddedAndRemovedParts(t *testing.T) {
 	if strings.Join(got, " ") != "component/component/0/component/0/module/0:added component/module/1:removed" {
 		t.Errorf("parts: %v", got)
 	}
-	if len(d.Exports) != 2 || d.Exports[0].Change != composition.Added || d.Exports[1].Change != composition.Removed {
+	if len(d.Exports) != 2 || d.Exports[0].Change != list.Added || d.Exports[1].Change != list.Removed {
 		t.Errorf("exports: %+v", d.Exports)
 	}
 }
@@ -90,8 +90,8 @@ func TestCompareDuplicateNames(t *testing.T) {
 	found := compositiontest.List(t, b)
 	// A malformed duplicate must not hide behind the first entry.
 	found.Imports = append(found.Imports, found.Imports[0])
-	d := composition.Compare(listed, found)
-	if len(d.Imports) != 1 || d.Imports[0].Change != composition.Added || d.Imports[0].Name != found.Imports[0].Name {
+	d := list.Compare(listed, found)
+	if len(d.Imports) != 1 || d.Imports[0].Change != list.Added || d.Imports[0].Name != found.Imports[0].Name {
 		t.Fatalf("imports: %+v", d.Imports)
 	}
 }

@@ -1,4 +1,4 @@
-package composition
+package list
 
 import (
 	"fmt"
@@ -145,7 +145,7 @@ func (d *Diff) WriteText(w io.Writer) error {
 		}
 	}
 	if d.Layer != nil {
-		p("layer: listed %s, found %s", layerText(d.Layer.Listed), layerText(d.Layer.Found))
+		p("layer: listed %s, found %s", d.Layer.Listed, d.Layer.Found)
 	}
 	for _, c := range d.Parts {
 		switch c.Change {
@@ -176,7 +176,8 @@ func (d *Diff) WriteText(w io.Writer) error {
 	return err
 }
 
-func layerText(l Layer) string {
+// String is the layer for people: kind, digest and size.
+func (l Layer) String() string {
 	return fmt.Sprintf("%s %s (%d bytes)", l.Kind, l.Digest, l.Size)
 }
 

@@ -1,4 +1,16 @@
-package composition
+// Package list is the composition list format: what a WebAssembly binary is
+// built from.
+//
+// A composition list (media and artifact type
+// application/vnd.ratify-wasm.composition.v1+json, JSON Schema in
+// ../schema/composition.v1.schema.json) records the digest of one WASM
+// layer, every nested core module and component in it (path, kind, size,
+// sha256) and the component's top-level imports and exports. It is produced
+// from the final built artifact (FromBinary), attached to the artifact as an
+// OCI referrer (Attach) and signed like any other referrer, so a verifier
+// can tell a known-good build from one whose transitive parts or capability
+// surface changed; Compare says what differs between two lists.
+package list
 
 import (
 	"bytes"
@@ -6,16 +18,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/schema"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/version"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
-// MaxListBytes bounds a composition list. The parser allows 10,000 parts of
+// MaxBytes bounds a composition list. The parser allows 10,000 parts of
 // about 150 bytes each; imports and exports are a few hundred at most.
-const MaxListBytes int64 = 8 << 20
+const MaxBytes int64 = 8 << 20
 
-// List is a composition list (schema/composition.v1.schema.json).
+// List is a composition list (../schema/composition.v1.schema.json).
 type List struct {
 	MediaType string    `json:"mediaType"`
 	Layer     Layer     `json:"layer"`
@@ -104,14 +117,14 @@ func (l *List) Encode() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Decode reads a composition list: at most MaxListBytes, valid against the
+// Decode reads a composition list: at most MaxBytes, valid against the
 // published schema, and internally consistent (unique paths, every part's
 // parent listed before it, kinds agreeing with paths).
 func Decode(raw []byte) (*List, error) {
-	if int64(len(raw)) > MaxListBytes {
-		return nil, fmt.Errorf("composition list is %d bytes, more than the limit of %d", len(raw), MaxListBytes)
+	if int64(len(raw)) > MaxBytes {
+		return nil, fmt.Errorf("composition list is %d bytes, more than the limit of %d", len(raw), MaxBytes)
 	}
-	if err := validate(listSchemaName, raw); err != nil {
+	if err := schema.Validate(schema.ListFile, raw); err != nil {
 		return nil, fmt.Errorf("composition list %w", err)
 	}
 	var l List

@@ -1,11 +1,12 @@
-package verifier
+package composition
 
 import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/policy"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 )
 
@@ -14,14 +15,15 @@ import (
 // allowImports, denyImports, allowHostCodeImports, requireExports.
 type Config struct {
 	// AllowlistPath is an absolute path to a central allowlist of
-	// known-good part digests (schema/allowlist.v1.schema.json).
+	// known-good part digests (schema/allowlist.v1.schema.json, package
+	// allowlist).
 	AllowlistPath string `json:"allowlistPath,omitempty"`
 	// TrustListParts counts the composition list's own parts as known
 	// (default true). With false only allowlisted parts pass.
 	TrustListParts bool `json:"trustListParts"`
 	capability.Rules
 
-	policy *composition.Policy
+	policy *policy.Policy
 }
 
 // NewConfig returns the defaults.
@@ -34,12 +36,12 @@ func (c *Config) Validate() error {
 	if err != nil {
 		return err
 	}
-	p := &composition.Policy{TrustListParts: c.TrustListParts, Capabilities: caps}
+	p := &policy.Policy{TrustListParts: c.TrustListParts, Capabilities: caps}
 	switch {
 	case c.AllowlistPath != "" && !filepath.IsAbs(c.AllowlistPath):
 		return &failure.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("is %q; expected an absolute path (Ratify's working directory is not defined)", c.AllowlistPath)}
 	case c.AllowlistPath != "":
-		if p.Allowlist, err = composition.LoadAllowlist(c.AllowlistPath); err != nil {
+		if p.Allowlist, err = allowlist.Load(c.AllowlistPath); err != nil {
 			return &failure.ConfigError{Key: "allowlistPath", Reason: fmt.Sprintf("cannot be used: %v", err)}
 		}
 	case !c.TrustListParts:

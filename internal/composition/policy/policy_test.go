@@ -1,4 +1,4 @@
-package composition_test
+package policy_test
 
 import (
 	"os"
@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/policy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 )
 
@@ -21,7 +22,7 @@ func caps(t *testing.T, r capability.Rules) *capability.Policy {
 	return p
 }
 
-func checks(o *composition.Outcome) string {
+func checks(o *policy.Outcome) string {
 	var s []string
 	for _, v := range o.Violations {
 		s = append(s, string(v.Check))
@@ -29,7 +30,7 @@ func checks(o *composition.Outcome) string {
 	return strings.Join(s, ",")
 }
 
-func unknownPaths(o *composition.Outcome) string {
+func unknownPaths(o *policy.Outcome) string {
 	var s []string
 	for _, p := range o.UnknownParts {
 		s = append(s, p.Path)
@@ -41,8 +42,8 @@ func TestVerifyFixturesWithTheirOwnLists(t *testing.T) {
 	for _, name := range []string{"hello.component.wasm", "nested.wasm", "plug.wasm", "implements.wasm", "sockets.wasm"} {
 		t.Run(name, func(t *testing.T) {
 			b := compositiontest.Fixture(t, name)
-			o := (&composition.Policy{TrustListParts: true}).Verify(compositiontest.List(t, b), compositiontest.List(t, b), nil)
-			if !o.OK() || o.PartCount == 0 || o.KnownByList != o.PartCount || o.DeclaredInterface != composition.DeclaredAbsent {
+			o := (&policy.Policy{TrustListParts: true}).Verify(compositiontest.List(t, b), compositiontest.List(t, b), nil)
+			if !o.OK() || o.PartCount == 0 || o.KnownByList != o.PartCount || o.DeclaredInterface != policy.DeclaredAbsent {
 				t.Fatalf("want a pass with every part known by the list, got %+v", o)
 			}
 		})
@@ -57,7 +58,7 @@ func TestVerifySwappedModule(t *testing.T) {
 	glue := compositiontest.PartOf(t, hostcode, "component/module/0")
 	swapped := compositiontest.ReplacePart(t, nested, "component/module/0", hostcode[glue.Offset:glue.Offset+glue.Size])
 	found := compositiontest.List(t, swapped)
-	o := (&composition.Policy{TrustListParts: true}).Verify(compositiontest.List(t, nested), found, nil)
+	o := (&policy.Policy{TrustListParts: true}).Verify(compositiontest.List(t, nested), found, nil)
 	if checks(o) != "parts,layer" || unknownPaths(o) != "component/module/0" {
 		t.Fatalf("want parts+layer violations naming component/module/0, got %s %+v", checks(o), o.Violations)
 	}
@@ -73,7 +74,7 @@ func TestVerifyChangedByte(t *testing.T) {
 	leaf := "component/component/0/component/0/module/0"
 	// (i32.const 21) → (i32.const 22)
 	changed := compositiontest.ChangeByte(t, nested, leaf, []byte{0x41, 0x15, 0x0b}, []byte{0x41, 0x16, 0x0b})
-	o := (&composition.Policy{TrustListParts: true}).Verify(compositiontest.List(t, nested), compositiontest.List(t, changed), nil)
+	o := (&policy.Policy{TrustListParts: true}).Verify(compositiontest.List(t, nested), compositiontest.List(t, changed), nil)
 	if want := "component/component/0," + "component/component/0/component/0," + leaf; unknownPaths(o) != want {
 		t.Fatalf("unknown parts %q, want %q", unknownPaths(o), want)
 	}
@@ -88,14 +89,14 @@ func TestVerifyListInconsistentWithItsLayer(t *testing.T) {
 	b := compositiontest.Fixture(t, "sockets.wasm")
 	listed := compositiontest.List(t, b)
 	listed.Imports = listed.Imports[:2] // hide wasi:sockets/tcp
-	o := (&composition.Policy{TrustListParts: true}).Verify(listed, compositiontest.List(t, b), nil)
+	o := (&policy.Policy{TrustListParts: true}).Verify(listed, compositiontest.List(t, b), nil)
 	if checks(o) != "list" || !strings.Contains(o.Violations[0].Detail, "import wasi:sockets/tcp@0.2.0: added") {
 		t.Fatalf("want a list violation naming the hidden import, got %+v", o.Violations)
 	}
 }
 
 func TestVerifyListForAnotherArtifact(t *testing.T) {
-	o := (&composition.Policy{TrustListParts: true}).Verify(
+	o := (&policy.Policy{TrustListParts: true}).Verify(
 		compositiontest.List(t, compositiontest.Fixture(t, "plug.wasm")),
 		compositiontest.List(t, compositiontest.Fixture(t, "nested.wasm")), nil)
 	if checks(o) != "parts,layer" || len(o.UnknownParts) != 5 {
@@ -123,7 +124,7 @@ func TestVerifyCapabilities(t *testing.T) {
 	} {
 		t.Run(tc.fixture+"/"+tc.checks, func(t *testing.T) {
 			b := compositiontest.Fixture(t, tc.fixture)
-			o := (&composition.Policy{TrustListParts: true, Capabilities: tc.policy}).Verify(compositiontest.List(t, b), compositiontest.List(t, b), nil)
+			o := (&policy.Policy{TrustListParts: true, Capabilities: tc.policy}).Verify(compositiontest.List(t, b), compositiontest.List(t, b), nil)
 			if checks(o) != tc.checks {
 				t.Fatalf("checks %q, want %q: %+v", checks(o), tc.checks, o.Violations)
 			}
@@ -140,18 +141,18 @@ func TestVerifyCapabilities(t *testing.T) {
 func TestVerifyDeclaredInterface(t *testing.T) {
 	b := compositiontest.Fixture(t, "implements.wasm")
 	l := compositiontest.List(t, b)
-	p := &composition.Policy{TrustListParts: true}
+	p := &policy.Policy{TrustListParts: true}
 	for _, tc := range []struct {
 		name     string
-		declared composition.Declared
+		declared policy.Declared
 		state    string
 		detail   string
 	}{
-		{"plain names as oci-wasm writes them", composition.Declared{Imports: []string{"primary", "secondary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, composition.DeclaredMatched, ""},
-		{"interfaces accepted too", composition.Declared{Imports: []string{"wasi:keyvalue/store@0.2.0", "secondary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, composition.DeclaredMatched, ""},
-		{"undeclared import", composition.Declared{Imports: []string{"primary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, composition.DeclaredMismatched, "imports in the binary but not declared: secondary"},
-		{"declared but absent", composition.Declared{Imports: []string{"primary", "secondary", "wasi:http/outgoing-handler@0.2.0"}, Exports: []string{"ratify:example/answer@0.1.0"}}, composition.DeclaredMismatched, "imports declared but not in the binary: wasi:http/outgoing-handler@0.2.0"},
-		{"wrong export", composition.Declared{Imports: []string{"primary", "secondary"}, Exports: []string{"wasi:cli/run@0.2.0"}}, composition.DeclaredMismatched, "exports declared but not in the binary: wasi:cli/run@0.2.0; exports in the binary but not declared: ratify:example/answer@0.1.0"},
+		{"plain names as oci-wasm writes them", policy.Declared{Imports: []string{"primary", "secondary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, policy.DeclaredMatched, ""},
+		{"interfaces accepted too", policy.Declared{Imports: []string{"wasi:keyvalue/store@0.2.0", "secondary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, policy.DeclaredMatched, ""},
+		{"undeclared import", policy.Declared{Imports: []string{"primary"}, Exports: []string{"ratify:example/answer@0.1.0"}}, policy.DeclaredMismatched, "imports in the binary but not declared: secondary"},
+		{"declared but absent", policy.Declared{Imports: []string{"primary", "secondary", "wasi:http/outgoing-handler@0.2.0"}, Exports: []string{"ratify:example/answer@0.1.0"}}, policy.DeclaredMismatched, "imports declared but not in the binary: wasi:http/outgoing-handler@0.2.0"},
+		{"wrong export", policy.Declared{Imports: []string{"primary", "secondary"}, Exports: []string{"wasi:cli/run@0.2.0"}}, policy.DeclaredMismatched, "exports declared but not in the binary: wasi:cli/run@0.2.0; exports in the binary but not declared: ratify:example/answer@0.1.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := p.Verify(l, l, &tc.declared)
@@ -176,13 +177,13 @@ func TestVerifyAllowlist(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"mediaType":"`+mediatype.Allowlist+`","parts":[`+strings.Join(entries, ",")+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	allow, err := composition.LoadAllowlist(path)
+	allow, err := allowlist.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Allowlist only: the generated main module is in no allowlist.
-	o := (&composition.Policy{Allowlist: allow}).Verify(l, l, nil)
+	o := (&policy.Policy{Allowlist: allow}).Verify(l, l, nil)
 	if checks(o) != "parts" || unknownPaths(o) != "component/module/0" || o.KnownByAllowlist != 4 || o.KnownByList != 0 {
 		t.Fatalf("allowlist only: %s unknown=%s byAllowlist=%d", checks(o), unknownPaths(o), o.KnownByAllowlist)
 	}
@@ -191,14 +192,14 @@ func TestVerifyAllowlist(t *testing.T) {
 	}
 	// List and allowlist: the list covers the main module, parts the list
 	// also names are counted as known by the list.
-	o = (&composition.Policy{TrustListParts: true, Allowlist: allow}).Verify(l, l, nil)
+	o = (&policy.Policy{TrustListParts: true, Allowlist: allow}).Verify(l, l, nil)
 	if !o.OK() || o.KnownByList != 5 || o.KnownByAllowlist != 0 {
 		t.Fatalf("list and allowlist: %+v", o)
 	}
 	// A list that omits a part the allowlist knows.
 	short := compositiontest.List(t, b)
 	short.Parts = short.Parts[:1]
-	o = (&composition.Policy{TrustListParts: true, Allowlist: allow}).Verify(short, l, nil)
+	o = (&policy.Policy{TrustListParts: true, Allowlist: allow}).Verify(short, l, nil)
 	if o.KnownByList != 1 || o.KnownByAllowlist != 4 || len(o.UnknownParts) != 0 || checks(o) != "list" {
 		t.Fatalf("short list: %+v", o)
 	}

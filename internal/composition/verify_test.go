@@ -1,4 +1,4 @@
-package verifier_test
+package composition_test
 
 import (
 	"context"
@@ -18,8 +18,9 @@ import (
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
-	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
@@ -52,13 +53,13 @@ func (e *env) push(repo string, wasm []byte, layout registrytest.WasmLayout) (oc
 
 // attach pushes a composition list as a referrer of subject, without the
 // CLI's check that it describes the subject (as an attacker could).
-func (e *env) attach(repo string, subject ocispec.Descriptor, list []byte) ocispec.Descriptor {
+func (e *env) attach(repo string, subject ocispec.Descriptor, raw []byte) ocispec.Descriptor {
 	e.t.Helper()
 	rep, err := e.reg.Repository(repo)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	desc, err := composition.Attach(context.Background(), rep, subject, list)
+	desc, err := list.Attach(context.Background(), rep, subject, raw)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -91,11 +92,11 @@ func (e *env) run(subjectRef string, referrer ocispec.Descriptor, artifactType s
 		e.t.Fatal(err)
 	}
 	var stderr strings.Builder
-	res := plugin.Run(cverifier.Plugin, stdin, subject, desc, store, &stderr)
+	res := plugin.Run(composition.Plugin, stdin, subject, desc, store, &stderr)
 	if strings.Contains(res.Message, "\n") {
 		e.t.Errorf("message is not one line: %q", res.Message)
 	}
-	ratifytest.CheckDeclared(e.t, cverifier.Plugin.Name, res.IsSuccess, ext(res))
+	ratifytest.CheckDeclared(e.t, composition.Plugin.Name, res.IsSuccess, ext(res))
 	return res
 }
 
@@ -353,11 +354,11 @@ func TestNonWasmSubject(t *testing.T) {
 	e := newEnv(t, registrytest.StartReferrers(t))
 	nested := compositiontest.Fixture(t, "nested.wasm")
 	subj, ref := e.push("images/app", nil, registrytest.WasmLayout{Format: registrytest.ContainerImage})
-	list := e.attach("images/app", subj, compositiontest.Encoded(t, nested))
-	if res := e.run(ref, list, mediatype.CompositionList, nil); res.IsSuccess || ext(res)["failedCheck"] != "subject" {
+	listDesc := e.attach("images/app", subj, compositiontest.Encoded(t, nested))
+	if res := e.run(ref, listDesc, mediatype.CompositionList, nil); res.IsSuccess || ext(res)["failedCheck"] != "subject" {
 		t.Fatalf("want a subject failure, got %s", res.Message)
 	}
-	res := e.run(ref, list, mediatype.CompositionList, map[string]any{"nonWasmSubjects": "skip"})
+	res := e.run(ref, listDesc, mediatype.CompositionList, map[string]any{"nonWasmSubjects": "skip"})
 	if !res.IsSuccess || ext(res)["skipped"] != "not-wasm" {
 		t.Fatalf("want an explicit skip, got %s %v", res.Message, ext(res))
 	}
@@ -369,11 +370,11 @@ func TestAllowlistOnly(t *testing.T) {
 	plug := compositiontest.Fixture(t, "plug.wasm")
 	l := compositiontest.List(t, plug)
 	subj, ref := e.push("wasm/plug", plug, registrytest.WasmLayout{Format: registrytest.Runwasi})
-	list := e.attach("wasm/plug", subj, compositiontest.Encoded(t, plug))
-	writeAllowlist := func(parts []composition.Part) string {
-		a := composition.Allowlist{MediaType: mediatype.Allowlist}
+	listDesc := e.attach("wasm/plug", subj, compositiontest.Encoded(t, plug))
+	writeAllowlist := func(parts []list.Part) string {
+		a := allowlist.Allowlist{MediaType: mediatype.Allowlist}
 		for _, p := range parts {
-			a.Parts = append(a.Parts, composition.AllowedPart{Digest: p.Digest, Description: p.Path})
+			a.Parts = append(a.Parts, allowlist.Entry{Digest: p.Digest, Description: p.Path})
 		}
 		raw, _ := json.Marshal(a)
 		path := filepath.Join(t.TempDir(), "allow.json")
@@ -383,12 +384,12 @@ func TestAllowlistOnly(t *testing.T) {
 		return path
 	}
 	cfg := map[string]any{"trustListParts": false, "allowlistPath": writeAllowlist(l.Parts)}
-	if res := e.run(ref, list, mediatype.CompositionList, cfg); !res.IsSuccess || ext(res)["partsFromAllowlist"] != 4.0 {
+	if res := e.run(ref, listDesc, mediatype.CompositionList, cfg); !res.IsSuccess || ext(res)["partsFromAllowlist"] != 4.0 {
 		t.Fatalf("all parts allowlisted: %s %v", res.Message, ext(res))
 	}
 	// The greeter plug (component/component/1 and its module) is not approved.
 	cfg["allowlistPath"] = writeAllowlist(l.Parts[:2])
-	res := e.run(ref, list, mediatype.CompositionList, cfg)
+	res := e.run(ref, listDesc, mediatype.CompositionList, cfg)
 	if res.IsSuccess || !strings.Contains(res.Message, "2 of 4 nested parts are in neither the allowlist (list parts not trusted") || !strings.Contains(res.Message, "component/component/1 "+l.Parts[2].Digest) {
 		t.Fatalf("got %s", res.Message)
 	}
@@ -397,9 +398,9 @@ func TestAllowlistOnly(t *testing.T) {
 // writeAllowlist writes an allowlist of the digests and returns its path.
 func writeAllowlist(t *testing.T, digests ...string) string {
 	t.Helper()
-	a := composition.Allowlist{MediaType: mediatype.Allowlist, Parts: []composition.AllowedPart{}}
+	a := allowlist.Allowlist{MediaType: mediatype.Allowlist, Parts: []allowlist.Entry{}}
 	for _, d := range digests {
-		a.Parts = append(a.Parts, composition.AllowedPart{Digest: d})
+		a.Parts = append(a.Parts, allowlist.Entry{Digest: d})
 	}
 	raw, _ := json.Marshal(a)
 	path := filepath.Join(t.TempDir(), "allow.json")
@@ -421,11 +422,11 @@ func TestMultiLayerArtifact(t *testing.T) {
 		Format:      registrytest.Spin,
 		ExtraLayers: []registrytest.Blob{{MediaType: mediatype.WasmToOCILayer, Data: sockets}},
 	})
-	list := e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested))
+	listDesc := e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested))
 	deny := map[string]any{"denyImports": []string{"wasi:sockets/*"}}
 	wantDigests := []any{nestedList.Layer.Digest, socketsList.Layer.Digest}
 
-	res := e.run(ref, list, mediatype.CompositionList, deny)
+	res := e.run(ref, listDesc, mediatype.CompositionList, deny)
 	x := ext(res)
 	if res.IsSuccess || x["failedCheck"] != "layer" || x["layerDigest"] != nestedList.Layer.Digest ||
 		!reflect.DeepEqual(x["layerDigests"], wantDigests) {
@@ -448,16 +449,16 @@ func TestMultiLayerArtifact(t *testing.T) {
 	// Allowlisted (layer and part), the second layer is covered: it passes
 	// without rules and still fails denyImports.
 	allow := writeAllowlist(t, socketsList.Layer.Digest, socketsList.Parts[0].Digest)
-	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": allow})
+	res = e.run(ref, listDesc, mediatype.CompositionList, map[string]any{"allowlistPath": allow})
 	if !res.IsSuccess || !reflect.DeepEqual(ext(res)["layerDigests"], wantDigests) || !strings.Contains(res.Message, "2 WASM layer(s) checked") {
 		t.Fatalf("allowlisted second layer: %s %v", res.Message, ext(res))
 	}
-	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": allow, "denyImports": []string{"wasi:sockets/*"}})
+	res = e.run(ref, listDesc, mediatype.CompositionList, map[string]any{"allowlistPath": allow, "denyImports": []string{"wasi:sockets/*"}})
 	if res.IsSuccess || ext(res)["failedCheck"] != "imports" || !strings.Contains(res.Message, "wasi:sockets/tcp@0.2.0") {
 		t.Fatalf("allowlisted second layer with deny rule: %s", res.Message)
 	}
 	// The layer digest alone does not vouch for the parts inside it.
-	res = e.run(ref, list, mediatype.CompositionList, map[string]any{"allowlistPath": writeAllowlist(t, socketsList.Layer.Digest)})
+	res = e.run(ref, listDesc, mediatype.CompositionList, map[string]any{"allowlistPath": writeAllowlist(t, socketsList.Layer.Digest)})
 	if res.IsSuccess || ext(res)["failedCheck"] != "parts" {
 		t.Fatalf("allowlisted layer, unknown part: %s", res.Message)
 	}
@@ -504,7 +505,7 @@ func TestUnknownPartsCapped(t *testing.T) {
 func TestOversizedListIsNotFetched(t *testing.T) {
 	e := newEnv(t, registrytest.StartReferrers(t))
 	subj, ref := e.push("wasm/nested", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
-	huge := make([]byte, composition.MaxListBytes+1)
+	huge := make([]byte, list.MaxBytes+1)
 	desc, err := registrytest.Attach(context.Background(), e.reg, "wasm/nested", subj, mediatype.CompositionList, []registrytest.Blob{{MediaType: mediatype.CompositionList, Data: huge}}, nil)
 	if err != nil {
 		t.Fatal(err)

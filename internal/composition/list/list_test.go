@@ -1,4 +1,4 @@
-package composition_test
+package list_test
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -34,7 +34,7 @@ func TestListRoundTripFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := composition.Decode(raw)
+			got, err := list.Decode(raw)
 			if err != nil {
 				t.Fatalf("decode own output: %v\n%s", err, raw)
 			}
@@ -89,7 +89,7 @@ func TestListHelloComponentStructure(t *testing.T) {
 // plug does), so their file digests appear one level down.
 func TestListVerbatimNestedComponents(t *testing.T) {
 	l := compositiontest.List(t, compositiontest.Fixture(t, "plug.wasm"))
-	byPath := map[string]composition.Part{}
+	byPath := map[string]list.Part{}
 	for _, p := range l.Parts {
 		byPath[p.Path] = p
 	}
@@ -172,10 +172,10 @@ func TestDecodeRejects(t *testing.T) {
 		{"kind contradicts path", mutate(t, func(d map[string]any) { part(d, 0)["kind"] = "component" }), `has kind "component"; its path says "module"`},
 		{"part as large as layer", mutate(t, func(d map[string]any) { part(d, 0)["size"] = d["layer"].(map[string]any)["size"] }), "not smaller than the layer"},
 		{"core module with parts", mutate(t, func(d map[string]any) { d["layer"].(map[string]any)["kind"] = "module" }), "is a core module, which has no nested parts"},
-		{"too large", append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), int(composition.MaxListBytes)), `"}`...)...), "more than the limit"},
+		{"too large", append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), int(list.MaxBytes)), `"}`...)...), "more than the limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := composition.Decode(tc.raw)
+			_, err := list.Decode(tc.raw)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("want error containing %q, got %v", tc.want, err)
 			}
@@ -201,7 +201,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(raw)
 	f.Add([]byte(`{"mediaType":"application/vnd.ratify-wasm.composition.v1+json"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		l, err := composition.Decode(raw)
+		l, err := list.Decode(raw)
 		if err != nil {
 			return
 		}
@@ -209,7 +209,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := composition.Decode(again); err != nil {
+		if _, err := list.Decode(again); err != nil {
 			t.Fatalf("re-encoded list does not decode: %v", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package composition
+package list
 
 import (
 	"bytes"

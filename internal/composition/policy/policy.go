@@ -1,11 +1,20 @@
-package composition
+// Package policy checks a WebAssembly binary against its composition list.
+// A Policy combines the list (package list), an allowlist (package
+// allowlist), a capability policy (package capability) and the cross-check
+// of the interface an artifact's CNCF config declares; its Verify returns an
+// Outcome that says what was checked and what failed for the layer a list
+// describes, and VerifyUndescribed does the same for any other WASM layer of
+// the artifact (known only through the allowlist).
+package policy
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
@@ -17,7 +26,7 @@ type Policy struct {
 	// verified as known-good. Turn it off to accept only Allowlist parts.
 	TrustListParts bool
 	// Allowlist holds centrally approved part digests (may be nil).
-	Allowlist *Allowlist
+	Allowlist *allowlist.Allowlist
 	// Capabilities judges the imports and exports; nil means no rules
 	// (host-supplied code and plain-name imports are still denied).
 	Capabilities *capability.Policy
@@ -55,14 +64,14 @@ type PartRef struct {
 // Outcome is what Verify checked and found.
 type Outcome struct {
 	// Layer is the binary that was examined.
-	Layer Layer
+	Layer list.Layer
 	// PartCount is the number of nested parts in the binary; each is known
 	// through the list, the allowlist (counted once, list first) or unknown.
 	PartCount        int
 	KnownByList      int
 	KnownByAllowlist int
 	UnknownParts     []PartRef
-	Imports          []Extern
+	Imports          []list.Extern
 	Capabilities     capability.Result
 	// DeclaredInterface is DeclaredMatched, DeclaredMismatched or
 	// DeclaredAbsent.
@@ -76,14 +85,14 @@ func (o *Outcome) OK() bool { return len(o.Violations) == 0 }
 // Verify checks found (the list generated from the binary) against listed
 // (the composition list attached to the artifact) and the policy. Every
 // check runs, so one outcome names everything that is wrong.
-func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
+func (p *Policy) Verify(listed, found *list.List, declared *Declared) *Outcome {
 	caps := p.capabilities()
 	o := newOutcome(found)
 	p.checkParts(o, listed, found, "")
 
-	diff := Compare(listed, found)
+	diff := list.Compare(listed, found)
 	if diff.Layer != nil {
-		o.fail(failure.Layer, "the binary is %s; the composition list describes %s", layerText(found.Layer), layerText(listed.Layer))
+		o.fail(failure.Layer, "the binary is %s; the composition list describes %s", found.Layer, listed.Layer)
 	} else if !diff.Empty() {
 		// Same bytes, different description: the list was not generated
 		// from this layer (or was edited), so none of it can be trusted.
@@ -108,9 +117,9 @@ func (p *Policy) Verify(listed, found *List, declared *Declared) *Outcome {
 // so it passes only when the allowlist holds its digest, every nested part
 // is known and its imports pass the capability policy (requireExports
 // applies to the described layer only).
-func (p *Policy) VerifyUndescribed(listed, found *List) *Outcome {
+func (p *Policy) VerifyUndescribed(listed, found *list.List) *Outcome {
 	o := newOutcome(found)
-	if !p.Allowlist.Allows(Part{Digest: found.Layer.Digest, Kind: found.Layer.Kind}) {
+	if !p.Allowlist.Allows(list.Part{Digest: found.Layer.Digest, Kind: found.Layer.Kind}) {
 		o.fail(failure.Layer, "WASM layer %s is not the layer the composition list describes (%s) and is not in the allowlist: every WASM layer of the artifact must be covered", found.Layer.Digest, listed.Layer.Digest)
 	}
 	p.checkParts(o, listed, found, found.Layer.Digest)
@@ -126,7 +135,7 @@ func (p *Policy) capabilities() *capabilities {
 	return &capabilities{p.Capabilities}
 }
 
-func newOutcome(found *List) *Outcome {
+func newOutcome(found *list.List) *Outcome {
 	return &Outcome{
 		Layer: found.Layer, PartCount: len(found.Parts), Imports: found.Imports, UnknownParts: []PartRef{},
 		Capabilities: capability.Result{Denied: []capability.Denial{}, MissingExports: []string{}},
@@ -140,7 +149,7 @@ func (o *Outcome) fail(check failure.Check, format string, args ...any) {
 // checkParts counts found's nested parts as known through the list, the
 // allowlist or not at all; layer is recorded on unknown parts of a layer
 // the list does not describe.
-func (p *Policy) checkParts(o *Outcome, listed, found *List, layer string) {
+func (p *Policy) checkParts(o *Outcome, listed, found *list.List, layer string) {
 	listedDigests := map[string]bool{}
 	if p.TrustListParts {
 		for _, pt := range listed.Parts {
@@ -171,7 +180,7 @@ type capabilities struct{ *capability.Policy }
 // check applies the capability policy to found's imports (and, with
 // exports, the requireExports rules); layer is recorded on denials of a
 // layer the list does not describe.
-func (caps *capabilities) check(o *Outcome, found *List, exports bool, layer string) {
+func (caps *capabilities) check(o *Outcome, found *list.List, exports bool, layer string) {
 	if found.Layer.Kind == wasm.KindModule {
 		if caps.HasRules() {
 			o.fail(failure.Imports, "layer %s is a core module: its imports are not component-model interfaces, so the capability policy cannot be applied", found.Layer.Digest)
@@ -208,7 +217,7 @@ func (p *Policy) knownSources() string {
 	}
 }
 
-func capExterns(es []Extern) []capability.Extern {
+func capExterns(es []list.Extern) []capability.Extern {
 	out := make([]capability.Extern, len(es))
 	for i, e := range es {
 		out[i] = capability.Extern{Name: e.Name, Kind: e.Kind, Implements: e.Implements, VersionSuffix: e.VersionSuffix, HostCode: e.HostCode}
@@ -219,12 +228,12 @@ func capExterns(es []Extern) []capability.Extern {
 // declaredMismatch compares declared names with the binary's externs. The
 // CNCF config (oci-wasm) lists a world key per extern: the interface name,
 // or the plain name for plain and implements externs; either is accepted.
-func declaredMismatch(d *Declared, found *List) string {
+func declaredMismatch(d *Declared, found *list.List) string {
 	var parts []string
 	for _, set := range []struct {
 		what     string
 		declared []string
-		externs  []Extern
+		externs  []list.Extern
 	}{{"imports", d.Imports, found.Imports}, {"exports", d.Exports, found.Exports}} {
 		names := map[string]bool{}
 		for _, e := range set.externs {
@@ -278,7 +287,7 @@ func denialsText(ds []capability.Denial, max int) string {
 	return listText(s, max)
 }
 
-func externNames(es []Extern) string {
+func externNames(es []list.Extern) string {
 	if len(es) == 0 {
 		return "none"
 	}
@@ -297,7 +306,7 @@ func listText(items []string, max int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
 }
 
-func diffText(d *Diff, max int) string {
+func diffText(d *list.Diff, max int) string {
 	var buf bytes.Buffer
 	_ = d.WriteText(&buf)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

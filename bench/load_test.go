@@ -19,8 +19,8 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/loadgen"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
 )
 
 func TestCompareIdentical(t *testing.T) {

@@ -8,12 +8,12 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 const (
@@ -120,7 +120,7 @@ func pushApp(t testing.TB, r *registrytest.Registry, tag string, fixture ...stri
 	return desc, digest.FromBytes(wasm)
 }
 
-// cosignEnv is a private cosign home (internal/clitest) with a key pair.
+// cosignEnv is a private cosign home (internal/testing/clitest) with a key pair.
 type cosignEnv struct {
 	*clitest.Cosign
 	key, pub string

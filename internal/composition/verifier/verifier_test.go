@@ -18,14 +18,14 @@ import (
 	"github.com/ratify-project/ratify/pkg/verifier"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	cverifier "github.com/ratify-wasm/ratify-wasm/internal/composition/verifier"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 )
 
 // env pushes artifacts to one registry and runs the plugin in process, as

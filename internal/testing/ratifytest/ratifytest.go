@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // PluginDirEnv names a directory of prebuilt plugin binaries (`make test`

@@ -470,11 +470,11 @@ func TestMultiLayerArtifact(t *testing.T) {
 
 // manyModules is a component embedding n empty core modules.
 func manyModules(n int) []byte {
-	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}
-	for i := 0; i < n; i++ {
-		b = append(b, 0x01, 0x08, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
+	sections := make([][]byte, n)
+	for i := range sections {
+		sections[i] = w.Section(1, w.Module())
 	}
-	return b
+	return w.Component(sections...)
 }
 
 // Extensions stay bounded: unknownParts is capped, unknownPartCount is not.

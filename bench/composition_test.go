@@ -14,7 +14,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/stats"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 

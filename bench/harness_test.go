@@ -21,8 +21,8 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/execstat"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 var (

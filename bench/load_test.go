@@ -3,24 +3,14 @@
 package bench_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/loadgen"
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 )
 
 const (
@@ -85,11 +75,11 @@ func bestThroughput(s report.LoadSweep) float64 {
 // the rate until a step fails admission (p99 over 3 s, or failures).
 func (w *world) sweep(t *testing.T, c serveConfig, cache bool, rates []float64) report.LoadSweep {
 	srv := w.serve(t, c, cache)
-	defer srv.stop()
+	defer srv.Stop()
 	n := len(w.images)
 	k := w.plan.keysPerRequest
 	tg := loadgen.Target{
-		URL: srv.url, MaxInFlight: maxInFlight, Timeout: clientTimeout,
+		URL: srv.URL, MaxInFlight: maxInFlight, Timeout: clientTimeout,
 		Client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}},
 		Keys: func(i int) []string {
 			keys := make([]string, k)
@@ -115,125 +105,24 @@ func (w *world) sweep(t *testing.T, c serveConfig, cache bool, rates []float64) 
 		}
 	}
 	sweep.Crossing = loadgen.FindCrossing(sweep.Steps)
-	if srv.exited() {
-		t.Fatalf("ratify serve exited during the load test:\n%s", srv.log.String())
+	if !srv.Alive() {
+		t.Fatalf("ratify serve exited during the load test:\n%s", srv.Tail())
 	}
 	return sweep
 }
 
-// server is a running `ratify serve`.
-type server struct {
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *syncBuffer
-}
-
-func (s *server) exited() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM, then SIGKILL after 5 s, to the process group of the
-// server started here, so plugin processes still running end with it.
-func (s *server) stop() {
-	pgid := -s.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
-	<-s.done
-}
-
-// serve starts `ratify serve --http 127.0.0.1:<free port>` with c and
-// waits until it answers a ProviderRequest (for an image that does not
-// exist, so the cache stays cold).
-func (w *world) serve(t *testing.T, c serveConfig, cache bool) *server {
+// serve starts `ratify serve` with c on a free loopback port and waits
+// until it answers a ProviderRequest (for an image that does not exist, so
+// the cache stays cold).
+func (w *world) serve(t *testing.T, c serveConfig, cache bool) *ratifytest.Server {
 	env := ratifytest.NewEnv(t, ratifytest.Config{CosignEnabled: true, Verifiers: c.verifiers, Timeout: serveTimeout})
-	for attempt := 1; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		args := []string{"serve", "--http", addr, "-c", env.ConfigPath}
-		if cache {
-			args = append(args, "--cache-enabled", "--cache-type", "ristretto")
-		}
-		cmd := exec.Command(testenv.Bin(t, "ratify"), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		cmd.Env = append(os.Environ(), "RATIFY_CONFIG="+env.Dir, "HOME="+filepath.Join(env.Dir, "home"), "DOCKER_CONFIG="+filepath.Join(env.Dir, "home", ".docker"))
-		s := &server{url: "http://" + addr + "/ratify/gatekeeper/v1/verify", cmd: cmd, done: make(chan struct{}), log: &syncBuffer{}}
-		cmd.Stdout, cmd.Stderr = s.log, s.log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { cmd.Wait(); close(s.done) }()
-		if err := s.ready(w.reg.Host); err == nil {
-			return s
-		} else if attempt == 3 {
-			s.stop()
-			t.Fatalf("ratify serve on %s: %v\n%s", addr, err, s.log.String())
-		} else {
-			s.stop()
-			t.Logf("ratify serve on %s, attempt %d: %v", addr, attempt, err)
-		}
+	opts := ratifytest.ServeOptions{ReadyKeys: []string{w.reg.Host + "/bench/absent:v0"}}
+	if cache {
+		opts.Args = []string{"--cache-enabled", "--cache-type", "ristretto"}
 	}
-}
-
-// ready polls until this server answers with a ProviderResponse.
-func (s *server) ready(registry string) error {
-	key := registry + "/bench/absent:v0"
-	body := fmt.Sprintf(`{"apiVersion":"externaldata.gatekeeper.sh/v1beta1","kind":"ProviderRequest","request":{"keys":[%q]}}`, key)
-	deadline := time.Now().Add(30 * time.Second)
-	client := &http.Client{Timeout: 10 * time.Second}
-	for time.Now().Before(deadline) {
-		if s.exited() {
-			return fmt.Errorf("exited")
-		}
-		resp, err := client.Post(s.url, "application/json", strings.NewReader(body))
-		if err == nil {
-			var buf bytes.Buffer
-			buf.ReadFrom(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(buf.String(), `"ProviderResponse"`) && strings.Contains(buf.String(), key) {
-				return nil
-			}
-			return fmt.Errorf("unexpected answer %s: %.300s", resp.Status, buf.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	s, err := env.Serve(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return fmt.Errorf("no answer within 30s")
-}
-
-// syncBuffer keeps the last logKeep bytes of a server's log, for error
-// messages; Ratify logs every request, so the log is not kept whole.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-const logKeep = 256 << 10
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = append(s.b, p...)
-	if len(s.b) > 2*logKeep {
-		s.b = append(s.b[:0], s.b[len(s.b)-logKeep:]...)
-	}
-	return len(p), nil
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return string(s.b)
+	return s
 }

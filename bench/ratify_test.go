@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/report"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 )
 
 // maxPluginOverBuiltin is the target for an external plugin inside

@@ -15,12 +15,13 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/bench/internal/execstat"
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/slsatest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -29,7 +30,6 @@ const (
 	// writes it) and the policy wasm-slsa and the baseline check.
 	sourceRepo  = "github.com/ratify-wasm/hello"
 	builderFlow = "https://github.com/ratify-wasm/hello/.github/workflows/release.yml"
-	commit      = "0123456789abcdef0123456789abcdef01234567"
 	// notationIdentity is the subject `notation cert generate-test wasm.example` writes.
 	notationIdentity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
 	// pluginTimeout replaces the plugins' 2.5 s default: on a shared,
@@ -110,7 +110,7 @@ func newWorld(t *testing.T, p plan) *world {
 	w.run(t, w.notationEnv, w.home, w.notationBin, "policy", "import", "--force", policyFile)
 
 	predicate := filepath.Join(w.home, "provenance.json")
-	writeJSON(t, predicate, predicateV1("v1.2.0"))
+	writeJSON(t, predicate, slsatest.PredicateV1(sourceRepo, builderFlow, "v1.2.0"))
 	start := time.Now()
 	for i := range p.images {
 		w.images = append(w.images, w.signedImage(t, "bench/app"+string(rune('a'+i)), predicate))
@@ -346,30 +346,6 @@ func buildProbes(t *testing.T, root string) map[string]string {
 		out[n] = filepath.Join(dir, n)
 	}
 	return out
-}
-
-// predicateV1 is a SLSA v1 predicate as actions/attest-build-provenance
-// writes it, for a release of tag at commit.
-func predicateV1(tag string) map[string]any {
-	ref := "refs/tags/" + tag
-	return map[string]any{
-		"buildDefinition": map[string]any{
-			"buildType": "https://actions.github.io/buildtypes/workflow/v1",
-			"externalParameters": map[string]any{"workflow": map[string]any{
-				"ref": ref, "repository": "https://" + sourceRepo, "path": ".github/workflows/release.yml",
-			}},
-			"internalParameters": map[string]any{"github": map[string]any{
-				"event_name": "push", "repository_id": "1", "repository_owner_id": "2", "runner_environment": "github-hosted",
-			}},
-			"resolvedDependencies": []any{map[string]any{
-				"uri": "git+https://" + sourceRepo + "@" + ref, "digest": map[string]any{"gitCommit": commit},
-			}},
-		},
-		"runDetails": map[string]any{
-			"builder":  map[string]any{"id": builderFlow + "@" + ref},
-			"metadata": map[string]any{"invocationId": "https://" + sourceRepo + "/actions/runs/1/attempts/1"},
-		},
-	}
 }
 
 func writeJSON(t *testing.T, path string, v any) {

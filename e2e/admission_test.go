@@ -19,13 +19,15 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/gate"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 // env is the running admission path shared by the rows.
 type env struct {
 	tools  *harness.Tools
 	world  *supplychain.World
-	server *harness.Server
+	server *ratifytest.Server
 	gate   *gate.Gate
 }
 
@@ -37,11 +39,11 @@ func setup(t *testing.T) *env {
 		t.Fatal(err) // never skip: a skipped e2e suite looks green
 	}
 	dir := t.TempDir()
-	reg, err := harness.StartRegistry(ctx, tools, filepath.Join(dir, "registry"))
+	reg, err := registrytest.LaunchDistribution(tools.Path("registry"), filepath.Join(dir, "registry"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(reg.Stop)
+	t.Cleanup(reg.Close)
 	start := time.Now()
 	world, err := supplychain.Build(ctx, tools, reg, dir)
 	if err != nil {
@@ -63,7 +65,7 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	start = time.Now()
-	server, err := ratify.Serve(ctx, tlsDir)
+	server, err := ratify.Serve(ctx, ratifytest.ServeOptions{CertDir: tlsDir.Dir, CAPEM: tlsDir.CAPEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestAdmissionThreatMatrix(t *testing.T) {
 			t.Fatalf("ratify serve answer for the verified image: %v %s", err, raw)
 		}
 		// TLS 1.2 is refused: the provider speaks TLS 1.3 only.
-		host := strings.TrimPrefix(strings.TrimSuffix(e.server.URL, harness.VerifyPath), "https://")
+		host := strings.TrimPrefix(strings.TrimSuffix(e.server.URL, ratifytest.VerifyPath), "https://")
 		pool := x509.NewCertPool()
 		pool.AppendCertsFromPEM(e.server.CAPEM)
 		if c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS12}); err == nil {

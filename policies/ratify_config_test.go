@@ -12,15 +12,15 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
-	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/docstest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/sigtest"
 )
 
 func TestMain(m *testing.M) {

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // runCLI runs the root command with args and returns stdout and the error.

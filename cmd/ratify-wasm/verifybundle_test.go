@@ -12,9 +12,9 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // verifyBundle runs the verify-bundle command with args.

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/version"
 )
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/cluster"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -82,11 +83,11 @@ func setup(t *testing.T) *env {
 		err error
 	}
 	published := make(chan built, 1)
-	reg, err := harness.StartRegistry(ctx, tools, filepath.Join(dir, "registry"))
+	reg, err := registrytest.LaunchDistribution(tools.Path("registry"), filepath.Join(dir, "registry"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(reg.Stop)
+	t.Cleanup(reg.Close)
 	go func() {
 		w, err := supplychain.Build(ctx, tools, reg, filepath.Join(dir, "world"))
 		published <- built{w, err}

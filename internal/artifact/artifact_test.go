@@ -11,8 +11,8 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/artifact"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 func load(t *testing.T, r *registrytest.Registry, repo string, desc ocispec.Descriptor) (*artifact.Subject, error) {

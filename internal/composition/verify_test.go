@@ -19,14 +19,14 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 )
 
 // env pushes artifacts to one registry and runs the plugin in process, as
@@ -471,11 +471,11 @@ func TestMultiLayerArtifact(t *testing.T) {
 
 // manyModules is a component embedding n empty core modules.
 func manyModules(n int) []byte {
-	b := []byte{0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}
-	for i := 0; i < n; i++ {
-		b = append(b, 0x01, 0x08, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
+	sections := make([][]byte, n)
+	for i := range sections {
+		sections[i] = w.Section(1, w.Module())
 	}
-	return b
+	return w.Component(sections...)
 }
 
 // Extensions stay bounded: unknownParts is capped, unknownPartCount is not.

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
-	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/docstest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/sigtest"
 )
 
 // The configurations of plugins/wasm-cosign/README.md, loaded from

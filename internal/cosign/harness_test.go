@@ -7,14 +7,14 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // pushWasm pushes hello.component.wasm (or wasm) in the CNCF layout, tagged v1.
@@ -31,7 +31,7 @@ func pushWasm(t testing.TB, r *registrytest.Registry, repo string, wasm []byte) 
 }
 
 // cli runs one cosign binary (bin/cosign2 or bin/cosign3) in a private,
-// offline home (internal/clitest).
+// offline home (internal/testing/clitest).
 type cli struct {
 	*clitest.Cosign
 	bin  string

@@ -8,8 +8,8 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 

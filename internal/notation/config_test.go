@@ -7,7 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 )
 
 // TestConfigErrors: every configuration problem is a failed result whose

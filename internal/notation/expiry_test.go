@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 // TestExpiry signs with a leaf that expires seconds later, with and without

@@ -14,9 +14,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // sideBySide is one artifact and one trust configuration, given to both

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // TestRatifyVerifySmoke runs the real `ratify verify` (v1.4.6) against both

@@ -8,11 +8,11 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
-	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // Attacks on wasm-composition: capabilities hidden in a layer the list does

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // gatekeeperAttacks are the subtests of e2e's TestTemplatesInGatekeeper

@@ -16,7 +16,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/provenance"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 

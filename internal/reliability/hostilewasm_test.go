@@ -3,7 +3,7 @@ package reliability_test
 import (
 	"bytes"
 
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 )
 
 // hostileWasm returns the hostile binaries by name; good is a real component.

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
 )
 
 // WriteDocsEnv makes the run write docs/reliability.md from what it

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 // ratifyTimeout is Ratify's own verificationRequestTimeout in these

@@ -2,25 +2,19 @@ package reliability_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/reliability"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 // Load: serveClients concurrent clients each POST every key serveRounds
@@ -68,7 +62,7 @@ func TestServeConcurrency(t *testing.T) {
 		}
 	}
 
-	url := startServe(t, env)
+	url := env.StartServe(t, ratifytest.ServeOptions{}).URL
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, serveClients*serveRounds)
@@ -114,7 +108,7 @@ func TestServeConcurrency(t *testing.T) {
 		Denied: true, Verdict: "identical to sequential", Check: "-", Message: fmt.Sprintf("every answer equal to the sequential `ratify verify` of the same key; the %d failing subjects were denied every time", failing), Elapsed: elapsed})
 
 	// Ratify's timeout holds in serve mode.
-	slowURL := startServe(t, ratifytest.NewEnv(t, ratifytest.Config{Verifiers: verifiers, PluginDirs: []string{w.smokeDir}, Timeout: ratifyTimeout}))
+	slowURL := ratifytest.NewEnv(t, ratifytest.Config{Verifiers: verifiers, PluginDirs: []string{w.smokeDir}, Timeout: ratifyTimeout}).StartServe(t, ratifytest.ServeOptions{}).URL
 	start = time.Now()
 	items, err := post(slowURL, []string{slowKey})
 	elapsed = time.Since(start)
@@ -158,50 +152,6 @@ func normalizeReport(v map[string]any) map[string]any {
 	}
 	out["reports"] = byKey
 	return out
-}
-
-// startServe runs `ratify serve` for env on a free loopback port.
-func startServe(t *testing.T, env *ratifytest.Env) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, testenv.Bin(t, "ratify"), "serve", "--http", addr, "-c", env.ConfigPath)
-	cmd.Env = append(os.Environ(), "RATIFY_CONFIG="+env.Dir, "HOME="+filepath.Join(env.Dir, "home"), "DOCKER_CONFIG="+filepath.Join(env.Dir, "home", ".docker"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("ratify serve logs:\n%s", logs.String())
-		}
-	})
-	url := "http://" + addr + "/ratify/gatekeeper/v1/verify"
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := post(url, nil); err == nil {
-			return url
-		}
-		select {
-		case <-done:
-			t.Fatalf("ratify serve exited:\n%s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ratify serve did not answer on %s:\n%s", addr, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // post sends a ProviderRequest and returns the items by key: the

@@ -11,17 +11,18 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
-	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/slsatest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
@@ -313,25 +314,7 @@ func keyTrust(pub string) []map[string]any {
 // slsaPredicate is a SLSA v1 predicate for a release of v1.2.0 that the
 // wasm-slsa entry above accepts.
 func slsaPredicate() map[string]any {
-	ref := "refs/tags/v1.2.0"
-	return map[string]any{
-		"buildDefinition": map[string]any{
-			"buildType": "https://actions.github.io/buildtypes/workflow/v1",
-			"externalParameters": map[string]any{"workflow": map[string]any{
-				"ref": ref, "repository": "https://" + slsaSourceRepo, "path": ".github/workflows/release.yml",
-			}},
-			"internalParameters": map[string]any{"github": map[string]any{
-				"event_name": "push", "repository_id": "1", "repository_owner_id": "2", "runner_environment": "github-hosted",
-			}},
-			"resolvedDependencies": []any{map[string]any{
-				"uri": "git+https://" + slsaSourceRepo + "@" + ref, "digest": map[string]any{"gitCommit": "0123456789abcdef0123456789abcdef01234567"},
-			}},
-		},
-		"runDetails": map[string]any{
-			"builder":  map[string]any{"id": slsaBuilderFlow + "@" + ref},
-			"metadata": map[string]any{"invocationId": "https://" + slsaSourceRepo + "/actions/runs/1/attempts/1"},
-		},
-	}
+	return slsatest.PredicateV1(slsaSourceRepo, slsaBuilderFlow, "v1.2.0")
 }
 
 // onlyReferrer returns the one referrer of subject in repo, as listed.
@@ -361,7 +344,7 @@ func firstLayer(t testing.TB, reg *registrytest.Registry, repo string, d ocispec
 	return m.Layers[0]
 }
 
-// cosignKeys is a private cosign home (internal/clitest) with a key pair.
+// cosignKeys is a private cosign home (internal/testing/clitest) with a key pair.
 type cosignKeys struct {
 	*clitest.Cosign
 	key, pub string

@@ -8,7 +8,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/sigtest"
 )
 
 // oracleCase is one legacy signature layer verified both by sigverify and

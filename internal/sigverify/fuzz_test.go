@@ -7,7 +7,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
-	"github.com/ratify-wasm/ratify-wasm/internal/sigverify/sigtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/sigtest"
 )
 
 // Fuzz targets for the decoders of hostile registry content: sigstore

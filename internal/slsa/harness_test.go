@@ -8,43 +8,26 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/slsatest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 const (
 	repo        = "wasm/app"
 	sourceRepo  = "github.com/ratify-wasm/hello"
 	builderFlow = "https://github.com/ratify-wasm/hello/.github/workflows/release.yml"
-	commit      = "0123456789abcdef0123456789abcdef01234567"
+	commit      = slsatest.Commit
 )
 
 // predicateV1 is a SLSA v1 predicate as actions/attest-build-provenance
 // writes it, for a release of tag at commit.
 func predicateV1(tag string) map[string]any {
-	ref := "refs/tags/" + tag
-	return map[string]any{
-		"buildDefinition": map[string]any{
-			"buildType": "https://actions.github.io/buildtypes/workflow/v1",
-			"externalParameters": map[string]any{"workflow": map[string]any{
-				"ref": ref, "repository": "https://" + sourceRepo, "path": ".github/workflows/release.yml",
-			}},
-			"internalParameters": map[string]any{"github": map[string]any{
-				"event_name": "push", "repository_id": "1", "repository_owner_id": "2", "runner_environment": "github-hosted",
-			}},
-			"resolvedDependencies": []any{map[string]any{
-				"uri": "git+https://" + sourceRepo + "@" + ref, "digest": map[string]any{"gitCommit": commit},
-			}},
-		},
-		"runDetails": map[string]any{
-			"builder":  map[string]any{"id": builderFlow + "@" + ref},
-			"metadata": map[string]any{"invocationId": "https://" + sourceRepo + "/actions/runs/1/attempts/1"},
-		},
-	}
+	return slsatest.PredicateV1(sourceRepo, builderFlow, tag)
 }
 
 // predicateV02 is a SLSA v0.2 predicate as slsa-github-generator's generic
@@ -120,7 +103,7 @@ func pushApp(t testing.TB, r *registrytest.Registry, tag string, fixture ...stri
 	return desc, digest.FromBytes(wasm)
 }
 
-// cosignEnv is a private cosign home (internal/clitest) with a key pair.
+// cosignEnv is a private cosign home (internal/testing/clitest) with a key pair.
 type cosignEnv struct {
 	*clitest.Cosign
 	key, pub string

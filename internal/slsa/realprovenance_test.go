@@ -16,7 +16,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/sigverify"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/discover"
 	"github.com/ratify-wasm/ratify-wasm/internal/slsa/policy"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // The real GitHub-produced provenance that slsa-verifier tests itself with

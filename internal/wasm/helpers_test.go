@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 )
 
 // checkParts asserts the invariants every successful Parse must satisfy:

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	w "github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
+	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 )
 
 // TestInstanceImportCarryingCode: an imported instance whose type exports a

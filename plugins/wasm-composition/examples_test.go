@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
-	"github.com/ratify-wasm/ratify-wasm/internal/docstest"
-	"github.com/ratify-wasm/ratify-wasm/internal/ratifytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/docstest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // The examples of this directory's README (examples/), placeholders from

@@ -12,11 +12,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
 // componentPreamble is magic, version 0x0d and layer 1.
-var componentPreamble = []byte{0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}
+var componentPreamble = wasmtest.ComponentHeader
 
 // Section ids used here.
 const (
@@ -136,17 +137,6 @@ func (p *Pool) wrap(bulk [][]byte, depth int) []byte {
 
 func writeSection(b *bytes.Buffer, id byte, payload []byte) {
 	b.WriteByte(id)
-	n := uint64(len(payload))
-	for {
-		c := byte(n & 0x7f)
-		n >>= 7
-		if n != 0 {
-			c |= 0x80
-		}
-		b.WriteByte(c)
-		if n == 0 {
-			break
-		}
-	}
+	b.Write(wasmtest.Leb(uint64(len(payload))))
 	b.Write(payload)
 }

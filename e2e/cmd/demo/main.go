@@ -20,6 +20,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 func main() {
@@ -49,11 +50,11 @@ func run(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer os.RemoveAll(dir)
-	reg, err := harness.StartRegistry(ctx, tools, filepath.Join(dir, "registry"))
+	reg, err := registrytest.LaunchDistribution(tools.Path("registry"), filepath.Join(dir, "registry"))
 	if err != nil {
 		return false, err
 	}
-	defer reg.Stop()
+	defer reg.Close()
 	fmt.Printf("registry     distribution v3.1.2 at %s (no referrers API: tag-schema fallback)\n", reg.Host)
 
 	pub, err := supplychain.NewPublisher(ctx, tools, reg, dir)
@@ -163,20 +164,20 @@ func run(ctx context.Context) (bool, error) {
 	ok := true
 	var summary []string
 	for _, v := range variants {
-		res, err := ratify.Verify(ctx, v.image)
+		res, err := ratify.TryVerify(v.image)
 		if err != nil {
 			return false, err
 		}
 		verdict := "FAIL"
-		if res.Success {
+		if res.IsSuccess {
 			verdict = "PASS"
 		}
-		expected := res.Success == v.wantPass
+		expected := res.IsSuccess == v.wantPass
 		ok = ok && expected
 		fmt.Printf("\n%s  %-9s %s  (%s)\n", verdict, v.name, v.image, res.Elapsed.Round(time.Millisecond))
-		printReports(res.Report)
-		if !res.Success {
-			reasons, err := tools.PolicyReasons(ctx, dir, policy, res.Report)
+		printReports(res.Raw)
+		if !res.IsSuccess {
+			reasons, err := tools.PolicyReasons(ctx, dir, policy, res.Raw)
 			if err != nil {
 				return false, err
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 func main() {
@@ -42,11 +43,11 @@ func run(out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	reg, err := harness.StartRegistry(ctx, tools, filepath.Join(dir, "registry"))
+	reg, err := registrytest.LaunchDistribution(tools.Path("registry"), filepath.Join(dir, "registry"))
 	if err != nil {
 		return err
 	}
-	defer reg.Stop()
+	defer reg.Close()
 	start := time.Now()
 	world, err := supplychain.Build(ctx, tools, reg, dir)
 	if err != nil {
@@ -67,14 +68,14 @@ func run(out string) error {
 		return err
 	}
 	for _, s := range world.Scenarios {
-		v, err := ratify.Verify(ctx, s.Image)
+		v, err := ratify.TryVerify(s.Image)
 		if err != nil {
 			return err
 		}
-		if v.Success != s.Valid {
-			return fmt.Errorf("scenario %s (%s): ratify verify says isSuccess=%t, the threat matrix says %t\n%s", s.Name, s.Threat, v.Success, s.Valid, v.Report)
+		if v.IsSuccess != s.Valid {
+			return fmt.Errorf("scenario %s (%s): ratify verify says isSuccess=%t, the threat matrix says %t\n%s", s.Name, s.Threat, v.IsSuccess, s.Valid, v.Raw)
 		}
-		b, err := canonical(v.Report)
+		b, err := canonical(v.Raw)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
@@ -85,7 +86,7 @@ func run(out string) error {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			return err
 		}
-		log.Printf("%-15s isSuccess=%-5t %6s  %s", s.Name, v.Success, v.Elapsed.Round(time.Millisecond), s.Threat)
+		log.Printf("%-15s isSuccess=%-5t %6s  %s", s.Name, v.IsSuccess, v.Elapsed.Round(time.Millisecond), s.Threat)
 	}
 	return nil
 }

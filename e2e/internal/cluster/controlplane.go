@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -42,7 +43,7 @@ type ControlPlane struct {
 	Config     *rest.Config
 	Client     kubernetes.Interface
 	Dynamic    dynamic.Interface
-	etcd, api  *harness.Process
+	etcd, api  *testenv.Process
 	etcdURL    string
 	mapper     *restmapper.DeferredDiscoveryRESTMapper
 }
@@ -77,11 +78,11 @@ func (cp *ControlPlane) Stop() {
 }
 
 func (cp *ControlPlane) startEtcd(ctx context.Context, t *harness.Tools) error {
-	client, err := harness.FreeAddr()
+	client, err := testenv.FreeAddr()
 	if err != nil {
 		return err
 	}
-	peer, err := harness.FreeAddr()
+	peer, err := testenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (cp *ControlPlane) startEtcd(ctx context.Context, t *harness.Tools) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	p, err := harness.Start("etcd", dir, nil, t.Path("etcd"),
+	p, err := testenv.Start("etcd", dir, nil, t.Path("etcd"),
 		"--name", "test", "--data-dir", filepath.Join(dir, "data"),
 		"--listen-client-urls", "http://"+client, "--advertise-client-urls", "http://"+client,
 		"--listen-peer-urls", "http://"+peer, "--initial-advertise-peer-urls", "http://"+peer,
@@ -136,12 +137,12 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, t *harness.Tools) er
 	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
 		return err
 	}
-	addr, err := harness.FreeAddr()
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return err
 	}
 	port := addr[strings.LastIndex(addr, ":")+1:]
-	p, err := harness.Start("kube-apiserver", dir, nil, t.Path("kube-apiserver"),
+	p, err := testenv.Start("kube-apiserver", dir, nil, t.Path("kube-apiserver"),
 		"--etcd-servers="+cp.etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+port,
 		"--tls-cert-file="+filepath.Join(tls.Dir, "tls.crt"), "--tls-private-key-file="+filepath.Join(tls.Dir, "tls.key"),

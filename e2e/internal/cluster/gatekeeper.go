@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -39,7 +40,7 @@ const podName = "gatekeeper-controller-manager-0"
 // running out of cluster against the control plane.
 type Gatekeeper struct {
 	URL string // https://127.0.0.1:<port>, the webhook server
-	*harness.Process
+	*testenv.Process
 }
 
 // ModuleDir returns the directory of module (as required by the module
@@ -111,11 +112,11 @@ func StartGatekeeper(ctx context.Context, cp *ControlPlane, t *harness.Tools, di
 	if err != nil {
 		return nil, err
 	}
-	addr, err := harness.FreeAddr()
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	health, err := harness.FreeAddr()
+	health, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,7 @@ func StartGatekeeper(ctx context.Context, cp *ControlPlane, t *harness.Tools, di
 	// The flags of Gatekeeper's chart for its webhook pod (operations,
 	// exempt namespace, no http.send) with certificates supplied, plus the
 	// audit pod's generate operation, which creates the constraint CRDs.
-	p, err := harness.Start("gatekeeper", dir, env, t.Path("gatekeeper"),
+	p, err := testenv.Start("gatekeeper", dir, env, t.Path("gatekeeper"),
 		"--host="+host, "--port="+port, "--cert-dir="+certs.Dir, "--disable-cert-rotation",
 		"--health-addr="+health, "--metrics-addr=0",
 		"--operation=webhook", "--operation=mutation-webhook", "--operation=status", "--operation=mutation-status", "--operation=generate",

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -33,7 +34,7 @@ import (
 type RatifyPod struct {
 	Addr  string // loopback address of the container's :6001
 	CAPEM []byte // ca.crt of the TLS Secret the chart rendered
-	*harness.Process
+	*testenv.Process
 }
 
 // RunRatifyPod starts the container "ratify" of Deployment name in
@@ -85,15 +86,15 @@ func RunRatifyPod(ctx context.Context, cp *ControlPlane, t *harness.Tools, dir, 
 	if caPEM == nil {
 		return nil, fmt.Errorf("deployment %s mounts no TLS secret at /usr/local/tls", name)
 	}
-	addr, err := harness.FreeAddr()
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	health, err := harness.FreeAddr()
+	health, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := harness.FreeAddr()
+	metrics, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func RunRatifyPod(ctx context.Context, cp *ControlPlane, t *harness.Tools, dir, 
 	if err := os.MkdirAll(filepath.Join(dir, "home"), 0o700); err != nil {
 		return nil, err
 	}
-	p, err := harness.Start("ratify", dir, env, t.Path("ratify"), args...)
+	p, err := testenv.Start("ratify", dir, env, t.Path("ratify"), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,62 +1,23 @@
-// Package harness runs the real pieces of the admission path as processes:
-// the distribution registry, `ratify verify` and `ratify serve` (v1.4.6)
-// with the project's plugin binaries, over TLS with a generated CA. It
-// does not import the root module (whose Ratify dependency graph conflicts
-// with Gatekeeper's); it only runs what `make tools plugins cli` built.
+// Package harness is what the admission path needs beyond the root module's
+// shared test support (internal/testing: the distribution registry,
+// `ratify verify` and `ratify serve` with the project's plugin binaries,
+// processes on free ports): the binaries `make tools plugins cli` built,
+// CLI runs, a generated CA for TLS and policy rendering.
 package harness
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
-
-// rootModule is the module path of the repository this module lives in.
-const rootModule = "github.com/ratify-wasm/ratify-wasm"
-
-// PluginDirEnv overrides where the plugin binaries are (as in the root
-// module's ratifytest); the default is <root>/bin/plugins.
-const PluginDirEnv = "RATIFY_WASM_PLUGIN_DIR"
-
-// Root returns the repository root: the first directory at or above the
-// working directory whose go.mod declares the root module.
-func Root() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if modulePath(filepath.Join(dir, "go.mod")) == rootModule {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod of %s at or above the working directory", rootModule)
-		}
-		dir = parent
-	}
-}
-
-func modulePath(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`)
-		}
-	}
-	return ""
-}
 
 // Tools locates the binaries `make tools plugins cli` builds.
 type Tools struct {
@@ -68,12 +29,12 @@ type Tools struct {
 // FindTools checks that every binary the admission path needs exists, so
 // a missing one is one clear error instead of a confusing failure later.
 func FindTools() (*Tools, error) {
-	root, err := Root()
+	root, err := testenv.Root()
 	if err != nil {
 		return nil, err
 	}
 	t := &Tools{Root: root, Bin: filepath.Join(root, "bin"), Plugins: filepath.Join(root, "bin", "plugins")}
-	if d := os.Getenv(PluginDirEnv); d != "" {
+	if d := os.Getenv(ratifytest.PluginDirEnv); d != "" {
 		t.Plugins = d
 	}
 	var missing []string
@@ -123,6 +84,3 @@ func (c Cmd) Run(ctx context.Context) (string, error) {
 	}
 	return out.String(), nil
 }
-
-// errNotReady is what a readiness probe returns until the server answers.
-var errNotReady = errors.New("not ready")

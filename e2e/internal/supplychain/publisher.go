@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/slsatest"
 )
 
 // Release identity: the source repository and the release workflow that
@@ -28,7 +30,6 @@ const (
 	ReleaseWorkflow = "https://github.com/myorg/payments/.github/workflows/release.yml"
 	// ForkWorkflow builds the same source in someone else's repository.
 	ForkWorkflow = "https://github.com/attacker/payments/.github/workflows/release.yml"
-	sourceCommit = "0123456789abcdef0123456789abcdef01234567"
 
 	// NotationIdentity is the subject of `notation cert generate-test wasm.example`.
 	NotationIdentity = "x509.subject: CN=wasm.example, O=Notary, L=Seattle, ST=WA, C=US"
@@ -44,7 +45,7 @@ const (
 // Publisher holds the signing material and talks to one registry.
 type Publisher struct {
 	tools *harness.Tools
-	reg   *harness.Registry
+	reg   *registrytest.Registry
 	dir   string
 
 	// CosignKey and CosignPub are the release key pair (no password).
@@ -55,7 +56,7 @@ type Publisher struct {
 }
 
 // NewPublisher makes a cosign key pair and a notation test certificate.
-func NewPublisher(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir string) (*Publisher, error) {
+func NewPublisher(ctx context.Context, t *harness.Tools, reg *registrytest.Registry, dir string) (*Publisher, error) {
 	p := &Publisher{tools: t, reg: reg, dir: dir, notationHome: filepath.Join(dir, "notation")}
 	if err := os.MkdirAll(p.notationHome, 0o700); err != nil {
 		return nil, err
@@ -213,25 +214,7 @@ type Provenance struct {
 // Attest attaches SLSA v1 provenance for b, signed with the release key
 // (cosign attest: a sha256-<hex>.att tag).
 func (p *Publisher) Attest(ctx context.Context, ref string, b Provenance) error {
-	gitRef := "refs/tags/" + b.Tag
-	predicate := map[string]any{
-		"buildDefinition": map[string]any{
-			"buildType": "https://actions.github.io/buildtypes/workflow/v1",
-			"externalParameters": map[string]any{"workflow": map[string]any{
-				"ref": gitRef, "repository": "https://" + SourceRepo, "path": ".github/workflows/release.yml",
-			}},
-			"internalParameters": map[string]any{"github": map[string]any{
-				"event_name": "push", "repository_id": "1", "repository_owner_id": "2", "runner_environment": "github-hosted",
-			}},
-			"resolvedDependencies": []any{map[string]any{
-				"uri": "git+https://" + SourceRepo + "@" + gitRef, "digest": map[string]any{"gitCommit": sourceCommit},
-			}},
-		},
-		"runDetails": map[string]any{
-			"builder":  map[string]any{"id": b.Builder + "@" + gitRef},
-			"metadata": map[string]any{"invocationId": "https://" + SourceRepo + "/actions/runs/1/attempts/1"},
-		},
-	}
+	predicate := slsatest.PredicateV1(SourceRepo, b.Builder, b.Tag)
 	f, err := os.CreateTemp(p.dir, "provenance-*.json")
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
 // Scenario is one row of the threat matrix: an artifact as a pipeline or
@@ -38,7 +39,7 @@ type Scenario struct {
 // judge them: Ratify's verifier entries and the policy parameters shared by
 // the Ratify policy and the Gatekeeper constraints.
 type World struct {
-	Registry  *harness.Registry
+	Registry  *registrytest.Registry
 	Publisher *Publisher
 	Scenarios []Scenario
 	// Verifiers are Ratify verifier entries for the four plugins
@@ -61,7 +62,7 @@ func (w *World) Scenario(name string) Scenario {
 }
 
 // Build starts nothing itself: it publishes every scenario into reg.
-func Build(ctx context.Context, t *harness.Tools, reg *harness.Registry, dir string) (*World, error) {
+func Build(ctx context.Context, t *harness.Tools, reg *registrytest.Registry, dir string) (*World, error) {
 	p, err := NewPublisher(ctx, t, reg, dir)
 	if err != nil {
 		return nil, err

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
 )
 
 func TestCompareIdentical(t *testing.T) {

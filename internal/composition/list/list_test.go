@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/allowlist"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/capability"
-	"github.com/ratify-wasm/ratify-wasm/internal/composition/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/policy"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
 )
 
 func caps(t *testing.T, r capability.Rules) *capability.Policy {

@@ -18,8 +18,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // Placeholders maps each placeholder the examples use to what the tests

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
 	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
-	"github.com/ratify-wasm/ratify-wasm/internal/wasm/wasmtest"
 )
 
 // Fixture returns examples/fixtures/<name>.

@@ -1,4 +1,4 @@
-package harness
+package testenv
 
 import (
 	"context"
@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// Process is a server started from a binary, with its output in a log file.
+// Process is a server started from a binary, with its output in a log file:
+// the one launcher of the registry, `ratify serve` and the control plane
+// (e2e), usable without a testing.TB.
 type Process struct {
 	Name string
 	Log  string
@@ -56,7 +58,7 @@ func (p *Process) WaitReady(ctx context.Context, timeout time.Duration, ready fu
 	for {
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready (%v): %s", p.Name, p.err, p.tail())
+			return fmt.Errorf("%s exited before it was ready (%v): %s", p.Name, p.err, p.Tail())
 		default:
 		}
 		if last = ready(ctx); last == nil {
@@ -64,7 +66,7 @@ func (p *Process) WaitReady(ctx context.Context, timeout time.Duration, ready fu
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready after %s: %v: %s", p.Name, timeout, last, p.tail())
+			return fmt.Errorf("%s not ready after %s: %v: %s", p.Name, timeout, last, p.Tail())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -94,7 +96,8 @@ func (p *Process) Stop() {
 	}
 }
 
-func (p *Process) tail() string {
+// Tail is the end of the log, for error messages.
+func (p *Process) Tail() string {
 	b, _ := os.ReadFile(p.Log)
 	s := strings.TrimSpace(string(b))
 	if len(s) > 2000 {

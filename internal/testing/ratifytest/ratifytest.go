@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // PluginDirEnv names a directory of prebuilt plugin binaries (`make test`
@@ -179,7 +179,18 @@ type Env struct {
 // NewEnv writes config.json for cfg into a fresh directory.
 func NewEnv(t testing.TB, cfg Config) *Env {
 	t.Helper()
-	dir := t.TempDir()
+	e, err := WriteEnv(t.TempDir(), testenv.Bin(t, "ratify"), pluginDirFor(t, cfg.Verifiers), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// WriteEnv is NewEnv for code without a testing.TB (the e2e programs and
+// tests): it writes config.json for cfg into dir, with pluginDir (the
+// project's plugins, already built) first in pluginBinDirs, for the Ratify
+// binary at ratify.
+func WriteEnv(dir, ratify, pluginDir string, cfg Config) (*Env, error) {
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = 20 * time.Second
@@ -199,35 +210,41 @@ func NewEnv(t testing.TB, cfg Config) *Env {
 			"localCachePath": filepath.Join(dir, "oras-cache"),
 		}}},
 		"policy":   map[string]any{"version": "1.0.0", "plugin": policy},
-		"verifier": map[string]any{"version": "1.0.0", "pluginBinDirs": append([]string{pluginDirFor(t, verifiers)}, cfg.PluginDirs...), "plugins": verifiers},
+		"verifier": map[string]any{"version": "1.0.0", "pluginBinDirs": append([]string{pluginDir}, cfg.PluginDirs...), "plugins": verifiers},
 		"logger":   map[string]any{"formatter": "text"},
 	}
 	raw, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return newEnv(t, dir, raw)
+	return writeEnv(dir, ratify, raw)
 }
 
 // NewEnvFile is NewEnv for a complete config.json, used as given (the
 // README examples).
 func NewEnvFile(t testing.TB, raw []byte) *Env {
 	t.Helper()
-	return newEnv(t, t.TempDir(), raw)
+	e, err := writeEnv(t.TempDir(), testenv.Bin(t, "ratify"), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
-func newEnv(t testing.TB, dir string, raw []byte) *Env {
-	t.Helper()
+func writeEnv(dir, ratify string, raw []byte) (*Env, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	path := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	home := filepath.Join(dir, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	env := append(os.Environ(), "RATIFY_CONFIG="+dir, "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
-	return &Env{Dir: dir, ConfigPath: path, ratify: testenv.Bin(t, "ratify"), env: env}
+	return &Env{Dir: dir, ConfigPath: path, ratify: ratify, env: env}, nil
 }
 
 // Report is a parsed `ratify verify` output.
@@ -235,6 +252,8 @@ type Report struct {
 	IsSuccess bool
 	Raw       []byte
 	Stderr    string
+	// Elapsed is how long `ratify verify` ran.
+	Elapsed time.Duration
 	// Verifiers are all verifier reports, top level and nested, flattened.
 	Verifiers []VerifierReport
 }
@@ -301,7 +320,10 @@ func (e *Env) TryVerify(subject string) (*Report, error) {
 	cmd.Env = e.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	if err != nil {
 		return nil, fmt.Errorf("ratify verify -s %s: %v\nstdout: %s\nstderr: %s", subject, err, stdout.Bytes(), stderr.Bytes())
 	}
 	rep, err := ParseReport(stdout.Bytes())
@@ -309,5 +331,6 @@ func (e *Env) TryVerify(subject string) (*Report, error) {
 		return nil, fmt.Errorf("ratify verify -s %s: %v\nstdout: %s\nstderr: %s", subject, err, stdout.Bytes(), stderr.Bytes())
 	}
 	rep.Stderr = stderr.String()
+	rep.Elapsed = elapsed
 	return rep, nil
 }

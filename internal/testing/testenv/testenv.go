@@ -1,5 +1,6 @@
 // Package testenv locates the repository and the tools that `make tools`
-// builds into ./bin, for use from tests.
+// builds into ./bin, for use from tests, and starts servers from them on
+// free loopback ports (Process, FreeAddr).
 //
 // Missing tools fail the test rather than skip it: a skipped e2e test looks
 // green in CI while testing nothing.
@@ -7,6 +8,7 @@ package testenv
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,15 +24,24 @@ const ModulePath = "github.com/ratify-wasm/ratify-wasm"
 // `go test`). It fails the test if there is none.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// Root is RepoRoot for code without a testing.TB (the e2e programs).
+func Root() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		t.Fatalf("testenv: getwd: %v", err)
+		return "", fmt.Errorf("testenv: getwd: %w", err)
 	}
 	root, ok := findRoot(wd)
 	if !ok {
-		t.Fatalf("testenv: no go.mod with module %s at or above %s", ModulePath, wd)
+		return "", fmt.Errorf("testenv: no go.mod with module %s at or above %s", ModulePath, wd)
 	}
-	return root
+	return root, nil
 }
 
 // findRoot walks up from dir to the first directory whose go.mod declares

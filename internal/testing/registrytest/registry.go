@@ -48,6 +48,16 @@ type Registry struct {
 	instance  string
 	closeOnce sync.Once
 	close     func()
+	output    func() string
+}
+
+// Output is what the registry process printed (empty for the in-process
+// referrers registry).
+func (r *Registry) Output() string {
+	if r.output == nil {
+		return ""
+	}
+	return r.output()
 }
 
 // Close stops the registry. It is safe to call more than once; it is also

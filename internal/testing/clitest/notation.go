@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // TestCertIdentity is the subject `notation cert generate-test wasm.example`

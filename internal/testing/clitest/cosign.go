@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 // SigningConfigNoServices is a sigstore signing config that makes cosign v3

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 const (
@@ -73,28 +73,52 @@ func StartStockDistribution(t testing.TB) *Registry {
 
 func startDistributionWith(t testing.TB, deleteEnabled bool) *Registry {
 	t.Helper()
-	bin := testenv.Bin(t, "registry")
-	dir := t.TempDir()
+	r, err := launchDistribution(testenv.Bin(t, "registry"), t.TempDir(), deleteEnabled, t.Logf)
+	if err != nil {
+		t.Fatalf("registrytest: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("registrytest: distribution registry %s output:\n%s", r.Host, r.Output())
+		}
+	})
+	t.Cleanup(r.Close) // runs first: stop, then dump the log
+	return r
+}
+
+// LaunchDistribution is StartDistribution for code without a testing.TB
+// (the e2e programs and tests): bin is the registry binary, dir a
+// directory for its storage and config; the caller stops it with Close.
+func LaunchDistribution(bin, dir string) (*Registry, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return launchDistribution(bin, dir, true, func(string, ...any) {})
+}
+
+// launchDistribution starts the registry, retrying on a new port when the
+// port was taken; logf reports each attempt.
+func launchDistribution(bin, dir string, deleteEnabled bool, logf func(string, ...any)) (*Registry, error) {
 	storage := filepath.Join(dir, "storage")
 	if err := os.Mkdir(storage, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 
 	var errs []error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
-		r, err := startDistribution(t, bin, dir, storage, attempt, deleteEnabled)
+		r, err := startDistribution(bin, dir, storage, attempt, deleteEnabled)
 		if err == nil {
-			return r
+			logf("registrytest: distribution registry on %s, up in %v", r.Host, r.Startup.Round(time.Millisecond))
+			return r, nil
 		}
 		errs = append(errs, fmt.Errorf("attempt %d: %w", attempt, err))
-		t.Logf("registrytest: distribution start attempt %d failed: %v", attempt, err)
+		logf("registrytest: distribution start attempt %d failed: %v", attempt, err)
 		var retry errRetry
 		if !errors.As(err, &retry) {
 			break
 		}
 	}
-	t.Fatalf("registrytest: distribution registry did not start:\n%v", errors.Join(errs...))
-	return nil
+	return nil, fmt.Errorf("distribution registry did not start:\n%v", errors.Join(errs...))
 }
 
 // errRetry marks a start failure worth retrying on another port.
@@ -102,8 +126,7 @@ type errRetry struct{ error }
 
 func (e errRetry) Unwrap() error { return e.error }
 
-func startDistribution(t testing.TB, bin, dir, storage string, attempt int, deleteEnabled bool) (*Registry, error) {
-	t.Helper()
+func startDistribution(bin, dir, storage string, attempt int, deleteEnabled bool) (*Registry, error) {
 	port, err := pickPort()
 	if err != nil {
 		return nil, err
@@ -179,21 +202,14 @@ func startDistribution(t testing.TB, bin, dir, storage string, attempt int, dele
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	r := &Registry{
+	return &Registry{
 		Host:     host,
 		Name:     "distribution",
 		Startup:  time.Since(start),
 		instance: instance,
 		close:    stop,
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("registrytest: distribution registry %s output:\n%s", host, out.String())
-		}
-	})
-	t.Cleanup(r.Close) // runs first: stop, then dump the log
-	t.Logf("registrytest: distribution registry on %s (pid %d), up in %v", host, cmd.Process.Pid, r.Startup.Round(time.Millisecond))
-	return r, nil
+		output:   out.String,
+	}, nil
 }
 
 // pickPort is probePort; tests replace it to force a taken port.
@@ -202,10 +218,13 @@ var pickPort = probePort
 // probePort returns a port that was free on 127.0.0.1 a moment ago. The
 // caller must cope with losing it before the binary binds (see errRetry).
 func probePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testenv.FreeAddr()
 	if err != nil {
 		return 0, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	return port, l.Close()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(port)
 }

@@ -1,5 +1,5 @@
 // Package faultproxy is a fault-injecting reverse proxy for tests: it sits
-// on loopback in front of a real registry (see internal/registrytest) and
+// on loopback in front of a real registry (see internal/testing/registrytest) and
 // passes every request through, except those matched by a rule, which get a
 // fault instead: an HTTP error, a reset connection, a slow or stalled
 // answer, truncated or corrupted bytes, another object's content, an

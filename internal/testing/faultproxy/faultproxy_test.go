@@ -19,10 +19,10 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
-	"github.com/ratify-wasm/ratify-wasm/internal/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-	"github.com/ratify-wasm/ratify-wasm/internal/registrytest"
-	"github.com/ratify-wasm/ratify-wasm/internal/testenv"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
 func TestClassify(t *testing.T) {

@@ -15,9 +15,9 @@ func TestRepoRoot(t *testing.T) {
 	if got := modulePath(filepath.Join(root, "go.mod")); got != ModulePath {
 		t.Fatalf("go.mod at %s declares %q, want %q", root, got, ModulePath)
 	}
-	// This package lives at <root>/internal/testenv.
+	// This package lives at <root>/internal/testing/testenv.
 	wd, _ := os.Getwd()
-	if want := filepath.Join(root, "internal", "testenv"); wd != want {
+	if want := filepath.Join(root, "internal", "testing", "testenv"); wd != want {
 		t.Fatalf("working dir %s, want %s", wd, want)
 	}
 }

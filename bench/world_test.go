@@ -225,16 +225,9 @@ func (w *world) sigTag(t *testing.T, im image) ocispec.Descriptor {
 // pushComponent pushes a component in the CNCF layout (oci-wasm) to
 // repo:v1, its config declaring the component's real imports and exports.
 func pushComponent(t *testing.T, r *registrytest.Registry, repo string, b []byte) ocispec.Descriptor {
-	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	layout, err := registrytest.DeclaredLayout(b)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var layout registrytest.WasmLayout
-	for _, e := range bin.Imports {
-		layout.Imports = append(layout.Imports, e.Name)
-	}
-	for _, e := range bin.Exports {
-		layout.Exports = append(layout.Exports, e.Name)
 	}
 	d, err := registrytest.PushWasm(context.Background(), r, repo, "v1", b, layout)
 	if err != nil {

@@ -273,20 +273,13 @@ func compositionList(b []byte) ([]byte, error) {
 	return list.FromBinary(bin, list.Generator{Name: "reliability", Version: "1"}).Encode()
 }
 
-// declaredLayout is the CNCF layout with the component's real imports and
-// exports in its config, as oci-wasm writes it.
+// declaredLayout is registrytest.DeclaredLayout for a binary the test
+// knows is valid.
 func declaredLayout(t testing.TB, b []byte) registrytest.WasmLayout {
 	t.Helper()
-	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	l, err := registrytest.DeclaredLayout(b)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var l registrytest.WasmLayout
-	for _, e := range bin.Imports {
-		l.Imports = append(l.Imports, e.Name)
-	}
-	for _, e := range bin.Exports {
-		l.Exports = append(l.Exports, e.Name)
 	}
 	return l
 }

@@ -21,6 +21,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
+	"github.com/ratify-wasm/ratify-wasm/internal/wasm"
 )
 
 // FixedCreated is the timestamp written where a layout or oras.PackManifest
@@ -80,6 +81,23 @@ func (f Format) String() string {
 
 // Formats lists every Format, for table tests.
 var Formats = []Format{CNCF, WasmToOCI, Spin, Runwasi, WasmCloudLegacy, ContainerImage}
+
+// DeclaredLayout is the CNCF layout whose config declares the binary's
+// real imports and exports, as oci-wasm writes it.
+func DeclaredLayout(b []byte) (WasmLayout, error) {
+	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	if err != nil {
+		return WasmLayout{}, err
+	}
+	var l WasmLayout
+	for _, e := range bin.Imports {
+		l.Imports = append(l.Imports, e.Name)
+	}
+	for _, e := range bin.Exports {
+		l.Exports = append(l.Exports, e.Name)
+	}
+	return l, nil
+}
 
 // WasmLayout describes the manifest PushWasm writes. The zero value is the
 // CNCF layout.

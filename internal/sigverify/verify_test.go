@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -212,6 +213,24 @@ func TestSignatureMovedToAnotherSubject(t *testing.T) {
 	st := sigtest.Statement(sigtest.CosignSignPredicate, ref, subj, nil)
 	_, err = p.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, st))), sigverify.Subject{Digest: other}, sigverify.Expect{})
 	wantFail(t, err, failure.Subject, "do not include the subject "+other.String())
+}
+
+// A statement's subjects are listed in the refusal, the first four by
+// name and the rest counted.
+func TestStatementSubjectsListed(t *testing.T) {
+	k := sigtest.NewKey(t, sigtest.ECDSAP256)
+	p := compile(t, unlogged(t, k))
+	statement := func(n int) []byte {
+		var subjects []string
+		for i := range n {
+			subjects = append(subjects, fmt.Sprintf(`{"name":"s%d","digest":{"sha256":"%064x"}}`, i, i+1))
+		}
+		return []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[` + strings.Join(subjects, ",") + `],"predicateType":"` + sigtest.CosignSignPredicate + `","predicate":{}}`)
+	}
+	for n, want := range map[int]string{4: fmt.Sprintf("sha256:%064x] do not include", 4), 5: "and 1 more] do not include"} {
+		_, err := p.Verify(mustEntity(sigverify.ParseBundle(k.Bundle(t, statement(n)))), sigverify.Subject{Digest: other}, sigverify.Expect{})
+		wantFail(t, err, failure.Subject, want)
+	}
 }
 
 func TestKeylessLegacySignature(t *testing.T) {
@@ -537,7 +556,7 @@ func TestOptOutKeys(t *testing.T) {
 	e := newEnv(t)
 	k := sigtest.NewKey(t, sigtest.ECDSAP256)
 	id := sigverify.IdentityList{{CertificateIdentity: alice, CertificateOIDCIssuer: issuer}}
-	f := false
+	f, tr := false, true
 	for _, c := range []struct {
 		p   sigverify.TrustPolicy
 		key string
@@ -545,6 +564,8 @@ func TestOptOutKeys(t *testing.T) {
 		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, InsecureIgnoreTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
 		{sigverify.TrustPolicy{Keys: unlogged(t, k).Keys, InsecureIgnoreTlog: true, RequireTlog: true}, "trustPolicies[0].insecureIgnoreTlog"},
 		{sigverify.TrustPolicy{TrustedRoot: e.rootPath, Keyless: id, RequireSCT: &f}, "trustPolicies[0].requireSCT"},
+		// requireSCT means nothing without certificates.
+		{sigverify.TrustPolicy{Keys: unlogged(t, k).Keys, InsecureIgnoreTlog: true, RequireSCT: &tr}, "trustPolicies[0].requireSCT"},
 		{sigverify.TrustPolicy{TrustedRootJSON: withoutCTLogs(t, e.ss.TrustedRootJSON(t)), Keyless: id}, "trustPolicies[0].trustedRoot"},
 	} {
 		c.p.Name, c.p.Scopes = "p", []string{"*"}

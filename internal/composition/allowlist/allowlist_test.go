@@ -1,6 +1,7 @@
 package allowlist_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,10 @@ func TestLoadAllowlist(t *testing.T) {
 	f.Close()
 	if _, err := allowlist.Load(big); err == nil || !strings.Contains(err.Error(), "more than the limit") {
 		t.Errorf("oversized file: %v", err)
+	}
+	// Exactly the limit is read (and refused for what it says).
+	atLimit := append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), int(allowlist.MaxBytes)-8), `"}`...)...)
+	if _, err := allowlist.Decode(atLimit); err == nil || strings.Contains(err.Error(), "more than the limit") {
+		t.Errorf("allowlist of exactly %d bytes: %v, want it read and refused by the schema", allowlist.MaxBytes, err)
 	}
 }

@@ -180,6 +180,9 @@ func TestNewPolicyNamesTheBadRule(t *testing.T) {
 	if (&Policy{}).HasRules() || !policy(t, Rules{RequireExports: []string{"greet"}}).HasRules() {
 		t.Error("HasRules")
 	}
+	if !policy(t, Rules{AllowImports: []string{"wasi:cli/*"}, DenyImports: []string{"wasi:sockets/*"}}).HasRules() {
+		t.Error("HasRules with one allow and one deny rule")
+	}
 }
 
 func FuzzParsePattern(f *testing.F) {

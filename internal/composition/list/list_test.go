@@ -173,6 +173,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"part as large as layer", mutate(t, func(d map[string]any) { part(d, 0)["size"] = d["layer"].(map[string]any)["size"] }), "not smaller than the layer"},
 		{"core module with parts", mutate(t, func(d map[string]any) { d["layer"].(map[string]any)["kind"] = "module" }), "is a core module, which has no nested parts"},
 		{"too large", append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), int(list.MaxBytes)), `"}`...)...), "more than the limit"},
+		// Exactly the limit is read (and refused for what it says).
+		{"at the limit", append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), int(list.MaxBytes)-8), `"}`...)...), "does not match"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := list.Decode(tc.raw)

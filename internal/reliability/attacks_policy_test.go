@@ -20,6 +20,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/clitest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/slsatest"
 )
 
 // policyAttack is an artifact that some verifiers pass but the project's
@@ -112,6 +113,24 @@ var policyAttacks = []policyAttack{
 			attacker.Run(t, "cert", "generate-test", "--default", "attacker.example")
 			attacker.Run(t, "sign", "--insecure-registry", "--force-referrers-tag=false", ref)
 			return ref, []map[string]any{e.wasmNotation("audit", notationCLI(t).certPath())}
+		},
+	},
+	{
+		name: "source-floor-copied-build",
+		desc: "an old signed release (provenance: source tag v1.0.0) copied into another repository, payments-legacy, where no repository floor applies; minimumSourceVersions holds the floor on the source repository",
+		params: map[string]any{"composition": map[string]any{"required": false},
+			"minimumSourceVersions": map[string]any{slsaSourceRepo: "1.2.0"}},
+		want: regexp.MustCompile(`refs/tags/v1\.0\.0.*below the minimum version 1\.2\.0 for source ` + regexp.QuoteMeta(slsaSourceRepo)),
+		publish: func(t *testing.T, e *policyEnv) (string, []map[string]any) {
+			repo := "policy/payments-legacy"
+			d := e.pushWasm(t, repo)
+			ref := e.reg.Ref(repo, d.Digest.String())
+			e.keys.run(t, "cosign2", nil, "sign", "--key", e.keys.key, "--tlog-upload=false", "--allow-http-registry", "-y", ref)
+			pred := e.keys.write(t, "old-provenance.json", slsatest.PredicateV1(slsaSourceRepo, slsaBuilderFlow, "v1.0.0"))
+			e.keys.run(t, "cosign3", nil, "attest", "--key", e.keys.key, "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry", "-y", "--type", "slsaprovenance1", "--predicate", pred, ref)
+			slsaEntry := map[string]any{"name": "wasm-slsa", "artifactTypes": mediatype.SigstoreBundle + "," + ocispec.MediaTypeEmptyJSON, "trustPolicies": keyTrust(e.keys.pub),
+				"builderIds": []string{slsaBuilderFlow}, "sourceUri": slsaSourceRepo, "sourceRef": "refs/tags/v1.*", "nonWasmSubjects": "skip", "timeout": ratifyDeadline.String()}
+			return ref, []map[string]any{e.wasmCosign(), slsaEntry}
 		},
 	},
 	{

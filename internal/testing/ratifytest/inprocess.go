@@ -54,7 +54,7 @@ func RunPlugin[C any](t testing.TB, def plugin.Definition[C], subject string, re
 	}
 	var stderr bytes.Buffer
 	start := time.Now()
-	out := plugin.Run(def, stdin, ref, desc, stores[0], &stderr)
+	out := plugin.Run(def, stdin, ref, desc, stores[0].GetConfig().Store, &stderr)
 	res := Result{IsSuccess: out.IsSuccess, Name: out.Name, Type: out.Type, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
 	if out.Extensions != nil {
 		raw, err := json.Marshal(out.Extensions)

@@ -11,6 +11,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/ocispecs"
 	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
 	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // the store skel builds; the plugins no longer link it
 	"github.com/ratify-project/ratify/pkg/utils"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"

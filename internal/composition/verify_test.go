@@ -92,7 +92,7 @@ func (e *env) run(subjectRef string, referrer ocispec.Descriptor, artifactType s
 		e.t.Fatal(err)
 	}
 	var stderr strings.Builder
-	res := plugin.Run(composition.Plugin, stdin, subject, desc, store, &stderr)
+	res := plugin.Run(composition.Plugin, stdin, subject, desc, store.GetConfig().Store, &stderr)
 	if strings.Contains(res.Message, "\n") {
 		e.t.Errorf("message is not one line: %q", res.Message)
 	}

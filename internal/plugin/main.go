@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"time"
 
 	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
-	"github.com/ratify-project/ratify/pkg/referrerstore"
-	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // skel rebuilds Ratify's oras store inside the plugin
 	"github.com/ratify-project/ratify/pkg/verifier"
 	vconfig "github.com/ratify-project/ratify/pkg/verifier/config"
-	"github.com/ratify-project/ratify/pkg/verifier/plugin/skel"
-	"github.com/sirupsen/logrus"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
@@ -24,12 +19,6 @@ import (
 
 // SupportedVersions are the verifier.version values the plugins accept.
 var SupportedVersions = []string{"1.0.0"}
-
-// storeConfigVersion is the version skel.PluginMain is given: skel uses it
-// only as the StoresConfig version when it rebuilds Ratify's oras store
-// (CreateStoresFromConfig), which ignores it; "1.0.0" is what Ratify's own
-// store configurations say.
-const storeConfigVersion = "1.0.0"
 
 // MaxInputBytes bounds the JSON Ratify writes to the plugin's stdin.
 const MaxInputBytes = 4 << 20
@@ -48,45 +37,28 @@ type Definition[C any] struct {
 	Verify func(ctx context.Context, req *Request, cfg *C) (Report, error)
 }
 
-// Main runs def as a Ratify verifier plugin and exits.
-func Main[C any](def Definition[C]) {
-	logrus.SetOutput(os.Stderr)
-	logrus.SetFormatter(logrusFormatter{})
-	input, err := io.ReadAll(io.LimitReader(os.Stdin, MaxInputBytes+1))
+// readInput reads the plugin's stdin, at most MaxInputBytes of it.
+func readInput(r io.Reader) ([]byte, error) {
+	input, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err == nil && len(input) > MaxInputBytes {
 		err = fmt.Errorf("plugin input is larger than %d bytes", MaxInputBytes)
 	}
-	if err != nil {
-		writeRawFailure(def.Name, err)
-		os.Exit(0)
-	}
-	input, cleanup := privateStoreCache(input)
-	defer cleanup()
-	// skel reads stdin itself and without a bound: hand it the checked copy.
-	r, w, perr := os.Pipe()
-	if perr != nil {
-		writeRawFailure(def.Name, perr)
-		os.Exit(0)
-	}
-	go func() { w.Write(input); w.Close() }()
-	os.Stdin = r
-	skel.PluginMain(def.Name, storeConfigVersion, func(args *skel.CmdArgs, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (*verifier.VerifierResult, error) {
-		return Run(def, args.StdinData, subject, desc, store, os.Stderr), nil
-	}, SupportedVersions)
+	return input, err
 }
 
-// writeRawFailure reports a failure before skel could parse anything.
-func writeRawFailure(name string, err error) {
+// writeRawFailure reports a failure to read stdin, before anything else is
+// checked, as a failed result (exit status 0).
+func writeRawFailure(w io.Writer, name string, err error) {
 	b, _ := json.Marshal(verifier.VerifierResult{Name: name, Type: name, Message: oneLine(string(failure.Internal) + ": " + err.Error()), Extensions: map[string]any{ExtFailedCheck: string(failure.Internal)}})
-	fmt.Println(string(b))
+	fmt.Fprintln(w, string(b))
 }
 
 // Run performs one verification: it decodes the configuration, builds the
-// registry client from the store configuration, runs def.Verify under the
+// registry client from the store entry (storeConfig.store), runs def.Verify under the
 // deadline with panics recovered, and returns the result Ratify will read.
 // It never returns nil and never returns an error: every failure is a
 // failed result with a message.
-func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore, stderr io.Writer) (out *verifier.VerifierResult) {
+func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, storeEntry map[string]any, stderr io.Writer) (out *verifier.VerifierResult) {
 	name := def.Name
 	out = &verifier.VerifierResult{Name: name, Type: name}
 	defer func() {
@@ -113,10 +85,6 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	}
 	log := NewLogger(stderr, common.LogLevel == LogLevelDebug)
 	defer log.close()
-	var storeEntry map[string]any
-	if store != nil && store.GetConfig() != nil {
-		storeEntry = store.GetConfig().Store
-	}
 	opts, err := optionsFromStore(storeEntry)
 	if err != nil {
 		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%w", err)), nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/ocispecs"
 	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
 	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // the store skel builds; the plugins no longer link it
 	"github.com/ratify-project/ratify/pkg/utils"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/failure"
@@ -54,7 +55,7 @@ func RunPlugin[C any](t testing.TB, def plugin.Definition[C], subject string, re
 	}
 	var stderr bytes.Buffer
 	start := time.Now()
-	out := plugin.Run(def, stdin, ref, desc, stores[0], &stderr)
+	out := plugin.Run(def, stdin, ref, desc, stores[0].GetConfig().Store, &stderr)
 	res := Result{IsSuccess: out.IsSuccess, Name: out.Name, Type: out.Type, Message: out.Message, Stderr: stderr.String(), Elapsed: time.Since(start)}
 	if out.Extensions != nil {
 		raw, err := json.Marshal(out.Extensions)

@@ -1,7 +1,8 @@
 // Package plugin is the runtime shared by every ratify-wasm verifier plugin.
 // It adapts a Definition to Ratify's v1.4.6 external-plugin protocol, spoken
 // natively (protocol.go, byte-compatible with Ratify's skel package, which
-// the skelparity build tag still selects for the differential test) and
+// the skelparity build tag still selects for the differential test in
+// package parity) and
 // gives every plugin the same behaviour:
 //
 //   - strict configuration decoding: an unknown or mistyped key is a failed

@@ -1,4 +1,4 @@
-package plugin_test
+package parity_test
 
 import (
 	"bytes"

@@ -117,7 +117,9 @@ func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subj
 	if err != nil {
 		return nil, failure.New(failure.Subject, "%w", err)
 	}
-	bin, err := wasm.Parse(b, wasm.DefaultLimits())
+	// FetchWasm checked the bytes against the layer digest: the parser
+	// need not hash the whole layer again.
+	bin, err := wasm.ParseVerified(b, wasm.DefaultLimits(), subject.WasmLayers[i].Digest.String())
 	if err != nil {
 		return nil, failure.New(failure.Parse, "layer %s of %s is not a well-formed WebAssembly binary: %w", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}

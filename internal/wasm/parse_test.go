@@ -490,3 +490,32 @@ func TestJSON(t *testing.T) {
 		}
 	}
 }
+
+// ParseVerified takes the caller's verified digest for the whole input
+// instead of hashing it again, and hashes every nested part as Parse does.
+func TestParseVerified(t *testing.T) {
+	b, _ := nestedFixture()
+	want := mustParse(t, b)
+	got, err := ParseVerified(b, DefaultLimits(), want.Digest)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ParseVerified with the true digest = %+v, %v; want what Parse returns", got, err)
+	}
+	// The given digest is used as it is: the whole input is not hashed.
+	other := "sha256:" + strings.Repeat("ab", sha256.Size)
+	got, err = ParseVerified(b, DefaultLimits(), other)
+	if err != nil || got.Digest != other || got.Parts[0].Digest != other {
+		t.Fatalf("ParseVerified(%s): digest %v, %v", other, got, err)
+	}
+	for i := 1; i < len(want.Parts); i++ {
+		if got.Parts[i].Digest != want.Parts[i].Digest {
+			t.Errorf("part %s: digest %s, want %s", want.Parts[i].Path, got.Parts[i].Digest, want.Parts[i].Digest)
+		}
+	}
+	// Anything but a sha256 digest is ignored and the input is hashed.
+	for _, d := range []string{"", "sha512:" + strings.Repeat("ab", 64), "sha256:" + strings.Repeat("AB", sha256.Size), "sha256:abc"} {
+		got, err := ParseVerified(b, DefaultLimits(), d)
+		if err != nil || got.Digest != want.Digest {
+			t.Errorf("ParseVerified(%q): digest %v, %v; want the input hashed (%s)", d, got.Digest, err, want.Digest)
+		}
+	}
+}

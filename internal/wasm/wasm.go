@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Kind is the kind of a WebAssembly binary or part.
@@ -275,8 +276,34 @@ func Parse(b []byte, lim Limits) (*Binary, error) {
 	if err != nil {
 		return nil, err
 	}
-	hashParts(b, out)
+	hashParts(b, out, "")
 	return out, nil
+}
+
+// ParseVerified is Parse for bytes whose sha256 digest the caller has
+// already checked (a registry blob read against its descriptor): the
+// top-level part takes that digest instead of being hashed a second time,
+// so every byte is hashed once. A digest that is not "sha256:<64 hex>" is
+// ignored and the bytes are hashed.
+func ParseVerified(b []byte, lim Limits, verified string) (*Binary, error) {
+	out, err := walk(b, lim)
+	if err != nil {
+		return nil, err
+	}
+	if !isSHA256(verified) {
+		verified = ""
+	}
+	hashParts(b, out, verified)
+	return out, nil
+}
+
+func isSHA256(d string) bool {
+	hexPart, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hexPart) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(hexPart)
+	return err == nil && strings.ToLower(hexPart) == hexPart
 }
 
 // walk parses b without hashing.
@@ -321,12 +348,17 @@ func walk(b []byte, lim Limits) (*Binary, error) {
 	return p.out, nil
 }
 
-// hashParts sets each part's digest, hashing its range of b once, in place.
-func hashParts(b []byte, out *Binary) {
+// hashParts sets each part's digest, hashing its range of b once, in place;
+// top, when set, is the verified digest of the whole input (part 0).
+func hashParts(b []byte, out *Binary, top string) {
 	hexbuf := make([]byte, 7+2*sha256.Size)
 	copy(hexbuf, "sha256:")
 	for i := range out.Parts {
 		pt := &out.Parts[i]
+		if i == 0 && top != "" {
+			pt.Digest = top
+			continue
+		}
 		sum := sha256.Sum256(b[pt.Offset : pt.Offset+pt.Size])
 		hex.Encode(hexbuf[7:], sum[:])
 		pt.Digest = string(hexbuf)

@@ -86,8 +86,9 @@ vet: ## go vet the module
 # benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
 test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test cluster-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, the real control plane, bench smoke, audit, short fuzzing
 
-test-go: tools plugins ## the Go tests of the module (real registries, Ratify and CLIs)
+test-go: tools plugins ## the Go tests of the module (real registries, Ratify and CLIs), and the cloud flavour's credentials
 	go test -count=1 -timeout 30m ./...
+	go test -count=1 -tags cloudauth ./internal/credentials/
 
 # Short fuzzing in `make test` (the WASM parser longer, as it reads the
 # largest untrusted input); `make fuzz` runs every target for FUZZTIME_LONG.

@@ -26,6 +26,10 @@ PLUGINS_OCI_TAG        ?= $(VERSION)
 PLUGINS_OCI_PLATFORMS  ?= linux/amd64
 # Plugins to publish (directories under plugins/); default all.
 PLUGINS_OCI_NAMES      ?= $(notdir $(patsubst %/main.go,%,$(wildcard $(CH_ROOT)/plugins/*/main.go)))
+# Which build: default, or cloud (-tags cloudauth: Ratify's cloud auth
+# providers linked in), published as <plugin>-cloud (chart value
+# plugins.flavour: cloud selects it).
+PLUGINS_OCI_FLAVOUR    ?= default
 # A folder of already built binaries to publish instead of building (one
 # platform, which PLUGINS_OCI_PLATFORMS must name); tests use it.
 PLUGINS_OCI_PREBUILT   ?=
@@ -61,6 +65,7 @@ chart-test: $(CH_BIN)/helm $(CH_BIN)/oras $(CH_BIN)/opa $(CH_BIN)/ratify $(if $(
 # plugin by the digest just pushed.
 plugins-oci: $(CH_BIN)/oras ## build static Linux plugins and push each as an OCI artifact: REGISTRY=host[:port]
 	@test -n "$(REGISTRY)" || { echo "plugins-oci: set REGISTRY=host[:port] (and ORAS_FLAGS=--plain-http for a registry without TLS)" >&2; exit 1; }
+	@case "$(PLUGINS_OCI_FLAVOUR)" in default|cloud) ;; *) echo "plugins-oci: PLUGINS_OCI_FLAVOUR is \"$(PLUGINS_OCI_FLAVOUR)\": expected default or cloud" >&2; exit 1;; esac
 	@test -z "$(PLUGINS_OCI_PREBUILT)" || test $(words $(PLUGINS_OCI_PLATFORMS)) = 1 || { echo "plugins-oci: PLUGINS_OCI_PREBUILT holds one platform; set PLUGINS_OCI_PLATFORMS to it" >&2; exit 1; }
 	@set -e; for platform in $(PLUGINS_OCI_PLATFORMS); do \
 	  os=$${platform%%/*}; arch=$${platform##*/}; dir=$(PLUGINS_OCI_DIR)/$$os-$$arch; \
@@ -71,11 +76,11 @@ plugins-oci: $(CH_BIN)/oras ## build static Linux plugins and push each as an OC
 	  else \
 	    echo "build $(PLUGINS_OCI_NAMES) for $$platform"; \
 	    ( cd $(CH_ROOT) && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOFLAGS='-mod=readonly -buildvcs=false' \
-	      go build -trimpath -ldflags='-s -w $(VERSION_LDFLAGS)' -o $$dir/bin/ $(addprefix ./plugins/,$(PLUGINS_OCI_NAMES)) ); \
+	      go build -trimpath $(if $(filter cloud,$(PLUGINS_OCI_FLAVOUR)),-tags cloudauth) -ldflags='-s -w $(VERSION_LDFLAGS)' -o $$dir/bin/ $(addprefix ./plugins/,$(PLUGINS_OCI_NAMES)) ); \
 	  fi; \
-	  printf 'plugins:\n  delivery: oci\n  oci:\n    repository: %s\n    tag: %s\n    digests:\n' "$(PLUGINS_OCI_REPOSITORY)" "$$tag" > $$dir/values.yaml; \
+	  printf 'plugins:\n  delivery: oci\n  flavour: %s\n  oci:\n    repository: %s\n    tag: %s\n    digests:\n' "$(PLUGINS_OCI_FLAVOUR)" "$(PLUGINS_OCI_REPOSITORY)" "$$tag" > $$dir/values.yaml; \
 	  for name in $(PLUGINS_OCI_NAMES); do \
-	    ref=$(PLUGINS_OCI_REPOSITORY)/$$name:$$tag; \
+	    ref=$(PLUGINS_OCI_REPOSITORY)/$$name$(if $(filter cloud,$(PLUGINS_OCI_FLAVOUR)),-cloud):$$tag; \
 	    digest=$$(cd $$dir/bin && $(CH_BIN)/oras push $(ORAS_FLAGS) --no-tty \
 	      --artifact-type $(PLUGINS_OCI_ARTIFACT_TYPE) \
 	      --annotation org.opencontainers.image.title=$$name \

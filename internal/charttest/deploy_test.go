@@ -296,12 +296,18 @@ func TestPluginsDecodeRenderedConfig(t *testing.T) {
 // delivery mode puts it.
 func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Verifier, ratify *corev1.Container, pod *corev1.PodSpec) {
 	t.Helper()
+	flavour := path(values, "plugins", "flavour")
 	switch delivery := path(values, "plugins", "delivery"); delivery {
 	case "oci":
-		repo := path(values, "plugins", "oci", "repository").(string)
-		want := fmt.Sprintf("%s/%s:%s", repo, v.Name, path(values, "plugins", "oci", "tag"))
+		// The cloud flavour is published beside the default one as
+		// <plugin>-cloud (charts.mk plugins-oci PLUGINS_OCI_FLAVOUR=cloud).
+		artifact := path(values, "plugins", "oci", "repository").(string) + "/" + v.Name
+		if flavour == "cloud" {
+			artifact += "-cloud"
+		}
+		want := fmt.Sprintf("%s:%s", artifact, path(values, "plugins", "oci", "tag"))
 		if d, ok := path(values, "plugins", "oci", "digests", v.Name).(string); ok {
-			want = fmt.Sprintf("%s/%s@%s", repo, v.Name, d)
+			want = fmt.Sprintf("%s@%s", artifact, d)
 		}
 		if v.Spec.Source == nil || v.Spec.Source.Artifact != want || v.Spec.Address != "" {
 			t.Fatalf("Verifier %s: source %+v address %q, want artifact %s", v.Name, v.Spec.Source, v.Spec.Address, want)
@@ -331,10 +337,14 @@ func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Ve
 			t.Fatalf("Verifier %s: address %s is not mounted in Ratify's container", v.Name, v.Spec.Address)
 		}
 		image := path(values, "plugins", "initContainer", "image")
+		source := path(values, "plugins", "initContainer", "sourcePath").(string)
+		if flavour == "cloud" {
+			source = path(values, "plugins", "initContainer", "cloudSourcePath").(string)
+		}
 		copied := false
 		for _, c := range pod.InitContainers {
 			for _, m := range c.VolumeMounts {
-				if m.Name == volume && c.Image == image && len(c.Command) > 0 && slices.Contains(c.Command, m.MountPath+"/") {
+				if m.Name == volume && c.Image == image && slices.Contains(c.Command, strings.TrimSuffix(source, "/")+"/.") && slices.Contains(c.Command, m.MountPath+"/") {
 					copied = true
 				}
 			}

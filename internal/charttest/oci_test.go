@@ -130,30 +130,7 @@ func TestPluginsOCIDownloadedByRatify(t *testing.T) {
 
 	// Subjects: a nested component with its composition list, and one that
 	// imports wasi:sockets, which the chart's default capability rule denies.
-	push := func(repo, fixture string) string {
-		wasm := compositiontest.Fixture(t, fixture)
-		l := compositiontest.List(t, wasm)
-		layout := registrytest.WasmLayout{}
-		for _, e := range l.Imports {
-			layout.Imports = append(layout.Imports, e.Name)
-		}
-		for _, e := range l.Exports {
-			layout.Exports = append(layout.Exports, e.Name)
-		}
-		subj, err := registrytest.PushWasm(context.Background(), reg, repo, "v1", wasm, layout)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := reg.Repository(repo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := list.Attach(context.Background(), rep, subj, compositiontest.Encoded(t, wasm)); err != nil {
-			t.Fatal(err)
-		}
-		return reg.Ref(repo, "v1")
-	}
-	nested, sockets := push("wasm/nested", "nested.wasm"), push("wasm/sockets", "sockets.wasm")
+	nested, sockets := pushComposed(t, reg, "wasm/nested", "nested.wasm"), pushComposed(t, reg, "wasm/sockets", "sockets.wasm")
 
 	vs := filepath.Join(chartDir(t), "ci", "03-preinstalled-inline-keys-values.yaml")
 	objs := render(t, []string{vs, valuesFile}, "--set", "verifiers.composition.enabled=true")
@@ -196,6 +173,67 @@ func TestPluginsOCIDownloadedByRatify(t *testing.T) {
 	}
 	if comp := rep.One(t, "wasm-composition"); comp.IsSuccess || comp.Extensions["failedCheck"] != "imports" {
 		t.Fatalf("want the pinned plugin's verdict\nreport: %s", rep.Raw)
+	}
+}
+
+// pushComposed pushes a fixture as a WASM artifact with its composition
+// list attached, and returns its reference.
+func pushComposed(t testing.TB, reg *registrytest.Registry, repo, fixture string) string {
+	t.Helper()
+	wasm := compositiontest.Fixture(t, fixture)
+	l := compositiontest.List(t, wasm)
+	layout := registrytest.WasmLayout{}
+	for _, e := range l.Imports {
+		layout.Imports = append(layout.Imports, e.Name)
+	}
+	for _, e := range l.Exports {
+		layout.Exports = append(layout.Exports, e.Name)
+	}
+	subj, err := registrytest.PushWasm(context.Background(), reg, repo, "v1", wasm, layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reg.Repository(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := list.Attach(context.Background(), rep, subj, compositiontest.Encoded(t, wasm)); err != nil {
+		t.Fatal(err)
+	}
+	return reg.Ref(repo, "v1")
+}
+
+// TestPluginsOCICloudFlavour publishes the cloud flavour of wasm-composition
+// (-tags cloudauth) with `make plugins-oci PLUGINS_OCI_FLAVOUR=cloud`: the
+// values it writes select that flavour, the chart points the Verifier at
+// <plugin>-cloud, and the real Ratify downloads and runs that binary.
+func TestPluginsOCICloudFlavour(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	host, ca := tlsFront(t, reg)
+	built := t.TempDir()
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "cloudauth", "-o", built+"/", "./plugins/wasm-composition")
+	cmd.Dir = testenv.RepoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags cloudauth: %v\n%s", err, out)
+	}
+	valuesFile := pluginsOCI(t, "REGISTRY="+host, "ORAS_FLAGS=--ca-file "+ca, "PLUGINS_OCI_PREBUILT="+built, "PLUGINS_OCI_NAMES=wasm-composition", "PLUGINS_OCI_FLAVOUR=cloud")
+	if !bytes.Contains(mustRead(t, valuesFile), []byte("flavour: cloud")) {
+		t.Fatalf("values written by plugins-oci do not select the cloud flavour:\n%s", mustRead(t, valuesFile))
+	}
+	nested := pushComposed(t, reg, "wasm/nested", "nested.wasm")
+	vs := filepath.Join(chartDir(t), "ci", "03-preinstalled-inline-keys-values.yaml")
+	objs := render(t, []string{vs, valuesFile}, "--set", "verifiers.composition.enabled=true")
+	entry, v := verifierEntry(t, find(t, objs, "Verifier", "wasm-composition"))
+	if v.Spec.Source == nil || !strings.HasPrefix(v.Spec.Source.Artifact, host+"/ratify-wasm/plugins/wasm-composition-cloud@sha256:") {
+		t.Fatalf("Verifier source %+v, want the cloud artifact pinned by digest", v.Spec.Source)
+	}
+	pluginDir := t.TempDir()
+	rep := ratifyWithVerifier(t, entry, pluginDir, ca, nested)
+	if got, want := sha256File(t, filepath.Join(pluginDir, "wasm-composition")), sha256File(t, filepath.Join(built, "wasm-composition")); got != want {
+		t.Errorf("Ratify downloaded a binary with sha256 %s, want the cloud build %s", got, want)
+	}
+	if comp := rep.One(t, "wasm-composition"); !rep.IsSuccess || !comp.IsSuccess {
+		t.Fatalf("want the cloud build to pass the nested component\nreport: %s\nstderr: %s", rep.Raw, rep.Stderr)
 	}
 }
 

@@ -9,17 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/distribution/reference"
 	re "github.com/ratify-project/ratify/errors"
-	"github.com/ratify-project/ratify/pkg/common/oras/authprovider"
-	// The auth providers Ratify's oras store registers: a store entry
-	// naming one must be accepted (or refused) as it is by Ratify.
-	_ "github.com/ratify-project/ratify/pkg/common/oras/authprovider/alibabacloud"
-	_ "github.com/ratify-project/ratify/pkg/common/oras/authprovider/aws"
-	_ "github.com/ratify-project/ratify/pkg/common/oras/authprovider/azure"
-	"github.com/ratify-project/ratify/pkg/utils"
+	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/verifier"
 	vconfig "github.com/ratify-project/ratify/pkg/verifier/config"
 	"github.com/sirupsen/logrus"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/credentials"
 )
 
 // This file is Ratify v1.4.6's external-verifier protocol as the plugins
@@ -112,7 +109,7 @@ func invoke[C any](def Definition[C], getenv func(string) string, input []byte, 
 	if len(missing) > 0 {
 		return nil, &protocolError{Code: errMissingEnvironmentVariables, Msg: fmt.Sprintf("missing env variables [%s]", strings.Join(missing, ","))}
 	}
-	ref, err := utils.ParseSubjectReference(subject)
+	ref, err := parseSubjectReference(subject)
 	if err != nil {
 		return nil, &protocolError{Code: errArgsParsingFailure, Msg: fmt.Sprintf("cannot parse subject reference %s", subject), Details: err.Error()}
 	}
@@ -134,6 +131,27 @@ func invoke[C any](def Definition[C], getenv func(string) string, input []byte, 
 		return nil, &protocolError{Code: errUnknownCommand, Msg: fmt.Sprintf("unknown %s: %v", envCommand, cmd)}
 	}
 	return Run(def, input, ref, in.ReferencDesc, in.StoreConfig.Store, stderr), nil
+}
+
+// parseSubjectReference is Ratify v1.4.6 pkg/utils.ParseSubjectReference
+// (Apache-2.0, The Ratify Authors), copied because that package also
+// holds Ratify's Kubernetes client helpers, whose type registrations
+// would run at every plugin start.
+func parseSubjectReference(subRef string) (common.Reference, error) {
+	parsed, err := reference.ParseDockerRef(subRef)
+	if err != nil {
+		return common.Reference{}, re.ErrorCodeReferenceInvalid.WithDetail("failed to parse subject reference")
+	}
+	var ref common.Reference
+	if digested, ok := parsed.(reference.Digested); ok {
+		ref.Digest = digested.Digest()
+	}
+	if tag, ok := parsed.(reference.Tagged); ok {
+		ref.Tag = tag.Tag()
+	}
+	ref.Original = parsed.String()
+	ref.Path = parsed.Name()
+	return ref, nil
 }
 
 func supported(version string) bool {
@@ -174,11 +192,11 @@ func normalizeInput(input []byte, edit func(store map[string]any)) []byte {
 // OrasStoreConf mirrors pkg/referrerstore/oras.OrasStoreConf, type name
 // included: decoding errors name the type, and the message reaches stdout.
 type OrasStoreConf struct { //nolint:revive // the name is part of the message
-	Name           string                          `json:"name"`
-	UseHTTP        bool                            `json:"useHttp,omitempty"`
-	CosignEnabled  bool                            `json:"cosignEnabled,omitempty"`
-	AuthProvider   authprovider.AuthProviderConfig `json:"authProvider,omitempty"`
-	LocalCachePath string                          `json:"localCachePath,omitempty"`
+	Name           string         `json:"name"`
+	UseHTTP        bool           `json:"useHttp,omitempty"`
+	CosignEnabled  bool           `json:"cosignEnabled,omitempty"`
+	AuthProvider   map[string]any `json:"authProvider,omitempty"`
+	LocalCachePath string         `json:"localCachePath,omitempty"`
 }
 
 // checkStore refuses the store configurations Ratify's store factory
@@ -208,7 +226,7 @@ func checkStore(store map[string]any, binDirs []string) error {
 		if err := json.Unmarshal(raw, &conf); err != nil {
 			return re.ErrorCodeConfigInvalid.NewError(re.ReferrerStore, "", re.EmptyLink, err, "failed to parse oras store configuration", re.HideStackTrace)
 		}
-		if _, err := authprovider.CreateAuthProviderFromConfig(conf.AuthProvider); err != nil {
+		if _, err := credentials.New(conf.AuthProvider); err != nil {
 			return re.ErrorCodePluginInitFailure.NewError(re.ReferrerStore, "", re.EmptyLink, err, "failed to create auth provider from configuration", re.HideStackTrace)
 		}
 		return nil

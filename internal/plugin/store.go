@@ -1,22 +1,20 @@
 package plugin
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
 
-	"github.com/ratify-project/ratify/pkg/common/oras/authprovider"
+	"github.com/ratify-wasm/ratify-wasm/internal/credentials"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
-	"oras.land/oras-go/v2/registry/remote/auth"
 )
 
 // storeConfig is the part of Ratify's oras store configuration
 // (OrasStoreConf) that decides how registries are reached.
 type storeConfig struct {
-	UseHTTP      bool                            `json:"useHttp"`
-	AuthProvider authprovider.AuthProviderConfig `json:"authProvider"`
+	UseHTTP      bool           `json:"useHttp"`
+	AuthProvider map[string]any `json:"authProvider"`
 }
 
 // optionsFromStore builds the registry client's options from the oras store
@@ -34,30 +32,15 @@ func optionsFromStore(store map[string]any) (oci.Options, error) {
 	if err := json.Unmarshal(raw, &conf); err != nil {
 		return oci.Options{}, fmt.Errorf("store configuration: %w", err)
 	}
-	provider, err := authprovider.CreateAuthProviderFromConfig(conf.AuthProvider)
+	cred, err := credentials.New(conf.AuthProvider)
 	if err != nil {
 		return oci.Options{}, fmt.Errorf("store configuration key \"authProvider\": %w", err)
 	}
 	return oci.Options{
 		PlainHTTP:   conf.UseHTTP,
 		InsecureTLS: isLoopbackHost,
-		Credential:  credentialFrom(provider),
+		Credential:  cred,
 	}, nil
-}
-
-// credentialFrom adapts a Ratify auth provider; like Ratify's store it falls
-// back to anonymous access when the provider has nothing for a registry.
-func credentialFrom(p authprovider.AuthProvider) auth.CredentialFunc {
-	return func(ctx context.Context, host string) (auth.Credential, error) {
-		if p == nil || !p.Enabled(ctx) {
-			return auth.EmptyCredential, nil
-		}
-		ac, err := p.Provide(ctx, host)
-		if err != nil {
-			return auth.EmptyCredential, nil
-		}
-		return auth.Credential{Username: ac.Username, Password: ac.Password, RefreshToken: ac.IdentityToken}, nil
-	}
 }
 
 // isLoopbackHost reports whether host[:port] is a loopback address; Ratify

@@ -114,8 +114,9 @@ then its own (which win), with every file resolved. Args: root, key, v.
 {{- $pl := .root.Values.plugins -}}
 {{- if eq $pl.delivery "oci" -}}
 {{- $digest := get $pl.oci.digests .plugin -}}
+{{- $artifact := printf "%s/%s%s" $pl.oci.repository .plugin (ternary "-cloud" "" (eq $pl.flavour "cloud")) -}}
 source:
-  artifact: {{ ternary (printf "%s/%s@%s" $pl.oci.repository .plugin $digest) (printf "%s/%s:%s" $pl.oci.repository .plugin $pl.oci.tag) (ne $digest "") | quote }}
+  artifact: {{ ternary (printf "%s@%s" $artifact $digest) (printf "%s:%s" $artifact $pl.oci.tag) (ne $digest "") | quote }}
   {{- with $pl.oci.authProvider }}
   authProvider:
     {{- toYaml . | nindent 4 }}
@@ -154,7 +155,7 @@ spec:
         - name: ratify-wasm-plugins
           image: {{ .Values.plugins.initContainer.image | quote }}
           imagePullPolicy: {{ .Values.plugins.initContainer.pullPolicy }}
-          command: ["cp", "-R", "{{ trimSuffix "/" .Values.plugins.initContainer.sourcePath }}/.", "/ratify-wasm-plugins/"]
+          command: ["cp", "-R", "{{ trimSuffix "/" (ternary .Values.plugins.initContainer.cloudSourcePath .Values.plugins.initContainer.sourcePath (eq .Values.plugins.flavour "cloud")) }}/.", "/ratify-wasm-plugins/"]
           securityContext:
             allowPrivilegeEscalation: false
             capabilities: {drop: [ALL]}

@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/credentials"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
@@ -21,6 +23,9 @@ import (
 
 // parityPlugins are the binaries built both ways: every plugin, and the
 // runtime's own test plugin (the one that passes against a bare registry).
+// cloudPlugins are also built in the cloud flavour (-tags cloudauth): the
+// flavours differ only in package credentials, which every plugin reaches
+// through the same runtime.
 var parityPlugins = map[string]string{
 	"wasm-cosign":      "./plugins/wasm-cosign",
 	"wasm-notation":    "./plugins/wasm-notation",
@@ -28,6 +33,12 @@ var parityPlugins = map[string]string{
 	"wasm-composition": "./plugins/wasm-composition",
 	"wasm-smoke":       "./internal/plugin/testdata/wasm-smoke",
 }
+
+var cloudPlugins = []string{"wasm-smoke", "wasm-cosign"}
+
+// The builds: the default flavour, the cloud flavour, and skel, which links
+// Ratify's oras store and with it every auth provider Ratify has.
+var parityBuilds = []struct{ sub, tags string }{{"native", ""}, {"cloud", "cloudauth"}, {"skel", "skelparity,cloudauth"}}
 
 var (
 	parityOnce sync.Once
@@ -37,7 +48,8 @@ var (
 
 // parityBuild builds every plugin with the native protocol (default build)
 // and with Ratify's skel (-tags skelparity) into <dir>/native and
-// <dir>/skel; go build's cache makes the second run cheap.
+// <dir>/skel, and cloudPlugins into <dir>/cloud; go build's cache makes
+// the second run cheap.
 func parityBuild(t testing.TB) string {
 	t.Helper()
 	root := testenv.RepoRoot(t)
@@ -49,7 +61,10 @@ func parityBuild(t testing.TB) string {
 		}
 		parityDir = dir
 		for name, pkg := range parityPlugins {
-			for _, v := range []struct{ sub, tags string }{{"native", ""}, {"skel", "skelparity"}} {
+			for _, v := range parityBuilds {
+				if v.sub == "cloud" && !slices.Contains(cloudPlugins, name) {
+					continue
+				}
 				cmd := exec.Command("go", "build", "-trimpath", "-tags="+v.tags, "-o", filepath.Join(dir, v.sub, name), pkg)
 				cmd.Dir = root
 				cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false")
@@ -210,11 +225,42 @@ func TestProtocolParity(t *testing.T) {
 					t.Errorf("%s: native and skel differ\nnative (exit %d): %q\nskel   (exit %d): %q", name, nCode, nOut, sCode, sOut)
 					continue
 				}
+				if slices.Contains(cloudPlugins, name) {
+					cOut, cCode := execPlugin(t, filepath.Join(dir, "cloud", name), c.env, stdin)
+					if !bytes.Equal(cOut, sOut) || cCode != sCode {
+						t.Errorf("%s: cloud flavour and skel differ\ncloud (exit %d): %q\nskel  (exit %d): %q", name, cCode, cOut, sCode, sOut)
+					}
+				}
 				if c.name == "valid" && name == "wasm-smoke" && !bytes.Contains(nOut, []byte(`"isSuccess":true`)) {
 					t.Errorf("%s: a valid verification did not pass: %s", name, nOut)
 				}
 				t.Logf("%s: exit %d: %.300q", name, nCode, nOut)
 			}
+		})
+	}
+	// Each auth provider name through every flavour: the cloud flavour
+	// answers exactly as skel (both run Ratify's providers); the default
+	// flavour answers dockerConfig and names nobody registers as skel does,
+	// and refuses the cloud providers naming the flavour that has them.
+	for _, provider := range append([]string{credentials.DockerConfig, "nosuch"}, credentials.CloudProviders...) {
+		t.Run("auth provider "+provider, func(t *testing.T) {
+			stdin := input("wasm-smoke", with("authProvider", map[string]any{"name": provider}))
+			sOut, sCode := execPlugin(t, filepath.Join(dir, "skel", "wasm-smoke"), good, stdin)
+			cOut, cCode := execPlugin(t, filepath.Join(dir, "cloud", "wasm-smoke"), good, stdin)
+			if !bytes.Equal(cOut, sOut) || cCode != sCode {
+				t.Errorf("cloud flavour and skel differ\ncloud (exit %d): %q\nskel  (exit %d): %q", cCode, cOut, sCode, sOut)
+			}
+			nOut, nCode := execPlugin(t, filepath.Join(dir, "native", "wasm-smoke"), good, stdin)
+			if !slices.Contains(credentials.CloudProviders, provider) {
+				if !bytes.Equal(nOut, sOut) || nCode != sCode {
+					t.Errorf("default flavour and skel differ\nnative (exit %d): %q\nskel   (exit %d): %q", nCode, nOut, sCode, sOut)
+				}
+				return
+			}
+			if nCode != 1 || !bytes.Contains(nOut, []byte(provider)) || !bytes.Contains(nOut, []byte("cloud flavour")) || !bytes.Contains(nOut, []byte("-tags cloudauth")) {
+				t.Errorf("default flavour: want a protocol error naming %s and the cloud flavour, got (exit %d) %q", provider, nCode, nOut)
+			}
+			t.Logf("default (exit %d): %.300q", nCode, nOut)
 		})
 	}
 }

@@ -50,16 +50,25 @@ type Options struct {
 	MaxBlobBytes     int64
 	// Transport is the base HTTP transport; nil means a clone of the default.
 	Transport http.RoundTripper
+	// CacheDir is an OCI image layout (Ratify's oras store cache,
+	// localCachePath) read before the registry for content fetched by
+	// digest; empty means none. Its content is checked exactly as the
+	// registry's, and content that fails the check is an error (a
+	// *CacheError), not a reason to ask the registry: whoever can write
+	// there can also make the next read miss. Content the registry sent
+	// that is at most MaxManifestBytes is added to it.
+	CacheDir string
 }
 
 // Client implements Fetcher over the OCI distribution API with oras-go.
 type Client struct {
 	opts     Options
+	cache    *layoutCache // nil without Options.CacheDir
 	secure   *http.Client
 	insecure *http.Client
-	// cache keeps tokens and auth schemes across the requests of this
+	// authCache keeps tokens and auth schemes across the requests of this
 	// client, so one verification does not negotiate auth per read.
-	cache auth.Cache
+	authCache auth.Cache
 }
 
 var _ Fetcher = (*Client)(nil)
@@ -87,12 +96,16 @@ func New(opts Options) *Client {
 		}
 		insecure = t
 	}
-	return &Client{
-		opts:     opts,
-		secure:   &http.Client{Transport: base, CheckRedirect: limitRedirects},
-		insecure: &http.Client{Transport: insecure, CheckRedirect: limitRedirects},
-		cache:    auth.NewCache(),
+	c := &Client{
+		opts:      opts,
+		secure:    &http.Client{Transport: base, CheckRedirect: limitRedirects},
+		insecure:  &http.Client{Transport: insecure, CheckRedirect: limitRedirects},
+		authCache: auth.NewCache(),
 	}
+	if opts.CacheDir != "" {
+		c.cache = &layoutCache{dir: opts.CacheDir, maxWrite: opts.MaxManifestBytes}
+	}
+	return c
 }
 
 // maxRedirects bounds redirect chains (registries redirect blob reads to
@@ -119,7 +132,7 @@ func (c *Client) repository(name string) (*remote.Repository, error) {
 	repo.MaxMetadataBytes = c.opts.MaxManifestBytes
 	repo.Client = &auth.Client{
 		Client:     httpClient,
-		Cache:      c.cache,
+		Cache:      c.authCache,
 		Credential: c.opts.Credential,
 	}
 	return repo, nil
@@ -167,6 +180,23 @@ func (c *Client) fetch(ctx context.Context, repository string, desc ocispec.Desc
 	if desc.Size < 0 || desc.Size > limit {
 		return nil, &TooLargeError{What: what, Ref: ref, Size: desc.Size, Limit: limit}
 	}
+	if c.cache != nil {
+		if b, ok, err := c.cache.read(desc); ok {
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", what, ref, err)
+			}
+			return b, nil
+		}
+	}
+	b, err := c.fetchRemote(ctx, repository, desc, what, ref, manifest)
+	if err == nil && c.cache != nil {
+		c.cache.write(desc, b)
+	}
+	return b, err
+}
+
+// fetchRemote reads desc from the registry.
+func (c *Client) fetchRemote(ctx context.Context, repository string, desc ocispec.Descriptor, what, ref string, manifest bool) ([]byte, error) {
 	repo, err := c.repository(repository)
 	if err != nil {
 		return nil, err

@@ -11,9 +11,9 @@ import (
 // in place (os.WriteFile) whenever it caches a manifest; a plugin starting
 // at that moment reads a torn index and dies with PLUGIN_INIT_FAILURE
 // "failed to decode index file: EOF" (seen in the e2e suite with Ratify's
-// built-in cosign verifier running alongside). The plugins read the
-// registry through internal/oci, never through the store's cache, so
-// nothing is lost. Input that is not a JSON object with a store entry is
+// built-in cosign verifier running alongside). The native path reads
+// Ratify's cache through internal/oci, which touches only content files,
+// never index.json; the skel build only loses the cache hits. Input that is not a JSON object with a store entry is
 // returned as is (skel reports it).
 func privateStoreCache(input []byte) ([]byte, func()) {
 	noop := func() {}

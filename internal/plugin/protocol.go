@@ -116,7 +116,14 @@ func invoke[C any](def Definition[C], getenv func(string) string, input []byte, 
 	if !supported(version) {
 		return nil, &protocolError{Code: errVersionNotSupported, Msg: fmt.Sprintf("plugin doesn't support version %s", version)}
 	}
-	input = normalizeInput(input, func(store map[string]any) { delete(store, "localCachePath") })
+	// The cache path is set aside while the input is checked, because
+	// the skel path replaces it with a private directory before skel sees
+	// it (privateStoreCache); Run reads Ratify's cache through it.
+	var cachePath string
+	input = normalizeInput(input, func(store map[string]any) {
+		cachePath, _ = store["localCachePath"].(string)
+		delete(store, "localCachePath")
+	})
 	var in vconfig.PluginInputConfig
 	if err := json.Unmarshal(input, &in); err != nil {
 		return nil, &protocolError{Code: errConfigParsingFailure, Msg: fmt.Sprintf("error unmarshall verifier config: %v", err)}
@@ -129,6 +136,9 @@ func invoke[C any](def Definition[C], getenv func(string) string, input []byte, 
 	}
 	if cmd != verifyCommand {
 		return nil, &protocolError{Code: errUnknownCommand, Msg: fmt.Sprintf("unknown %s: %v", envCommand, cmd)}
+	}
+	if cachePath != "" {
+		in.StoreConfig.Store["localCachePath"] = cachePath
 	}
 	return Run(def, input, ref, in.ReferencDesc, in.StoreConfig.Store, stderr), nil
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/credentials"
@@ -13,8 +16,9 @@ import (
 // storeConfig is the part of Ratify's oras store configuration
 // (OrasStoreConf) that decides how registries are reached.
 type storeConfig struct {
-	UseHTTP      bool           `json:"useHttp"`
-	AuthProvider map[string]any `json:"authProvider"`
+	UseHTTP        bool           `json:"useHttp"`
+	AuthProvider   map[string]any `json:"authProvider"`
+	LocalCachePath string         `json:"localCachePath"`
 }
 
 // optionsFromStore builds the registry client's options from the oras store
@@ -36,11 +40,35 @@ func optionsFromStore(store map[string]any) (oci.Options, error) {
 	if err != nil {
 		return oci.Options{}, fmt.Errorf("store configuration key \"authProvider\": %w", err)
 	}
+	cache := conf.LocalCachePath
+	if cache == "" {
+		cache = defaultCachePath()
+	}
 	return oci.Options{
 		PlainHTTP:   conf.UseHTTP,
 		InsecureTLS: isLoopbackHost,
 		Credential:  cred,
+		CacheDir:    cache,
 	}, nil
+}
+
+// defaultCachePath is where Ratify's oras store keeps its cache when
+// localCachePath is not set (pkg/referrerstore/oras: the home directory,
+// then .ratify/local_oras_cache); the plugins run as Ratify's children
+// and see the same home. Empty when there is no home to find.
+func defaultCachePath() string {
+	home := os.Getenv("HOME")
+	if home == "" {
+		u, err := user.Current()
+		if err != nil {
+			return ""
+		}
+		home = u.HomeDir
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".ratify", "local_oras_cache")
 }
 
 // isLoopbackHost reports whether host[:port] is a loopback address; Ratify

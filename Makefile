@@ -73,8 +73,9 @@ tools: $(TOOLS) ## build the pinned third-party tools into ./bin
 plugins: ## build the plugins into ./bin/plugins
 	go build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/plugins/ ./plugins/...
 
-cli: ## build the ratify-wasm CLI into ./bin
+cli: ## build the ratify-wasm CLI, and Ratify v1.4.6 with the four verifiers built in (ratify-builtin), into ./bin
 	go build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/ratify-wasm ./cmd/ratify-wasm
+	go build -trimpath -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/ratify-builtin ./cmd/ratify-builtin
 
 vet: ## go vet the module
 	go vet ./...
@@ -111,7 +112,7 @@ fuzz: ## every fuzz target for FUZZTIME_LONG
 demo: policy-demo ## the demo (same as policy-demo)
 
 clean: ## remove the built plugins and CLI
-	rm -rf $(BIN)/plugins $(BIN)/test-plugins $(BIN)/ratify-wasm
+	rm -rf $(BIN)/plugins $(BIN)/test-plugins $(BIN)/ratify-wasm $(BIN)/ratify-builtin
 
 # The v1.4.6 CLI pins a frameworks pseudo-version missing from the checksum database.
 $(BIN)/ratify:

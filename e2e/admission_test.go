@@ -29,6 +29,8 @@ type env struct {
 	world  *supplychain.World
 	server *ratifytest.Server
 	gate   *gate.Gate
+	// ratifyConfig is the Ratify configuration every run uses.
+	ratifyConfig harness.RatifyConfig
 }
 
 func setup(t *testing.T) *env {
@@ -54,9 +56,8 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ratify, err := harness.NewRatify(tools, filepath.Join(dir, "ratify"), harness.RatifyConfig{
-		Verifiers: world.Verifiers, Policy: policy, Timeout: 20 * time.Second,
-	})
+	ratifyConfig := harness.RatifyConfig{Verifiers: world.Verifiers, Policy: policy, Timeout: 20 * time.Second}
+	ratify, err := harness.NewRatify(tools, filepath.Join(dir, "ratify"), ratifyConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{tools: tools, world: world, server: server, gate: g}
+	return &env{tools: tools, world: world, server: server, gate: g, ratifyConfig: ratifyConfig}
 }
 
 func (e *env) review(t *testing.T, pod map[string]any) []string {
@@ -178,6 +179,8 @@ func TestAdmissionThreatMatrix(t *testing.T) {
 		}
 		c.Close()
 	})
+
+	t.Run("builtin_build_agrees", func(t *testing.T) { builtinAgrees(t, e) })
 
 	// Last: Ratify goes away. Admission fails closed.
 	t.Run("ratify_unreachable", func(t *testing.T) {

@@ -37,11 +37,13 @@ type Definition[C any] struct {
 	Verify func(ctx context.Context, req *Request, cfg *C) (Report, error)
 }
 
+var errInputTooLarge = fmt.Errorf("plugin input is larger than %d bytes", MaxInputBytes)
+
 // readInput reads the plugin's stdin, at most MaxInputBytes of it.
 func readInput(r io.Reader) ([]byte, error) {
 	input, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err == nil && len(input) > MaxInputBytes {
-		err = fmt.Errorf("plugin input is larger than %d bytes", MaxInputBytes)
+		err = errInputTooLarge
 	}
 	return input, err
 }

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
@@ -22,7 +24,22 @@ type RatifyConfig struct {
 // cfg.Policy inline). Its TryVerify runs `ratify verify`, its Serve
 // `ratify serve`.
 func NewRatify(t *Tools, dir string, cfg RatifyConfig) (*ratifytest.Env, error) {
-	return ratifytest.WriteEnv(dir, t.Path("ratify"), t.Plugins, ratifytest.Config{
+	return newRatify(t.Path("ratify"), t.Plugins, dir, cfg)
+}
+
+// NewRatifyBuiltin is NewRatify for bin/ratify-builtin, Ratify with the
+// four verifiers built in, and an empty plugin directory: a verification
+// that passes there ran in process.
+func NewRatifyBuiltin(t *Tools, dir string, cfg RatifyConfig) (*ratifytest.Env, error) {
+	empty := filepath.Join(dir, "no-plugins")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
+		return nil, err
+	}
+	return newRatify(t.Path("ratify-builtin"), empty, dir, cfg)
+}
+
+func newRatify(ratify, plugins, dir string, cfg RatifyConfig) (*ratifytest.Env, error) {
+	return ratifytest.WriteEnv(dir, ratify, plugins, ratifytest.Config{
 		Verifiers:     cfg.Verifiers,
 		Policy:        map[string]any{"name": "regoPolicy", "policy": cfg.Policy, "passthroughEnabled": false},
 		CosignEnabled: true,

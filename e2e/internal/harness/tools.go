@@ -38,7 +38,7 @@ func FindTools() (*Tools, error) {
 		t.Plugins = d
 	}
 	var missing []string
-	for _, name := range []string{"ratify", "registry", "cosign2", "notation", "oras", "opa", "ratify-wasm"} {
+	for _, name := range []string{"ratify", "registry", "cosign2", "notation", "oras", "opa", "ratify-wasm", "ratify-builtin"} {
 		if _, err := os.Stat(t.Path(name)); err != nil {
 			missing = append(missing, t.Path(name))
 		}

@@ -1,0 +1,157 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/ratify-project/ratify/pkg/ocispecs"
+	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
+	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
+	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // the store Ratify hands verifiers
+	"github.com/ratify-project/ratify/pkg/utils"
+	"github.com/ratify-project/ratify/pkg/verifier"
+	"github.com/ratify-project/ratify/pkg/verifier/config"
+	ratifyplugin "github.com/ratify-project/ratify/pkg/verifier/plugin"
+
+	"github.com/ratify-wasm/ratify-wasm/internal/composition"
+	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
+)
+
+// Ratify's own external-plugin verifier is the oracle: the built-in
+// reads the entry the same way and, for the same subject, referrer and
+// store, returns the same result as the plugin binary run by Ratify.
+func TestBuiltinIsThePluginWithoutExec(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	ctx := context.Background()
+	wasm := compositiontest.Fixture(t, "nested.wasm")
+	l := compositiontest.List(t, wasm)
+	var layout registrytest.WasmLayout
+	for _, e := range l.Imports {
+		layout.Imports = append(layout.Imports, e.Name)
+	}
+	for _, e := range l.Exports {
+		layout.Exports = append(layout.Exports, e.Name)
+	}
+	subject, err := registrytest.PushWasm(ctx, reg, "wasm/nested", "v1", wasm, layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reg.Repository("wasm/nested")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listDesc, err := list.Attach(ctx, rep, subject, compositiontest.Encoded(t, wasm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{
+		{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()},
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := stores[0]
+	ref, err := utils.ParseSubjectReference(reg.Ref("wasm/nested", "v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := ocispecs.ReferenceDescriptor{Descriptor: listDesc, ArtifactType: mediatype.CompositionList}
+	pluginDir := ratifytest.PluginDir(t, "wasm-composition")
+
+	for _, tc := range []struct {
+		name string
+		cfg  config.VerifierConfig
+	}{
+		{"pass", config.VerifierConfig{"name": "wasm-composition", "artifactTypes": mediatype.CompositionList}},
+		{"capability denied", config.VerifierConfig{"name": "composition", "type": "wasm-composition", "denyImports": []any{"*"}}},
+		{"unknown key", config.VerifierConfig{"name": "wasm-composition", "allowImport": []any{"wasi:*"}}},
+		{"nested references and types", config.VerifierConfig{"name": "wasm-composition", "artifactTypes": "a,b", "nestedReferences": "x,y"}},
+		{"unsupported version", config.VerifierConfig{"name": "wasm-composition", "version": "0.9.0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The plugin version as pkg/verifier/factory gives it to an
+			// external plugin: the entry's "version", else the config's.
+			version := "1.0.0"
+			if v, ok := tc.cfg["version"].(string); ok {
+				version = v
+			}
+			exec, err := ratifyplugin.NewVerifier(version, tc.cfg, []string{pluginDir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := verifierFactory{plugin: composition.Plugin}.Create("1.0.0", tc.cfg, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Name() != exec.Name() || in.Type() != exec.Type() || !reflect.DeepEqual(in.GetNestedReferences(), exec.GetNestedReferences()) {
+				t.Errorf("entry read differently: built-in %q %q %v, Ratify %q %q %v", in.Name(), in.Type(), in.GetNestedReferences(), exec.Name(), exec.Type(), exec.GetNestedReferences())
+			}
+			for _, at := range []string{mediatype.CompositionList, "a", "other"} {
+				d := ocispecs.ReferenceDescriptor{ArtifactType: at}
+				if in.CanVerify(ctx, d) != exec.CanVerify(ctx, d) {
+					t.Errorf("CanVerify(%s): built-in %t, Ratify %t", at, in.CanVerify(ctx, d), exec.CanVerify(ctx, d))
+				}
+			}
+			want, wantErr := exec.Verify(ctx, ref, desc, store)
+			got, gotErr := in.Verify(ctx, ref, desc, store)
+			if errString(gotErr) != errString(wantErr) {
+				t.Fatalf("errors differ\nbuilt-in: %v\nplugin:   %v", gotErr, wantErr)
+			}
+			if g, w := roundTrip(t, got), roundTrip(t, want); !reflect.DeepEqual(g, w) {
+				t.Fatalf("results differ\nbuilt-in: %v\nplugin:   %v", g, w)
+			}
+			t.Logf("success=%t %s %v", got.IsSuccess, got.Message, gotErr)
+		})
+	}
+
+	// In process the plugin runs in Ratify's goroutines: concurrent
+	// verifications must not share state (run with -race to see it).
+	in, err := verifierFactory{plugin: composition.Plugin}.Create("1.0.0", config.VerifierConfig{"name": "wasm-composition"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := in.Verify(ctx, ref, desc, store)
+	var wg sync.WaitGroup
+	results := make([]verifier.VerifierResult, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], _ = in.Verify(ctx, ref, desc, store)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if !first.IsSuccess || !reflect.DeepEqual(roundTrip(t, r), roundTrip(t, first)) {
+			t.Errorf("concurrent verification %d: success=%t %s, want the first one's (success=%t %s)", i, r.IsSuccess, r.Message, first.IsSuccess, first.Message)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func roundTrip(t *testing.T, r verifier.VerifierResult) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+

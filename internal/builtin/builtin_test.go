@@ -154,4 +154,3 @@ func roundTrip(t *testing.T, r verifier.VerifierResult) map[string]any {
 	}
 	return m
 }
-

@@ -85,7 +85,7 @@ vet: ## go vet the module
 # Ratify and signing CLIs, the admission path end to end (also through a real
 # API server and Gatekeeper's webhooks: cluster.mk), a smoke run of the
 # benchmarks, the vulnerability audit, and bounded fuzzing of every decoder.
-test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go e2e-test cluster-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, the real control plane, bench smoke, audit, short fuzzing
+test: help-check tools plugins cli vet fixtures-check policy-test chart-lint test-go host-test e2e-test cluster-test bench-smoke audit fuzz-short ## the whole suite: fixtures, policies, chart lint, Go tests, e2e, the real control plane, bench smoke, audit, short fuzzing
 
 test-go: tools plugins ## the Go tests of the module (real registries, Ratify and CLIs), and the cloud flavour's credentials
 	go test -count=1 -timeout 30m ./...
@@ -95,7 +95,7 @@ test-go: tools plugins ## the Go tests of the module (real registries, Ratify an
 # largest untrusted input); `make fuzz` runs every target for FUZZTIME_LONG.
 # Every Fuzz* function in the module is a target: none is forgotten.
 fuzz-short: ## every fuzz target for FUZZTIME (the WASM parser FUZZTIME_WASM)
-	@set -e; grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal cmd | sort | \
+	@set -e; grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal cmd admitted | sort | \
 	while IFS=: read -r file fn; do \
 	  pkg=./$$(dirname $$file); name=$${fn#func }; t=$(FUZZTIME); \
 	  [ "$$pkg" = ./internal/wasm ] && t=$(FUZZTIME_WASM); \
@@ -144,6 +144,7 @@ $(BIN)/helm:
 
 # Each area's targets; a new area is one more line here.
 include examples/fixtures.mk
+include examples/host.mk
 include policies.mk
 include charts.mk
 include reliability.mk

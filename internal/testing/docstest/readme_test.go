@@ -25,6 +25,7 @@ var readmes = []string{
 	"charts/ratify-wasm/README.md",
 	"e2e/README.md",
 	"examples/README.md",
+	"examples/wasmtime-host/README.md",
 	"bench/README.md",
 }
 

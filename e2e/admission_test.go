@@ -181,6 +181,7 @@ func TestAdmissionThreatMatrix(t *testing.T) {
 	})
 
 	t.Run("builtin_build_agrees", func(t *testing.T) { builtinAgrees(t, e) })
+	t.Run("pull", func(t *testing.T) { pullGuards(t, e) })
 
 	// Last: Ratify goes away. Admission fails closed.
 	t.Run("ratify_unreachable", func(t *testing.T) {

@@ -1,6 +1,8 @@
 // Command ratify-wasm is the user CLI of ratify-wasm: it inspects WASM
 // modules and components, creates, attaches and compares composition lists,
-// and verifies sigstore bundles with the same code the plugins use.
+// verifies sigstore bundles with the same code the plugins use, and
+// verifies (verify) and fetches (pull) WASM artifacts with Ratify in
+// process, the four verifiers built in.
 package main
 
 import (
@@ -22,7 +24,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(versionTemplate)
-	root.AddCommand(newInspectCmd(), newCompositionCmd(), newVerifyBundleCmd(), newVersionCmd())
+	root.AddCommand(newInspectCmd(), newCompositionCmd(), newVerifyBundleCmd(), newVerifyCmd(), newPullCmd(), newVersionCmd())
 	return root
 }
 

@@ -87,7 +87,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	}
 	log := NewLogger(stderr, common.LogLevel == LogLevelDebug)
 	defer log.close()
-	opts, err := optionsFromStore(storeEntry)
+	opts, err := OptionsFromStore(storeEntry)
 	if err != nil {
 		fill(out, resultOf(name, Report{}, failure.New(failure.Config, "%w", err)), nil)
 		return out

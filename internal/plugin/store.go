@@ -21,13 +21,13 @@ type storeConfig struct {
 	LocalCachePath string         `json:"localCachePath"`
 }
 
-// optionsFromStore builds the registry client's options from the oras store
+// OptionsFromStore builds the registry client's options from the oras store
 // entry that Ratify hands to every plugin (storeConfig.store), with Ratify's
 // own auth provider so the plugins authenticate exactly as Ratify does.
 // Ratify's referrer store itself is not used for reads: its
 // GetReferenceManifest drops the config descriptor and the raw bytes, and
 // its GetBlobContent reads without a bound.
-func optionsFromStore(store map[string]any) (oci.Options, error) {
+func OptionsFromStore(store map[string]any) (oci.Options, error) {
 	raw, err := json.Marshal(store)
 	if err != nil {
 		return oci.Options{}, fmt.Errorf("store configuration: %w", err)

@@ -19,8 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -66,18 +64,18 @@ func Validate(name string, raw []byte) error {
 }
 
 // validateDocument checks raw JSON against the schema n, named name in the
-// message, which gives the three first violations in sorted order.
+// message, which gives the first three violations in sorted order.
 func (n *node) validateDocument(name string, raw []byte) error {
 	doc, err := decodeJSON(raw)
 	if err != nil {
 		return fmt.Errorf("not valid JSON: %w", err)
 	}
-	var found violations
-	n.validate(doc, nil, &found)
-	if found.n == 0 {
+	var w walk
+	n.validate(doc, &w)
+	if w.found == 0 {
 		return nil
 	}
-	return fmt.Errorf("does not match %s: %s", name, strings.Join(found.first[:found.n], "; "))
+	return fmt.Errorf("does not match %s: %s", name, strings.Join(w.first[:w.found], "; "))
 }
 
 // decodeJSON reads one JSON value as the reference library does: numbers
@@ -93,48 +91,4 @@ func decodeJSON(raw []byte) (any, error) {
 		return nil, errors.New("invalid character after top-level value")
 	}
 	return doc, nil
-}
-
-// violations keeps the three smallest of the failed keywords' messages
-// ("at <location>: <message>"): sorted, they are the same on every run
-// whatever order the document's objects are walked in.
-type violations struct {
-	first [3]string
-	n     int
-}
-
-func (v *violations) add(at *location, message string) {
-	leaf := "at " + at.String() + ": " + message
-	i, _ := slices.BinarySearch(v.first[:v.n], leaf)
-	if i == len(v.first) {
-		return
-	}
-	if v.n < len(v.first) {
-		v.n++
-	}
-	copy(v.first[i+1:v.n], v.first[i:v.n-1])
-	v.first[i] = leaf
-}
-
-// location is an instance location, a chain of steps up to the root (nil),
-// so that a valid document costs no path strings.
-type location struct {
-	parent   *location
-	property string
-	index    int // of an array item; -1 for a property
-}
-
-// String is the location as the reference prints it: steps joined by "/"
-// after a leading "/", not escaped.
-func (l *location) String() string {
-	var steps []string
-	for ; l != nil; l = l.parent {
-		if l.index >= 0 {
-			steps = append(steps, strconv.Itoa(l.index))
-		} else {
-			steps = append(steps, l.property)
-		}
-	}
-	slices.Reverse(steps)
-	return "/" + strings.Join(steps, "/")
 }

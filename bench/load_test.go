@@ -29,6 +29,8 @@ type serveConfig struct {
 	name      string
 	verifiers []map[string]any
 	baseline  string // config compared with, "" for the baseline itself
+	// compiledIn serves with bin/ratify-builtin, the verifiers in process.
+	compiledIn bool
 }
 
 // benchLoad drives `ratify serve` with Gatekeeper-shaped requests at
@@ -39,6 +41,8 @@ func benchLoad(t *testing.T, w *world) []report.LoadSweep {
 		{name: "built-in cosign + notation", verifiers: []map[string]any{w.builtinCosign(), w.builtinNotation()}},
 		{name: "wasm-cosign + wasm-notation", verifiers: []map[string]any{w.wasmCosign(), w.wasmNotation()}, baseline: "built-in cosign + notation"},
 		{name: "all four ratify-wasm plugins", verifiers: []map[string]any{w.wasmCosign(), w.wasmNotation(), w.wasmSLSA(), w.wasmComposition()}, baseline: "built-in cosign + notation"},
+		{name: "wasm-cosign + wasm-notation, compiled in", verifiers: []map[string]any{w.wasmCosign(), w.wasmNotation()}, baseline: "built-in cosign + notation", compiledIn: true},
+		{name: "all four, compiled in", verifiers: []map[string]any{w.wasmCosign(), w.wasmNotation(), w.wasmSLSA(), w.wasmComposition()}, baseline: "built-in cosign + notation", compiledIn: true},
 	}
 	var out []report.LoadSweep
 	for _, cache := range []bool{false, true} {
@@ -115,7 +119,7 @@ func (w *world) sweep(t *testing.T, c serveConfig, cache bool, rates []float64) 
 // until it answers a ProviderRequest (for an image that does not exist, so
 // the cache stays cold).
 func (w *world) serve(t *testing.T, c serveConfig, cache bool) *ratifytest.Server {
-	env := ratifytest.NewEnv(t, ratifytest.Config{CosignEnabled: true, Verifiers: c.verifiers, Timeout: serveTimeout})
+	env := ratifytest.NewEnv(t, ratifytest.Config{CosignEnabled: true, Verifiers: c.verifiers, Timeout: serveTimeout, Builtin: c.compiledIn})
 	opts := ratifytest.ServeOptions{ReadyKeys: []string{w.reg.Host + "/bench/absent:v0"}}
 	if cache {
 		opts.Args = []string{"--cache-enabled", "--cache-type", "ristretto"}

@@ -112,6 +112,9 @@ type Config struct {
 	// Timeout is Ratify's verificationRequestTimeout; zero means 20s, far
 	// above the plugins' own deadlines so tests see the plugins' messages.
 	Timeout time.Duration
+	// Builtin runs bin/ratify-builtin (the four verifiers compiled in)
+	// with an empty plugin directory, so nothing is executed as a plugin.
+	Builtin bool
 }
 
 // pluginDirFor builds the project plugins the verifier entries run (the
@@ -179,7 +182,13 @@ type Env struct {
 // NewEnv writes config.json for cfg into a fresh directory.
 func NewEnv(t testing.TB, cfg Config) *Env {
 	t.Helper()
-	e, err := WriteEnv(t.TempDir(), testenv.Bin(t, "ratify"), pluginDirFor(t, cfg.Verifiers), cfg)
+	ratify, plugins := testenv.Bin(t, "ratify"), ""
+	if cfg.Builtin {
+		ratify, plugins = testenv.Bin(t, "ratify-builtin"), t.TempDir()
+	} else {
+		plugins = pluginDirFor(t, cfg.Verifiers)
+	}
+	e, err := WriteEnv(t.TempDir(), ratify, plugins, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ bench-unit: ## vet and unit-test the benchmark harness
 	go vet -tags bench ./bench/...
 	go test -count=1 ./bench/...
 
-bench: tools plugins bench-unit ## the full benchmark run (20-30 min on 2 cores), writes bench/results.{json,md}
+bench: tools plugins cli bench-unit ## the full benchmark run (20-30 min on 2 cores), writes bench/results.{json,md}
 	$(BENCH_TEST) -v -timeout 120m -args -bench.mode=full -bench.out=$(ROOT)/bench
 
-bench-smoke: tools plugins bench-unit ## every measurement path once on small inputs; checks the output files, no timing assertions
+bench-smoke: tools plugins cli bench-unit ## every measurement path once on small inputs; checks the output files, no timing assertions
 	$(BENCH_TEST) -timeout 30m -args -bench.mode=smoke

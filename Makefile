@@ -108,7 +108,9 @@ fuzz: ## every fuzz target for FUZZTIME_LONG
 
 # The main job on built-in defaults: a WASM component published to a local
 # registry, signed, attested and listed, verified by `ratify verify` with the
-# four plugins and the default policy, then two tampered variants refused.
+# four plugins and the default policy, then two tampered variants refused;
+# the same through bin/ratify-builtin (no plugin binaries) and
+# `ratify-wasm pull` (the release written, the variants refused).
 demo: policy-demo ## the demo (same as policy-demo)
 
 clean: ## remove the built plugins and CLI

@@ -59,5 +59,5 @@ policy-golden: tools plugins cli $(POLICY_CAPS) ## re-record policies/ratify/tes
 e2e-test: tools plugins cli ## the threat matrix through ratify serve and Gatekeeper's engine
 	$(POLICY_E2E) go test -count=1 -timeout 20m $$(go list ./... | grep -v /e2e/cluster$$)
 
-policy-demo: tools plugins cli ## the demo: ratify verify passes one artifact, refuses two tampered variants
+policy-demo: tools plugins cli ## the demo: ratify verify, ratify-builtin verify and ratify-wasm pull admit one artifact and refuse two tampered variants
 	$(POLICY_E2E) go run ./cmd/demo

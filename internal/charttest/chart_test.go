@@ -442,6 +442,7 @@ func TestWrongValuesFailAtInstall(t *testing.T) {
 		{"timeout as a number", []string{full}, []string{"common.timeout=5"}, "at '/common/timeout'"},
 		{"layers value", []string{full}, []string{"verifiers.cosign.parameters.layers=some"}, "at '/verifiers/cosign/parameters/layers'"},
 		{"init container without image", []string{full}, []string{"plugins.delivery=initContainer"}, "at '/plugins/initContainer"},
+		{"builtin without image", []string{full}, []string{"plugins.delivery=builtin"}, "at '/plugins/builtin"},
 		{"unknown delivery", []string{full}, []string{"plugins.delivery=http"}, "at '/plugins/delivery'"},
 		{"short digest pin", []string{full}, []string{"plugins.oci.digests.wasm-cosign=sha256:abc"}, "at '/plugins/oci/digests/wasm-cosign'"},
 		{"digest pin of an unknown plugin", []string{full}, []string{"plugins.oci.digests.wasm-sbom=sha256:" + strings.Repeat("a", 64)}, "invalid propertyName 'wasm-sbom'"},

@@ -9,16 +9,19 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	configv1beta1 "github.com/ratify-project/ratify/api/v1beta1"
 	cutils "github.com/ratify-project/ratify/pkg/controllers/utils"
 	// Registers the Rego policy provider, as Ratify's binary does.
 	_ "github.com/ratify-project/ratify/pkg/policyprovider/regopolicy"
+	"github.com/ratify-project/ratify/pkg/verifier/factory"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
+	"github.com/ratify-wasm/ratify-wasm/internal/builtin"
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
 	"github.com/ratify-wasm/ratify-wasm/internal/cosign"
 	"github.com/ratify-wasm/ratify-wasm/internal/notation"
@@ -271,7 +274,7 @@ func TestPluginsDecodeRenderedConfig(t *testing.T) {
 				if !slices.Contains(plugin.SupportedVersions, v.Spec.Version) {
 					t.Errorf("%s: version %q, plugins support %v", o, v.Spec.Version, plugin.SupportedVersions)
 				}
-				checkPluginLocation(t, values, v, ratify, &pod)
+				checkPluginLocation(t, values, v, entry, ratify, &pod)
 				decode := decoders[cutils.GetVerifierType(v.Spec)]
 				if decode == nil {
 					t.Fatalf("%s runs binary %q, which is not one of the plugins", o, cutils.GetVerifierType(v.Spec))
@@ -292,12 +295,22 @@ func TestPluginsDecodeRenderedConfig(t *testing.T) {
 	}
 }
 
+// ratifyImage is the image of Ratify's container in the Ratify chart.
+const ratifyImage = "ghcr.io/notaryproject/ratify:v1.4.6"
+
+var registerBuiltin sync.Once
+
 // checkPluginLocation checks that Ratify finds the binary where the
-// delivery mode puts it.
-func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Verifier, ratify *corev1.Container, pod *corev1.PodSpec) {
+// delivery mode puts it, or, with builtin delivery, that Ratify's
+// container runs the ratify-builtin image and the Verifier needs no binary.
+func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Verifier, entry map[string]any, ratify *corev1.Container, pod *corev1.PodSpec) {
 	t.Helper()
 	flavour := path(values, "plugins", "flavour")
-	switch delivery := path(values, "plugins", "delivery"); delivery {
+	delivery := path(values, "plugins", "delivery")
+	if delivery != "builtin" && ratify.Image != ratifyImage {
+		t.Errorf("Ratify's container runs %s with %v delivery; only builtin delivery changes Ratify's image (%s)", ratify.Image, delivery, ratifyImage)
+	}
+	switch delivery {
 	case "oci":
 		// The cloud flavour is published beside the default one as
 		// <plugin>-cloud (charts.mk plugins-oci PLUGINS_OCI_FLAVOUR=cloud).
@@ -356,6 +369,41 @@ func checkPluginLocation(t testing.TB, values map[string]any, v configv1beta1.Ve
 		if v.Spec.Source != nil || v.Spec.Address != path(values, "plugins", "preinstalled", "path") {
 			t.Errorf("Verifier %s: address %q source %+v", v.Name, v.Spec.Address, v.Spec.Source)
 		}
+	case "builtin":
+		// Nothing to download or find: Ratify's own built-in Verifiers
+		// (notation, cosign) have no source and no address either.
+		if v.Spec.Source != nil || v.Spec.Address != "" {
+			t.Errorf("Verifier %s: address %q source %+v; a built-in verifier has neither", v.Name, v.Spec.Address, v.Spec.Source)
+		}
+		if want := path(values, "plugins", "builtin", "image"); ratify.Image != want {
+			t.Errorf("Ratify's container runs %s, want plugins.builtin.image %v", ratify.Image, want)
+		}
+		// The image replaces the binary the Deployment starts.
+		if !slices.Equal(ratify.Command, []string{"/app/ratify"}) {
+			t.Errorf("Ratify's container command %q; the chart README has the image put ratify-builtin at /app/ratify", ratify.Command)
+		}
+		for _, c := range pod.InitContainers {
+			if c.Name == "ratify-wasm-plugins" {
+				t.Errorf("builtin delivery: the pod still has the plugin init container")
+			}
+		}
+		for _, vol := range pod.Volumes {
+			if vol.Name == "ratify-wasm-plugins" {
+				t.Errorf("builtin delivery: the pod still has the plugin volume")
+			}
+		}
+		// What ratify-builtin's Verifier controller does with the resource:
+		// Ratify's factory, with the four verifiers registered as
+		// internal/builtin registers them, and an empty plugin folder.
+		registerBuiltin.Do(builtin.Register)
+		empty := t.TempDir()
+		rv, err := factory.CreateVerifierFromConfig(entry, v.Spec.Version, []string{empty}, namespace)
+		if err != nil {
+			t.Fatalf("Verifier %s: ratify-builtin's factory refuses it with no plugin binary: %v", v.Name, err)
+		}
+		if rv.Name() != v.Name {
+			t.Errorf("Verifier %s: created as %q", v.Name, rv.Name())
+		}
 	default:
 		t.Fatalf("delivery %v", delivery)
 	}
@@ -409,7 +457,7 @@ func TestRatifyLoadsRenderedPolicy(t *testing.T) {
 	// The verified artifact (notation and cosign signatures, provenance, a
 	// signed composition list, in 127.0.0.1:<port>/myorg/payments) passes
 	// the chart's default
-	// parameters (02) and a cosign-only policy without composition (03),
+	// parameters (02, 06) and a cosign-only policy without composition (03),
 	// not 01, which allows only ghcr.io/myorg and registry.example.com,
 	// nor 05 (the README's example), which allows only ghcr.io/myorg.
 	wantVerified := map[string]bool{
@@ -418,6 +466,7 @@ func TestRatifyLoadsRenderedPolicy(t *testing.T) {
 		"03-preinstalled-inline-keys-values.yaml":      true,
 		"04-cluster-values.yaml":                       true,
 		"05-readme-values.yaml":                        false,
+		"06-builtin-values.yaml":                       true,
 	}
 	for _, vs := range valueSets(t) {
 		t.Run(filepath.Base(vs), func(t *testing.T) {

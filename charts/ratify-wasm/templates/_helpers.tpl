@@ -123,9 +123,10 @@ source:
   {{- end }}
 {{- else if eq $pl.delivery "initContainer" -}}
 address: {{ $pl.path | quote }}
-{{- else -}}
+{{- else if eq $pl.delivery "preinstalled" -}}
 address: {{ $pl.preinstalled.path | quote }}
 {{- end -}}
+{{- /* builtin: neither; ratify-builtin has the plugin name registered. */ -}}
 {{- end -}}
 
 {{/* Volume name of a trust source in Ratify's pod. */}}
@@ -140,13 +141,15 @@ address: {{ $pl.preinstalled.path | quote }}
 
 {{/*
 ratify-wasm.ratifyPatch: the strategic merge patch for Ratify's Deployment
-(trust mounts, plugin init container), or nothing when none is needed.
+(trust mounts, plugin init container, the ratify-builtin image), or nothing
+when none is needed.
 */}}
 {{- define "ratify-wasm.ratifyPatch" -}}
 {{- $root := . -}}
 {{- $sources := .Values.trust.sources -}}
 {{- $init := eq .Values.plugins.delivery "initContainer" -}}
-{{- if or $sources $init -}}
+{{- $builtin := eq .Values.plugins.delivery "builtin" -}}
+{{- if or $sources $init $builtin -}}
 spec:
   template:
     spec:
@@ -170,6 +173,10 @@ spec:
       {{- end }}
       containers:
         - name: {{ .Values.ratify.container }}
+          {{- if $builtin }}
+          image: {{ .Values.plugins.builtin.image | quote }}
+          {{- end }}
+          {{- if or $sources $init }}
           volumeMounts:
             {{- range $name, $s := $sources }}
             - name: {{ include "ratify-wasm.trustVolume" $name }}
@@ -181,6 +188,8 @@ spec:
               mountPath: {{ .Values.plugins.path | quote }}
               readOnly: true
             {{- end }}
+          {{- end }}
+      {{- if or $sources $init }}
       volumes:
         {{- range $name, $s := $sources }}
         - name: {{ include "ratify-wasm.trustVolume" $name }}
@@ -199,6 +208,7 @@ spec:
         - name: ratify-wasm-plugins
           emptyDir: {}
         {{- end }}
+      {{- end }}
 {{- end -}}
 {{- end -}}
 

@@ -3,8 +3,13 @@
 // published, signed (cosign and notation), attested (SLSA provenance) and
 // listed (signed composition list), `ratify verify` (Ratify v1.4.6, the
 // four plugins, policies/ratify/wasm.rego) showing it pass, then two
-// tampered variants showing it fail, with a summary. It exits 1 unless
-// the release passes and both variants fail. `make policy-demo`.
+// tampered variants showing it fail; then the same three through
+// `ratify-builtin verify` (the verifiers compiled in, the same config.json,
+// an empty plugin directory) with the same verdicts and verifier results,
+// and through `ratify-wasm pull` (the release's layers and record written
+// and loaded with package admitted, the variants refused with one line and
+// nothing written), with a summary. It exits 1 unless all of that holds.
+// `make policy-demo`.
 package main
 
 import (
@@ -14,12 +19,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/ratify-wasm/ratify-wasm/admitted"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/harness"
 	"github.com/ratify-wasm/ratify-wasm/e2e/internal/supplychain"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
 
@@ -162,18 +170,15 @@ func run(ctx context.Context) (bool, error) {
 	}
 	fmt.Printf("\nratify verify (Ratify v1.4.6; wasm-cosign, wasm-notation, wasm-slsa, wasm-composition; policies/ratify/wasm.rego)\n")
 	ok := true
-	var summary []string
+	stock := map[string]*ratifytest.Report{}
 	for _, v := range variants {
 		res, err := ratify.TryVerify(v.image)
 		if err != nil {
 			return false, err
 		}
-		verdict := "FAIL"
-		if res.IsSuccess {
-			verdict = "PASS"
-		}
-		expected := res.IsSuccess == v.wantPass
-		ok = ok && expected
+		stock[v.name] = res
+		verdict := verdictOf(res.IsSuccess)
+		ok = ok && res.IsSuccess == v.wantPass
 		fmt.Printf("\n%s  %-9s %s  (%s)\n", verdict, v.name, v.image, res.Elapsed.Round(time.Millisecond))
 		printReports(res.Raw)
 		if !res.IsSuccess {
@@ -186,14 +191,161 @@ func run(ctx context.Context) (bool, error) {
 				fmt.Printf("        - %s\n", shorten(r, 1000))
 			}
 		}
+	}
+
+	// 4. The same config.json through Ratify with the verifiers compiled
+	// in, and no plugin binary to fall back on.
+	builtin, err := harness.NewRatifyBuiltin(tools, filepath.Join(dir, "ratify-builtin"), harness.RatifyConfig{
+		Verifiers: pub.Verifiers(), Policy: policy, Timeout: 20 * time.Second,
+	})
+	if err != nil {
+		return false, err
+	}
+	fmt.Printf("\nratify-builtin verify (bin/ratify-builtin: Ratify v1.4.6 with the four verifiers compiled in; the same config.json, an empty plugin directory)\n")
+	inProcess := map[string]*ratifytest.Report{}
+	for _, v := range variants {
+		res, err := builtin.TryVerify(v.image)
+		if err != nil {
+			return false, err
+		}
+		inProcess[v.name] = res
+		same, why := agree(res, stock[v.name])
+		ok = ok && res.IsSuccess == v.wantPass && same
+		fmt.Printf("\n%s  %-9s %s  (%s)\n", verdictOf(res.IsSuccess), v.name, v.image, res.Elapsed.Round(time.Millisecond))
+		switch {
+		case same && len(res.Verifiers) == 0:
+			fmt.Println("      no verifier results, as with the plugin binaries: nothing is signed, attested or listed for this digest")
+		case same:
+			fmt.Printf("      the same %d verifier results as ratify verify with the plugin binaries (messages and extensions)\n", len(res.Verifiers))
+		default:
+			fmt.Printf("      DIFFERS from ratify verify with the plugin binaries: %s\n", why)
+			printReports(res.Raw)
+		}
+	}
+
+	// 5. ratify-wasm pull: verified in process, then the WASM layers
+	// written by the verified digest; a refusal writes nothing.
+	fmt.Printf("\nratify-wasm pull (Ratify's executor in process, the same config.json; the tag resolved once, each WASM layer fetched by the verified digest)\n")
+	pulled := map[string]string{}
+	for _, v := range variants {
+		out := filepath.Join(dir, "pulled", v.name)
+		written, note, err := pullOne(ctx, tools, ratify.ConfigPath, v.image, out)
+		if err != nil {
+			return false, err
+		}
+		pulled[v.name] = "refused"
+		if written {
+			pulled[v.name] = "written"
+		}
+		ok = ok && written == v.wantPass
+		fmt.Printf("\n%s  %-9s %s\n", verdictOf(written), v.name, v.image)
+		fmt.Print(note)
+	}
+
+	fmt.Printf("\nsummary%33s %-6s %-14s %-16s\n", "", "ratify", "ratify-builtin", "ratify-wasm pull")
+	for _, v := range variants {
+		expected := stock[v.name].IsSuccess == v.wantPass && inProcess[v.name].IsSuccess == v.wantPass &&
+			(pulled[v.name] == "written") == v.wantPass
+		if same, _ := agree(inProcess[v.name], stock[v.name]); !same {
+			expected = false
+		}
 		mark := "as expected"
 		if !expected {
 			mark = "UNEXPECTED"
 		}
-		summary = append(summary, fmt.Sprintf("  %-9s %-28s %s  %s", v.name, v.story, verdict, mark))
+		fmt.Printf("  %-9s %-28s %-6s %-14s %-16s %s\n", v.name, v.story, verdictOf(stock[v.name].IsSuccess), verdictOf(inProcess[v.name].IsSuccess), pulled[v.name], mark)
 	}
-	fmt.Printf("\nsummary\n%s\n", strings.Join(summary, "\n"))
 	return ok, nil
+}
+
+func verdictOf(pass bool) string {
+	if pass {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// agree reports whether two runs gave the same verdict and the same
+// verifier results, in any order (Ratify runs verifiers concurrently).
+func agree(got, want *ratifytest.Report) (bool, string) {
+	if got.IsSuccess != want.IsSuccess {
+		return false, fmt.Sprintf("verdict %t, plugins %t", got.IsSuccess, want.IsSuccess)
+	}
+	key := func(v ratifytest.VerifierReport) string {
+		return v.Subject + "\x00" + v.ArtifactType + "\x00" + v.ReferenceDigest + "\x00" + v.Name
+	}
+	order := func(vs []ratifytest.VerifierReport) []ratifytest.VerifierReport {
+		out := append([]ratifytest.VerifierReport(nil), vs...)
+		sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+		return out
+	}
+	g, w := order(got.Verifiers), order(want.Verifiers)
+	if len(g) != len(w) {
+		return false, fmt.Sprintf("%d verifier results, plugins %d", len(g), len(w))
+	}
+	for i := range g {
+		if !reflect.DeepEqual(g[i], w[i]) {
+			return false, fmt.Sprintf("%s on %s: %q, plugins %q", g[i].Name, g[i].ArtifactType, shorten(g[i].Message, 200), shorten(w[i].Message, 200))
+		}
+	}
+	return true, ""
+}
+
+// pullOne runs `ratify-wasm pull image --config config -o out`. An
+// admitted artifact must leave its layers and record in out, and the
+// record must load with package admitted (the check a host makes before
+// compiling); a refused one must exit non-zero with one line and leave
+// out absent or empty. written says which; note is what to print; err is
+// for anything else (the demo stops).
+func pullOne(ctx context.Context, tools *harness.Tools, config, image, out string) (written bool, note string, err error) {
+	start := time.Now()
+	stdout, perr := harness.Cmd{Bin: tools.Path("ratify-wasm"), Args: []string{"pull", image, "--config", config, "-o", out}}.Run(ctx)
+	elapsed := time.Since(start).Round(time.Millisecond)
+	entries, rerr := os.ReadDir(out)
+	if rerr != nil && !os.IsNotExist(rerr) {
+		return false, "", rerr
+	}
+	var b strings.Builder
+	if perr != nil {
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "refused") {
+			return false, "", fmt.Errorf("pull %s failed without a one-line refusal: %w", image, perr)
+		}
+		fmt.Fprintf(&b, "      refused (%s, exit status non-zero): %s\n", elapsed, shorten(lines[0], 400))
+		if len(entries) != 0 {
+			fmt.Fprintf(&b, "      UNEXPECTED: %d files left in %s\n", len(entries), out)
+			return true, b.String(), nil
+		}
+		what := "absent"
+		if rerr == nil {
+			what = "empty"
+		}
+		fmt.Fprintf(&b, "      %s: %s, nothing written\n", filepath.Base(out), what)
+		return false, b.String(), nil
+	}
+	fmt.Fprintf(&b, "      written (%s) to %s:\n", elapsed, filepath.Base(out))
+	var record string
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			return false, "", err
+		}
+		fmt.Fprintf(&b, "        %-82s %8d bytes\n", e.Name(), info.Size())
+		if strings.HasSuffix(e.Name(), ".verified.json") {
+			record = filepath.Join(out, e.Name())
+		}
+	}
+	if record == "" {
+		fmt.Fprintf(&b, "      UNEXPECTED: no record written\n")
+		return false, b.String(), nil
+	}
+	wasm, layer, err := admitted.LoadLayer(record)
+	if err != nil {
+		fmt.Fprintf(&b, "      UNEXPECTED: admitted.LoadLayer refuses what pull wrote: %v\n", err)
+		return false, b.String(), nil
+	}
+	fmt.Fprintf(&b, "      admitted.LoadLayer(%s): %d bytes, %s, as recorded\n", filepath.Base(record), len(wasm), layer.Digest)
+	return true, b.String(), nil
 }
 
 // printReports prints one line per verifier report, nested ones indented.

@@ -48,6 +48,12 @@ var Placeholders = map[string]string{
 	"/etc/ratify/wasm-policy.rego":               "policies/ratify/wasm.rego rendered by policies/ratify/render.sh with the parameters of policies/README.md",
 	"/etc/ratify/wasm-allowlist.json":            "plugins/wasm-composition/examples/allowlist.json in this tree",
 	"<hex of the release key>":                   "the hex of the test signing key's keyId",
+	// examples/pull: `ratify-wasm pull` on a host.
+	"/usr/local/bin/ratify-wasm":                                       "bin/ratify-wasm built from this tree",
+	"/etc/ratify-wasm/ratify.json":                                     "examples/pull/ratify.json with its placeholders substituted",
+	"/var/lib/payments/wasm":                                           "a fresh temporary directory (pull's -o)",
+	"37fbbb94f53924b1927a8ee649f2d8ce910eb74e9d39d92faf6ae8dadccedced": "the hex of the test release's manifest digest",
+	"93a44bbb96c751218e4c00d479e4c14358122a389acca16205b1e4d0dc5f9476": "the hex of the test release's WASM layer digest",
 }
 
 // Load reads the example at rel (relative to the repository root) and

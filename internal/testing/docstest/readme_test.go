@@ -13,8 +13,9 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
 
-// readmes are the documents whose json, yaml and rego blocks must be files
-// that tests load (the example marker) or be marked as sample output.
+// readmes are the documents whose json, yaml, rego and ini (systemd unit)
+// blocks must be files that tests load (the example marker) or be marked
+// as sample output.
 var readmes = []string{
 	"README.md",
 	"plugins/wasm-cosign/README.md",
@@ -31,16 +32,16 @@ var readmes = []string{
 
 // exampleFiles are the globs of example files that a README must show;
 // a policy's opa tests next to it are not configuration.
-var exampleFiles = []string{"plugins/*/examples/*", "policies/examples/*"}
+var exampleFiles = []string{"plugins/*/examples/*", "policies/examples/*", "examples/pull/*.service", "examples/pull/*.yaml"}
 
 var (
-	fenceOpen     = regexp.MustCompile("^```(json|yaml|yml|rego)\\s*$")
+	fenceOpen     = regexp.MustCompile("^```(json|yaml|yml|rego|ini)\\s*$")
 	exampleMarker = regexp.MustCompile(`^<!-- example: (\S+) -->$`)
 )
 
 const outputMarker = "<!-- output -->"
 
-// block is one fenced json/yaml/rego block and the marker line before it.
+// block is one fenced json/yaml/rego/ini block and the marker line before it.
 type block struct {
 	line    int
 	marker  string
@@ -131,7 +132,7 @@ func checkReadme(root, name string, doc []byte) (problems, files []string) {
 	return problems, files
 }
 
-// TestReadmeBlocksAreExampleFiles: every json, yaml and rego block of the
+// TestReadmeBlocksAreExampleFiles: every json, yaml, rego and ini block of the
 // READMEs is an example file shown verbatim, or marked as output; every
 // example file (exampleFiles, except *_test.rego) is shown in a README.
 func TestReadmeBlocksAreExampleFiles(t *testing.T) {
@@ -185,6 +186,7 @@ func TestCheckReadmeRefuses(t *testing.T) {
 		{"marker not right before", "<!-- example: a.json -->\n\n```json\n{\"a\": 1}\n```\n", "no marker"},
 		{"unmarked rego", "```rego\npackage x\n```\n", "no marker"},
 		{"unmarked yaml", "```yaml\na: 1\n```\n", "no marker"},
+		{"unmarked ini", "```ini\n[Service]\n```\n", "no marker"},
 		{"differs", "<!-- example: a.json -->\n```json\n{\"a\": 2}\n```\n", "differs from a.json"},
 		{"missing file", "<!-- example: b.json -->\n```json\n{}\n```\n", "example file"},
 	}

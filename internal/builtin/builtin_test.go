@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
+	"github.com/ratify-project/ratify/pkg/referrerstore"
 	rsconfig "github.com/ratify-project/ratify/pkg/referrerstore/config"
 	"github.com/ratify-project/ratify/pkg/referrerstore/factory"
 	_ "github.com/ratify-project/ratify/pkg/referrerstore/oras" // the store Ratify hands verifiers
@@ -28,41 +31,8 @@ import (
 // reads the entry the same way and, for the same subject, referrer and
 // store, returns the same result as the plugin binary run by Ratify.
 func TestBuiltinIsThePluginWithoutExec(t *testing.T) {
-	reg := registrytest.StartReferrers(t)
 	ctx := context.Background()
-	wasm := compositiontest.Fixture(t, "nested.wasm")
-	l := compositiontest.List(t, wasm)
-	var layout registrytest.WasmLayout
-	for _, e := range l.Imports {
-		layout.Imports = append(layout.Imports, e.Name)
-	}
-	for _, e := range l.Exports {
-		layout.Exports = append(layout.Exports, e.Name)
-	}
-	subject, err := registrytest.PushWasm(ctx, reg, "wasm/nested", "v1", wasm, layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := reg.Repository("wasm/nested")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listDesc, err := list.Attach(ctx, rep, subject, compositiontest.Encoded(t, wasm))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{
-		{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()},
-	}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := stores[0]
-	ref, err := utils.ParseSubjectReference(reg.Ref("wasm/nested", "v1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc := ocispecs.ReferenceDescriptor{Descriptor: listDesc, ArtifactType: mediatype.CompositionList}
+	ref, desc, store := composedWorld(t)
 	pluginDir := ratifytest.PluginDir(t, "wasm-composition")
 
 	for _, tc := range []struct {
@@ -132,6 +102,74 @@ func TestBuiltinIsThePluginWithoutExec(t *testing.T) {
 		if !first.IsSuccess || !reflect.DeepEqual(roundTrip(t, r), roundTrip(t, first)) {
 			t.Errorf("concurrent verification %d: success=%t %s, want the first one's (success=%t %s)", i, r.IsSuccess, r.Message, first.IsSuccess, first.Message)
 		}
+	}
+}
+
+// composedWorld pushes nested.wasm with its composition list and returns
+// the subject reference, the list's referrer descriptor and Ratify's oras
+// store for it.
+func composedWorld(t *testing.T) (common.Reference, ocispecs.ReferenceDescriptor, referrerstore.ReferrerStore) {
+	t.Helper()
+	ctx := context.Background()
+	reg := registrytest.StartReferrers(t)
+	wasm := compositiontest.Fixture(t, "nested.wasm")
+	l := compositiontest.List(t, wasm)
+	var layout registrytest.WasmLayout
+	for _, e := range l.Imports {
+		layout.Imports = append(layout.Imports, e.Name)
+	}
+	for _, e := range l.Exports {
+		layout.Exports = append(layout.Exports, e.Name)
+	}
+	subject, err := registrytest.PushWasm(ctx, reg, "wasm/nested", "v1", wasm, layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reg.Repository("wasm/nested")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listDesc, err := list.Attach(ctx, rep, subject, compositiontest.Encoded(t, wasm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{
+		{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()},
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := stores[0]
+	ref, err := utils.ParseSubjectReference(reg.Ref("wasm/nested", "v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := ocispecs.ReferenceDescriptor{Descriptor: listDesc, ArtifactType: mediatype.CompositionList}
+	return ref, desc, store
+}
+
+// TestNoConnectionsLeftBehind: in process, every verification builds its
+// registry client; they share the process's connections, so a server
+// verifying all day does not pile up idle connections and their
+// goroutines (a transport per client did, until each timed out).
+func TestNoConnectionsLeftBehind(t *testing.T) {
+	ref, desc, store := composedWorld(t)
+	v, err := verifierFactory{plugin: composition.Plugin}.Create("1.0.0", config.VerifierConfig{"name": "wasm-composition"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func() {
+		if res, err := v.Verify(context.Background(), ref, desc, store); err != nil || !res.IsSuccess {
+			t.Fatalf("%v %+v", err, res)
+		}
+	}
+	verify()
+	before := runtime.NumGoroutine()
+	for range 20 {
+		verify()
+	}
+	if after := runtime.NumGoroutine(); after > before+4 {
+		t.Fatalf("%d goroutines after 20 more verifications, %d before: connections are left behind", after, before)
 	}
 }
 

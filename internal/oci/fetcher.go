@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -81,20 +82,11 @@ func New(opts Options) *Client {
 	if opts.MaxBlobBytes <= 0 {
 		opts.MaxBlobBytes = DefaultMaxBlobBytes
 	}
-	base := opts.Transport
-	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	insecure := base
-	if t, ok := base.(*http.Transport); ok {
-		t = t.Clone()
-		if t.TLSClientConfig == nil {
-			t.TLSClientConfig = tlsConfigSkipVerify()
-		} else {
-			t.TLSClientConfig = t.TLSClientConfig.Clone()
-			t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // only for hosts InsecureTLS names
-		}
-		insecure = t
+	var base, insecure http.RoundTripper
+	if opts.Transport == nil {
+		base, insecure = sharedTransports()
+	} else {
+		base, insecure = opts.Transport, insecureVariant(opts.Transport)
 	}
 	c := &Client{
 		opts:      opts,
@@ -106,6 +98,34 @@ func New(opts Options) *Client {
 		c.cache = &layoutCache{dir: opts.CacheDir, maxWrite: opts.MaxManifestBytes}
 	}
 	return c
+}
+
+// sharedTransports are the transports of every Client built without
+// Options.Transport: one pool of connections per process. A plugin binary
+// makes one Client and exits; Ratify with the verifiers built in makes one
+// per verification, and a transport per Client would leave each one's
+// idle connections (and their goroutines) behind until they time out.
+var sharedTransports = sync.OnceValues(func() (http.RoundTripper, http.RoundTripper) {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	return base, insecureVariant(base)
+})
+
+// insecureVariant is base without certificate checks, for the hosts
+// Options.InsecureTLS names; a transport that is not an *http.Transport
+// is used as it is.
+func insecureVariant(base http.RoundTripper) http.RoundTripper {
+	t, ok := base.(*http.Transport)
+	if !ok {
+		return base
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = tlsConfigSkipVerify()
+	} else {
+		t.TLSClientConfig = t.TLSClientConfig.Clone()
+		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // only for hosts InsecureTLS names
+	}
+	return t
 }
 
 // maxRedirects bounds redirect chains (registries redirect blob reads to

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/schema"
+	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/testenv"
 )
@@ -121,7 +122,7 @@ var replacements = []any{
 	json.Number("1e3"), json.Number("1.5e1"), json.Number("1073741824"), json.Number("1073741825"),
 	json.Number("12345678901234567890123"), json.Number("1e400"), json.Number("-1e400"), json.Number("1e1000001"),
 	"", "x", "module", "component", "instance", "core-module", "Module",
-	"application/vnd.ratify-wasm.composition.v1+json", "application/vnd.ratify-wasm.allowlist.v1+json",
+	mediatype.CompositionList, mediatype.Allowlist,
 	hexDigest, hexDigest[:len(hexDigest)-1], strings.ToUpper(hexDigest), "sha512:" + strings.Repeat("ab", 64), hexDigest + "\n", " " + hexDigest,
 	validPath, "component/module/01", "component/module/1000000", "component", "component/component/0", "component/module/0/module/0",
 	strings.Repeat("a", 256), strings.Repeat("a", 257), strings.Repeat("a", 4096), strings.Repeat("a", 4097),

@@ -9,7 +9,9 @@
 // reads the result with the same function (types.GetVerifierResult); the
 // plugin runs in a goroutine instead of a process (plugin.Invoker), with the
 // runtime it has as a binary: strict configuration, its own deadline,
-// panics recovered, one result. An unchanged configuration that names
+// panics recovered, one result. Where Ratify would kill a plugin process
+// when it gives up on a request, the in-process verification ends with
+// Ratify's context. An unchanged configuration that names
 // wasm-cosign therefore gives the same result either way; the differential
 // test in e2e holds the two to that.
 package builtin
@@ -105,7 +107,7 @@ func (v *referenceVerifier) CanVerify(_ context.Context, desc ocispecs.Reference
 
 // Verify hands the plugin what Ratify would write to its stdin and
 // environment, and reads its stdout as Ratify reads a plugin's.
-func (v *referenceVerifier) Verify(_ context.Context, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (verifier.VerifierResult, error) {
+func (v *referenceVerifier) Verify(ctx context.Context, subject common.Reference, desc ocispecs.ReferenceDescriptor, store referrerstore.ReferrerStore) (verifier.VerifierResult, error) {
 	stdin, err := json.Marshal(config.PluginInputConfig{Config: v.rawConfig, StoreConfig: *store.GetConfig(), ReferencDesc: desc})
 	if err != nil {
 		return verifier.VerifierResult{IsSuccess: false}, re.ErrorCodeConfigInvalid.NewError(re.Verifier, v.name, re.EmptyLink, err, nil, re.HideStackTrace)
@@ -116,7 +118,7 @@ func (v *referenceVerifier) Verify(_ context.Context, subject common.Reference, 
 		"RATIFY_VERIFIER_SUBJECT": subject.String(),
 	}
 	var stdout, stderr bytes.Buffer
-	code := v.plugin.Invoke(func(k string) string { return env[k] }, stdin, &stdout, &stderr)
+	code := v.plugin.Invoke(ctx, func(k string) string { return env[k] }, stdin, &stdout, &stderr)
 	relog(v.name, &stderr)
 	if code != 0 {
 		// What pkg/common/plugin.DefaultExecutor reports for a plugin that

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ratify-project/ratify/pkg/common"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
@@ -23,6 +25,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/composition/list"
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 )
@@ -191,4 +194,41 @@ func roundTrip(t *testing.T, r verifier.VerifierResult) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestRatifyCancellationEndsTheVerification: in process, when Ratify gives
+// up on a request (its verificationRequestTimeout cancels the context), the
+// verification ends with a failed result that says so, instead of running
+// on to the plugin's own, longer deadline as a goroutine nobody waits for.
+func TestRatifyCancellationEndsTheVerification(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	ctx := context.Background()
+	subject, err := registrytest.PushWasm(ctx, reg, "wasm/slow", "v1", compositiontest.Fixture(t, "nested.wasm"), registrytest.WasmLayout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := faultproxy.Start(t, reg.Host)
+	proxy.Inject(faultproxy.Match{Kind: faultproxy.Manifest}, faultproxy.Stall(time.Minute))
+	ref, err := utils.ParseSubjectReference(proxy.Host + "/wasm/slow@" + subject.Digest.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := factory.CreateStoresFromConfig(rsconfig.StoresConfig{Version: "1.0.0", Stores: []rsconfig.StorePluginConfig{
+		{"name": "oras", "useHttp": true, "localCachePath": t.TempDir()},
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verifierFactory{plugin: composition.Plugin}.Create("1.0.0", config.VerifierConfig{"name": "wasm-composition", "timeout": "1m"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	desc := ocispecs.ReferenceDescriptor{Descriptor: subject, ArtifactType: mediatype.CompositionList}
+	res, err := v.Verify(rctx, ref, desc, stores[0])
+	if err != nil || res.IsSuccess || !strings.Contains(res.Message, "abandoned by Ratify") || !strings.Contains(res.Message, "verificationRequestTimeout") {
+		t.Fatalf("want a failed result saying Ratify abandoned the request, got %v %+v", err, res)
+	}
+	t.Log(res.Message)
 }

@@ -1,6 +1,9 @@
 package plugin
 
-import "io"
+import (
+	"context"
+	"io"
+)
 
 // Invoker is one plugin as a value: what its process does with Ratify's
 // environment, stdin and stdout, without the process. Ratify with the
@@ -12,8 +15,9 @@ type Invoker interface {
 	PluginName() string
 	// Invoke runs one invocation: env answers the RATIFY_VERIFIER_*
 	// variables, stdin is what Ratify would write to the plugin, and the
-	// return value is the exit status the process would have had.
-	Invoke(env func(string) string, stdin []byte, stdout, stderr io.Writer) int
+	// return value is the exit status the process would have had. The
+	// verification ends when ctx does, as a process would be killed.
+	Invoke(ctx context.Context, env func(string) string, stdin []byte, stdout, stderr io.Writer) int
 }
 
 // PluginName implements Invoker.
@@ -21,10 +25,10 @@ func (def Definition[C]) PluginName() string { return def.Name }
 
 // Invoke implements Invoker: stdin over MaxInputBytes is refused as Main
 // refuses it.
-func (def Definition[C]) Invoke(env func(string) string, stdin []byte, stdout, stderr io.Writer) int {
+func (def Definition[C]) Invoke(ctx context.Context, env func(string) string, stdin []byte, stdout, stderr io.Writer) int {
 	if len(stdin) > MaxInputBytes {
 		writeRawFailure(stdout, def.Name, errInputTooLarge)
 		return 0
 	}
-	return serve(def, env, stdin, stdout, stderr)
+	return serve(ctx, def, env, stdin, stdout, stderr)
 }

@@ -60,7 +60,14 @@ func writeRawFailure(w io.Writer, name string, err error) {
 // deadline with panics recovered, and returns the result Ratify will read.
 // It never returns nil and never returns an error: every failure is a
 // failed result with a message.
-func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, storeEntry map[string]any, stderr io.Writer) (out *verifier.VerifierResult) {
+func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, storeEntry map[string]any, stderr io.Writer) *verifier.VerifierResult {
+	return RunContext(context.Background(), def, stdin, subject, desc, storeEntry, stderr)
+}
+
+// RunContext is Run that also ends when parent does: in process (package
+// builtin), Ratify's request context, which Ratify cancels at its
+// verificationRequestTimeout; a plugin binary is killed instead.
+func RunContext[C any](parent context.Context, def Definition[C], stdin []byte, subject common.Reference, desc ocispecs.ReferenceDescriptor, storeEntry map[string]any, stderr io.Writer) (out *verifier.VerifierResult) {
 	name := def.Name
 	out = &verifier.VerifierResult{Name: name, Type: name}
 	defer func() {
@@ -108,7 +115,7 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 		Registry: namedRegistry{Fetcher: oci.New(opts), canonical: canonical, named: subject.Path}}
 
 	timeout := time.Duration(common.Timeout)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	done := make(chan result, 1)
 	go func() {
@@ -125,7 +132,11 @@ func Run[C any](def Definition[C], stdin []byte, subject common.Reference, desc 
 	case res := <-done:
 		fill(out, res, req)
 	case <-ctx.Done():
-		fill(out, resultOf(name, Report{}, failure.New(failure.Deadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout)), req)
+		err := failure.New(failure.Deadline, "verification of %s (referrer %s) did not finish within %s (config key \"timeout\")", subject.Original, desc.Digest, timeout)
+		if parent.Err() != nil {
+			err = failure.New(failure.Deadline, "verification of %s (referrer %s) was abandoned by Ratify before it finished (%v; Ratify's executor setting verificationRequestTimeout)", subject.Original, desc.Digest, parent.Err())
+		}
+		fill(out, resultOf(name, Report{}, err), req)
 	}
 	log.Debugf("%s: success=%t %s", name, out.IsSuccess, out.Message)
 	return out

@@ -3,6 +3,7 @@
 package plugin
 
 import (
+	"context"
 	"os"
 
 	"github.com/sirupsen/logrus"
@@ -19,5 +20,5 @@ func Main[C any](def Definition[C]) {
 		writeRawFailure(os.Stdout, def.Name, err)
 		os.Exit(0)
 	}
-	os.Exit(serve(def, os.Getenv, input, os.Stdout, os.Stderr))
+	os.Exit(serve(context.Background(), def, os.Getenv, input, os.Stdout, os.Stderr))
 }

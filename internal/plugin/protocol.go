@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -82,8 +83,8 @@ func writeResult(w io.Writer, res *verifier.VerifierResult) error {
 
 // serve runs one plugin invocation on input (stdin, already read and
 // bounded) and returns the process exit status.
-func serve[C any](def Definition[C], getenv func(string) string, input []byte, stdout, stderr io.Writer) int {
-	res, perr := invoke(def, getenv, input, stderr)
+func serve[C any](ctx context.Context, def Definition[C], getenv func(string) string, input []byte, stdout, stderr io.Writer) int {
+	res, perr := invoke(ctx, def, getenv, input, stderr)
 	if perr == nil {
 		if err := writeResult(stdout, res); err != nil {
 			perr = &protocolError{Code: errIOFailure, Msg: "failed to write plugin output", Details: err.Error()}
@@ -98,7 +99,7 @@ func serve[C any](def Definition[C], getenv func(string) string, input []byte, s
 }
 
 // invoke performs skel's checks, then the verification.
-func invoke[C any](def Definition[C], getenv func(string) string, input []byte, stderr io.Writer) (*verifier.VerifierResult, *protocolError) {
+func invoke[C any](ctx context.Context, def Definition[C], getenv func(string) string, input []byte, stderr io.Writer) (*verifier.VerifierResult, *protocolError) {
 	cmd, version, subject := getenv(envCommand), getenv(envVersion), getenv(envSubject)
 	var missing []string
 	for _, kv := range [][2]string{{envCommand, cmd}, {envVersion, version}, {envSubject, subject}} {
@@ -140,7 +141,7 @@ func invoke[C any](def Definition[C], getenv func(string) string, input []byte, 
 	if cachePath != "" {
 		in.StoreConfig.Store["localCachePath"] = cachePath
 	}
-	return Run(def, input, ref, in.ReferencDesc, in.StoreConfig.Store, stderr), nil
+	return RunContext(ctx, def, input, ref, in.ReferencDesc, in.StoreConfig.Store, stderr), nil
 }
 
 // parseSubjectReference is Ratify v1.4.6 pkg/utils.ParseSubjectReference

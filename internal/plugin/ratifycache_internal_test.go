@@ -58,7 +58,7 @@ func TestRatifyCacheThroughTheProtocol(t *testing.T) {
 	env := map[string]string{envCommand: verifyCommand, envVersion: "1.0.0", envSubject: reg.Ref("wasm/app", "v1")}
 	verify := func() map[string]any {
 		var stdout, stderr bytes.Buffer
-		if code := serve(loadsSubject, func(k string) string { return env[k] }, input, &stdout, &stderr); code != 0 {
+		if code := serve(context.Background(), loadsSubject, func(k string) string { return env[k] }, input, &stdout, &stderr); code != 0 {
 			t.Fatalf("exit %d: %s", code, stdout.String())
 		}
 		var res map[string]any

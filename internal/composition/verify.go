@@ -111,8 +111,12 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 		subject.Ref, listRef, out.Layer.Digest, len(checked), out.PartCount, out.KnownByAllowlist, len(out.Imports), out.DeclaredInterface), Extensions: ext}, nil
 }
 
-// parseLayer fetches and parses WASM layer i of subject.
+// parseLayer fetches and parses WASM layer i of subject, or takes what
+// this process already found in the same layer (parsed).
 func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*list.List, error) {
+	if found, ok := parsed.Get(keyOf(subject.WasmLayers[i])); ok {
+		return found, nil
+	}
 	b, err := subject.FetchWasm(ctx, req.Registry, i)
 	if err != nil {
 		return nil, failure.New(failure.Subject, "%w", err)
@@ -123,7 +127,9 @@ func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subj
 	if err != nil {
 		return nil, failure.New(failure.Parse, "layer %s of %s is not a well-formed WebAssembly binary: %w", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}
-	return list.FromBinary(bin, list.ThisGenerator()), nil
+	found := list.FromBinary(bin, list.ThisGenerator())
+	parsed.Put(keyOf(subject.WasmLayers[i]), found)
+	return found, nil
 }
 
 // merge adds the findings of an undescribed layer to the outcome of the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/ratify-project/ratify/pkg/ocispecs"
 	"github.com/ratify-project/ratify/pkg/referrerstore/config"
@@ -24,6 +25,7 @@ import (
 	"github.com/ratify-wasm/ratify-wasm/internal/mediatype"
 	"github.com/ratify-wasm/ratify-wasm/internal/plugin"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/compositiontest"
+	"github.com/ratify-wasm/ratify-wasm/internal/testing/faultproxy"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/ratifytest"
 	"github.com/ratify-wasm/ratify-wasm/internal/testing/registrytest"
 	w "github.com/ratify-wasm/ratify-wasm/internal/testing/wasmtest"
@@ -529,5 +531,50 @@ func TestTooManyWasmLayers(t *testing.T) {
 	res := e.run(ref, e.attach("wasm/spin", subj, compositiontest.Encoded(t, nested)), mediatype.CompositionList, nil)
 	if res.IsSuccess || ext(res)["failedCheck"] != "layer" || !strings.Contains(res.Message, "has 101 WASM layers, more than the 100") {
 		t.Fatalf("got %s", res.Message)
+	}
+}
+
+// A layer this process has already parsed is neither fetched nor hashed
+// again: what the parser found is remembered under the digest its bytes
+// were read against. The list, allowlist and capability checks still run
+// on every verification, and any other layer is fetched and parsed.
+func TestParsedLayerIsNotFetchedAgain(t *testing.T) {
+	reg := registrytest.StartReferrers(t)
+	proxy := faultproxy.Start(t, reg.Host)
+	e := newEnv(t, reg)
+	// A custom section makes these bytes this test's own: no other test in
+	// the process has parsed them.
+	hello := append(compositiontest.Fixture(t, "hello.component.wasm"), w.Section(0, w.Str("parsed-once"))...)
+	subj, _ := e.push("wasm/once", hello, registrytest.WasmLayout{Format: registrytest.Runwasi})
+	listDesc := e.attach("wasm/once", subj, compositiontest.Encoded(t, hello))
+	ref := proxy.Host + "/wasm/once:v1"
+	fetches := func(layer []byte) int {
+		n := 0
+		for _, en := range proxy.Log() {
+			if en.Call.Kind == faultproxy.Blob && en.Call.Ref == digest.FromBytes(layer).String() {
+				n++
+			}
+		}
+		return n
+	}
+
+	first := e.run(ref, listDesc, mediatype.CompositionList, nil)
+	if !first.IsSuccess || fetches(hello) != 1 {
+		t.Fatalf("first verification: %s, layer fetched %d times", first.Message, fetches(hello))
+	}
+	again := e.run(ref, listDesc, mediatype.CompositionList, nil)
+	if again.Message != first.Message || !reflect.DeepEqual(ext(again), ext(first)) || fetches(hello) != 1 {
+		t.Fatalf("second verification: %s %v, layer fetched %d times", again.Message, ext(again), fetches(hello))
+	}
+	denied := e.run(ref, listDesc, mediatype.CompositionList, map[string]any{"denyImports": []string{"wasi:cli/*"}})
+	if denied.IsSuccess || ext(denied)["failedCheck"] != "imports" || fetches(hello) != 1 {
+		t.Fatalf("the capability policy did not run on the remembered layer: %s", denied.Message)
+	}
+
+	other := append(compositiontest.Fixture(t, "nested.wasm"), w.Section(0, w.Str("parsed-once"))...)
+	subj, _ = e.push("wasm/once-other", other, registrytest.WasmLayout{})
+	res := e.run(proxy.Host+"/wasm/once-other:v1", e.attach("wasm/once-other", subj, compositiontest.Encoded(t, hello)), mediatype.CompositionList, nil)
+	if res.IsSuccess || !strings.Contains(res.Message, "layer: the binary is component "+digest.FromBytes(other).String()) || fetches(other) != 1 {
+		t.Fatalf("another layer under the same list: %s, fetched %d times", res.Message, fetches(other))
 	}
 }

@@ -45,10 +45,13 @@ import (
 // gives as its type (or name).
 var Plugins = []plugin.Invoker{cosign.Plugin, notation.Plugin, slsa.Plugin, composition.Plugin}
 
-// Register adds every plugin to Ratify's built-in verifiers. Call it once,
-// before Ratify reads its configuration; a second call panics, as Ratify's
-// factory does for any name registered twice.
+// Register adds every plugin to Ratify's built-in verifiers, which share
+// the content they read and verified by digest across verifications
+// (plugin.RememberVerifiedContent). Call it once, before Ratify reads its
+// configuration; a second call panics, as Ratify's factory does for any
+// name registered twice.
 func Register() {
+	plugin.RememberVerifiedContent()
 	for _, p := range Plugins {
 		factory.Register(p.PluginName(), verifierFactory{plugin: p})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ratify-project/ratify/pkg/utils"
 	"github.com/ratify-project/ratify/pkg/verifier"
 	"github.com/ratify-project/ratify/pkg/verifier/config"
+	vfactory "github.com/ratify-project/ratify/pkg/verifier/factory"
 	ratifyplugin "github.com/ratify-project/ratify/pkg/verifier/plugin"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/composition"
@@ -231,4 +232,42 @@ func TestRatifyCancellationEndsTheVerification(t *testing.T) {
 		t.Fatalf("want a failed result saying Ratify abandoned the request, got %v %+v", err, res)
 	}
 	t.Log(res.Message)
+}
+
+// TestVerificationsShareVerifiedContent: Ratify with the verifiers built
+// in verifies the same images on every admission request. After Register,
+// what one verification read and verified by digest (subject manifest and
+// config, referrer, list, the parsed layer) is not read again by the next;
+// the tag is resolved at the registry every time, so a moved tag is seen.
+func TestVerificationsShareVerifiedContent(t *testing.T) {
+	Register()
+	named, desc, store := composedWorld(t)
+	proxy := faultproxy.Start(t, strings.SplitN(named.Path, "/", 2)[0])
+	ref, err := utils.ParseSubjectReference(proxy.Host + "/wasm/nested:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vfactory.CreateVerifierFromConfig(config.VerifierConfig{"name": "wasm-composition"}, "1.0.0", []string{t.TempDir()}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before int
+	for i := range 3 {
+		res, err := v.Verify(context.Background(), ref, desc, store)
+		if err != nil || !res.IsSuccess {
+			t.Fatalf("verification %d: %v %+v", i, err, res)
+		}
+		log := proxy.Log()
+		var calls []string
+		for _, e := range log[before:] {
+			calls = append(calls, e.Call.String())
+		}
+		// The first verification reads the tag, subject manifest, config,
+		// referrer manifest and list (and the layer, unless an earlier
+		// test in this process parsed it); each later one the tag only.
+		if i > 0 && (len(calls) != 1 || calls[0] != "HEAD manifest wasm/nested/v1 (plugin)") {
+			t.Fatalf("verification %d read %d times from the registry, want the tag only:\n%s", i, len(calls), strings.Join(calls, "\n"))
+		}
+		before = len(log)
+	}
 }

@@ -59,6 +59,11 @@ type Options struct {
 	// there can also make the next read miss. Content the registry sent
 	// that is at most MaxManifestBytes is added to it.
 	CacheDir string
+	// Memory, when set, answers reads this process already verified:
+	// content fetched by digest up to MaxManifestBytes, and digest
+	// references resolved before. nil means every read goes to CacheDir
+	// or the registry.
+	Memory *Memory
 }
 
 // Client implements Fetcher over the OCI distribution API with oras-go.
@@ -168,12 +173,22 @@ func (c *Client) Resolve(ctx context.Context, ref string) (ocispec.Descriptor, e
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	d, derr := parsed.Digest()
+	key := contentKey{repository: parsed.Registry + "/" + parsed.Repository, digest: d, size: -1}
+	if derr == nil && c.opts.Memory != nil {
+		if desc, ok := c.opts.Memory.resolved.Get(key); ok {
+			return desc, nil
+		}
+	}
 	desc, err := repo.Resolve(ctx, parsed.ReferenceOrDefault())
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("resolve %s: %w", ref, err)
 	}
-	if d, derr := parsed.Digest(); derr == nil && d != desc.Digest {
+	if derr == nil && d != desc.Digest {
 		return ocispec.Descriptor{}, &MismatchError{What: "manifest", Ref: ref, Expected: d, Got: desc.Digest}
+	}
+	if derr == nil && c.opts.Memory != nil {
+		c.opts.Memory.resolved.Put(key, desc)
 	}
 	return desc, nil
 }
@@ -200,6 +215,21 @@ func (c *Client) fetch(ctx context.Context, repository string, desc ocispec.Desc
 	if desc.Size < 0 || desc.Size > limit {
 		return nil, &TooLargeError{What: what, Ref: ref, Size: desc.Size, Limit: limit}
 	}
+	remember := c.opts.Memory != nil && desc.Size <= c.opts.MaxManifestBytes
+	if remember {
+		if b, ok := c.opts.Memory.get(repository, desc); ok {
+			return b, nil
+		}
+	}
+	b, err := c.fetchVerified(ctx, repository, desc, what, ref, manifest)
+	if err == nil && remember {
+		c.opts.Memory.put(repository, desc, b)
+	}
+	return b, err
+}
+
+// fetchVerified reads desc from CacheDir, else from the registry.
+func (c *Client) fetchVerified(ctx context.Context, repository string, desc ocispec.Descriptor, what, ref string, manifest bool) ([]byte, error) {
 	if c.cache != nil {
 		if b, ok, err := c.cache.read(desc); ok {
 			if err != nil {

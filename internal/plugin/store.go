@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ratify-wasm/ratify-wasm/internal/credentials"
 	"github.com/ratify-wasm/ratify-wasm/internal/oci"
@@ -49,7 +50,25 @@ func OptionsFromStore(store map[string]any) (oci.Options, error) {
 		InsecureTLS: isLoopbackHost,
 		Credential:  cred,
 		CacheDir:    cache,
+		Memory:      memory.Load(),
 	}, nil
+}
+
+// memoryBytes bounds the content a process keeps (RememberVerifiedContent):
+// referrer manifests, signatures and attestations of a few kilobytes each.
+const memoryBytes = 32 << 20
+
+// memory is the process's oci.Memory; nil in a plugin process.
+var memory atomic.Pointer[oci.Memory]
+
+// RememberVerifiedContent makes every verification of this process share
+// one oci.Memory, so content read and verified once by digest (subject
+// manifests and configs, referrers, signatures) is not read again. It is
+// for processes that run many verifications: Ratify with the verifiers
+// built in (package builtin) and ratify-wasm verify and pull. A plugin
+// process runs one and gains nothing from it.
+func RememberVerifiedContent() {
+	memory.CompareAndSwap(nil, oci.NewMemory(memoryBytes))
 }
 
 // defaultCachePath is where Ratify's oras store keeps its cache when

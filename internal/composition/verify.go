@@ -114,7 +114,8 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 // parseLayer fetches and parses WASM layer i of subject, or takes what
 // this process already found in the same layer (parsed).
 func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*list.List, error) {
-	if found, ok := parsed.Get(keyOf(subject.WasmLayers[i])); ok {
+	remember := plugin.Remembering()
+	if found, ok := parsed.Get(keyOf(subject.WasmLayers[i])); remember && ok {
 		return found, nil
 	}
 	b, err := subject.FetchWasm(ctx, req.Registry, i)
@@ -128,7 +129,9 @@ func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subj
 		return nil, failure.New(failure.Parse, "layer %s of %s is not a well-formed WebAssembly binary: %w", subject.WasmLayers[i].Digest, subject.Ref, err)
 	}
 	found := list.FromBinary(bin, list.ThisGenerator())
-	parsed.Put(keyOf(subject.WasmLayers[i]), found)
+	if remember {
+		parsed.Put(keyOf(subject.WasmLayers[i]), found)
+	}
 	return found, nil
 }
 

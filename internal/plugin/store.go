@@ -71,6 +71,11 @@ func RememberVerifiedContent() {
 	memory.CompareAndSwap(nil, oci.NewMemory(memoryBytes))
 }
 
+// Remembering reports whether RememberVerifiedContent was called: verifiers
+// with findings of their own worth keeping (what wasm-composition found in
+// a layer) keep them only then.
+func Remembering() bool { return memory.Load() != nil }
+
 // defaultCachePath is where Ratify's oras store keeps its cache when
 // localCachePath is not set (pkg/referrerstore/oras: the home directory,
 // then .ratify/local_oras_cache); the plugins run as Ratify's children

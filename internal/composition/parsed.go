@@ -9,9 +9,8 @@ import (
 
 // parsed remembers, for the life of a process that runs many verifications
 // (plugin.Remembering), what the parser found in each WASM layer it read,
-// keyed by the layer's digest and size: at most
-// 64 layers holding 100,000 parts, imports and exports together (a few
-// hundred bytes each). What the parser finds is a function of the bytes
+// keyed by the layer's digest and size: at most 64 layers holding 100,000
+// parts, imports and exports together (a few hundred bytes each). What the parser finds is a function of the bytes
 // alone, and a layer is only remembered after its bytes were read against
 // that digest, so a later verification of the same layer (every admission
 // request to Ratify with the verifiers built in) need not fetch and hash

@@ -115,8 +115,10 @@ func verify(ctx context.Context, req *plugin.Request, cfg *Config) (plugin.Repor
 // this process already found in the same layer (parsed).
 func parseLayer(ctx context.Context, req *plugin.Request, subject *artifact.Subject, i int) (*list.List, error) {
 	remember := plugin.Remembering()
-	if found, ok := parsed.Get(keyOf(subject.WasmLayers[i])); remember && ok {
-		return found, nil
+	if remember {
+		if found, ok := parsed.Get(keyOf(subject.WasmLayers[i])); ok {
+			return found, nil
+		}
 	}
 	b, err := subject.FetchWasm(ctx, req.Registry, i)
 	if err != nil {

@@ -536,8 +536,9 @@ func TestTooManyWasmLayers(t *testing.T) {
 
 // In a process that runs many verifications, a layer it has already parsed
 // is neither fetched nor hashed again: what the parser found is remembered
-// under the digest its bytes were read against. The list, allowlist and capability checks still run
-// on every verification, and any other layer is fetched and parsed.
+// under the digest its bytes were read against. The list, allowlist and
+// capability checks still run on every verification, and any other layer
+// is fetched and parsed.
 func TestParsedLayerIsNotFetchedAgain(t *testing.T) {
 	plugin.RememberVerifiedContent() // as Ratify with the verifiers built in does
 	reg := registrytest.StartReferrers(t)

@@ -54,7 +54,7 @@ func (m *Memo[K, V]) Put(k K, v V) {
 	m.weight += w
 }
 
-// Len and Weight report the memo's current size.
+// Len is the number of values held.
 func (m *Memo[K, V]) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()

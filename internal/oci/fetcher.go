@@ -173,10 +173,12 @@ func (c *Client) Resolve(ctx context.Context, ref string) (ocispec.Descriptor, e
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	// Only a digest reference is remembered: a tag can move.
 	d, derr := parsed.Digest()
-	key := contentKey{repository: parsed.Registry + "/" + parsed.Repository, digest: d, size: -1}
-	if derr == nil && c.opts.Memory != nil {
-		if desc, ok := c.opts.Memory.resolved.Get(key); ok {
+	remember := derr == nil && c.opts.Memory != nil
+	name := parsed.Registry + "/" + parsed.Repository
+	if remember {
+		if desc, ok := c.opts.Memory.resolution(name, d); ok {
 			return desc, nil
 		}
 	}
@@ -187,8 +189,8 @@ func (c *Client) Resolve(ctx context.Context, ref string) (ocispec.Descriptor, e
 	if derr == nil && d != desc.Digest {
 		return ocispec.Descriptor{}, &MismatchError{What: "manifest", Ref: ref, Expected: d, Got: desc.Digest}
 	}
-	if derr == nil && c.opts.Memory != nil {
-		c.opts.Memory.resolved.Put(key, desc)
+	if remember {
+		c.opts.Memory.putResolution(name, desc)
 	}
 	return desc, nil
 }

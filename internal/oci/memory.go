@@ -50,3 +50,13 @@ func (m *Memory) get(repository string, desc ocispec.Descriptor) ([]byte, bool) 
 func (m *Memory) put(repository string, desc ocispec.Descriptor, b []byte) {
 	m.content.Put(contentKey{repository, desc.Digest, desc.Size}, bytes.Clone(b))
 }
+
+// resolution returns the descriptor repository@d resolved to before.
+func (m *Memory) resolution(repository string, d digest.Digest) (ocispec.Descriptor, bool) {
+	return m.resolved.Get(contentKey{repository, d, -1})
+}
+
+// putResolution remembers what a digest reference in repository resolved to.
+func (m *Memory) putResolution(repository string, desc ocispec.Descriptor) {
+	m.resolved.Put(contentKey{repository, desc.Digest, -1}, desc)
+}
